@@ -1,0 +1,122 @@
+package io.poolkeeper.api;
+
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.PbdId;
+import io.poolkeeper.api.model.SrId;
+import io.poolkeeper.api.model.VbdId;
+import io.poolkeeper.api.model.VdiId;
+import io.poolkeeper.api.model.VmId;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A handle on a pool: every operation of the pool, asynchronous. Obtained from {@link PoolMember#pool()} (embedded)
+ * or {@link PoolClient#pool()} (remote); both behave the same.
+ *
+ * <p>Each future completes with the operation's result once the pool committed it, or exceptionally with a
+ * {@link PoolException}: {@link PoolRejectedException} (stable code, nothing changed),
+ * {@link PoolUnavailableException} (retry) or {@link IndeterminateOutcomeException}. Operations carried out by a
+ * host agent (VM start, shutdown, ...) complete once the agent did it. Thread-safe. {@link #blocking()} gives the
+ * same operations as blocking calls.
+ */
+public interface Pool {
+    // --- reads
+
+    /** The pool's state, from this member's copy ({@code LOCAL}) or after a quorum check. */
+    CompletableFuture<PoolView> read(ReadConsistency consistency);
+
+    /**
+     * Delivers every event with a token greater than {@code fromToken}, in order and without gaps, until the
+     * subscription is closed. Pass 0 to start with what the pool retains.
+     */
+    Subscription watch(long fromToken, Consumer<PoolEvent> listener);
+
+    // --- pool
+
+    /** Planned master change; completes once {@code host} is master. */
+    CompletableFuture<Void> designateNewMaster(HostId host);
+
+    /** Removes a host from the pool; its member wipes its copy and becomes standalone. */
+    CompletableFuture<Void> eject(HostId host);
+
+    /** {@code pool-param-set key=value}: {@code name-label}, {@code default-SR}, {@code ha-*}. */
+    CompletableFuture<Void> setParam(String key, String value);
+
+    /** Arms pool HA on every member; every host must be live. {@code timeout} empty keeps the current T. */
+    CompletableFuture<Void> enableHa(Optional<Duration> timeout);
+
+    CompletableFuture<Void> disableHa();
+
+    // --- hosts
+
+    /** {@code host-forget}: the host must be dead; its VMs become Halted (returned) and it leaves the pool. */
+    CompletableFuture<List<VmId>> forgetHost(HostId host);
+
+    /** {@code host-declare-dead}: the host must be dead; its VMs become Halted (returned); it is disabled. */
+    CompletableFuture<List<VmId>> declareHostDead(HostId host);
+
+    CompletableFuture<Void> enableHost(HostId host);
+
+    CompletableFuture<Void> disableHost(HostId host);
+
+    /** Migrates every VM off the host, or none if any has no place; returns where each went. */
+    CompletableFuture<SortedMap<VmId, HostId>> evacuateHost(HostId host);
+
+    // --- VMs
+
+    CompletableFuture<VmId> createVm(VmSpec spec);
+
+    CompletableFuture<Void> destroyVm(VmId vm);
+
+    /** {@code vm-param-set}: {@code name-label}, {@code memory}, {@code vcpus}, {@code affinity}, {@code ha-*}. */
+    CompletableFuture<Void> setVmParam(VmId vm, String key, String value);
+
+    /** Starts a Halted VM on {@code on} or a host the pool chooses; returns the host. */
+    CompletableFuture<HostId> startVm(VmId vm, Optional<HostId> on, boolean paused);
+
+    CompletableFuture<Void> shutdownVm(VmId vm, boolean force);
+
+    CompletableFuture<Void> rebootVm(VmId vm, boolean force);
+
+    CompletableFuture<Void> suspendVm(VmId vm);
+
+    CompletableFuture<HostId> resumeVm(VmId vm, Optional<HostId> on);
+
+    CompletableFuture<Void> pauseVm(VmId vm);
+
+    CompletableFuture<Void> unpauseVm(VmId vm);
+
+    CompletableFuture<HostId> migrateVm(VmId vm, HostId host);
+
+    /** {@code vm-reset-powerstate --force}: database only; the VM's host must be dead. */
+    CompletableFuture<Void> resetVmPowerState(VmId vm, boolean force);
+
+    // --- storage
+
+    CompletableFuture<SrId> createSr(SrSpec spec);
+
+    CompletableFuture<Void> forgetSr(SrId sr);
+
+    CompletableFuture<PbdId> createPbd(PbdId pbd, SrId sr, HostId host, SortedMap<String, String> deviceConfig);
+
+    CompletableFuture<Void> plugPbd(PbdId pbd);
+
+    CompletableFuture<Void> unplugPbd(PbdId pbd);
+
+    CompletableFuture<VdiId> createVdi(VdiId vdi, SrId sr, String nameLabel, long virtualSize);
+
+    CompletableFuture<Void> destroyVdi(VdiId vdi);
+
+    CompletableFuture<VbdId> createVbd(VbdId vbd, VmId vm, VdiId vdi, String device);
+
+    CompletableFuture<Void> destroyVbd(VbdId vbd);
+
+    /** The same operations as blocking calls that throw {@link PoolException}. */
+    default BlockingPool blocking() {
+        return new BlockingPool(this);
+    }
+}

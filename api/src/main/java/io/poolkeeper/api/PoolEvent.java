@@ -1,0 +1,38 @@
+package io.poolkeeper.api;
+
+import java.util.Collections;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One entry of the pool's event stream. Tokens are log indexes: strictly increasing, and a subscriber that
+ * resumes from the last token it saw misses nothing.
+ *
+ * @param token the log index of the entry (XenAPI {@code event.from} token)
+ * @param kind what happened
+ * @param name the xe operation name ({@code vm-start}) or, for alerts, the alert code
+ * @param params the operation's parameters as xe spells them ({@code uuid}, {@code host-uuid}, ...)
+ * @param rejectedWith for {@link Kind#REJECTED}, the code the pool refused the command with
+ */
+public record PoolEvent(
+        long token, Kind kind, String name, SortedMap<String, String> params, Optional<ErrorCode> rejectedWith) {
+
+    /** The kinds of events. */
+    public enum Kind {
+        /** A command changed the pool. */
+        CHANGE,
+        /** A command was committed but refused; nothing changed. */
+        REJECTED,
+        /** The pool raised an alert (for example {@link ErrorCode#DEFAULT_SR_INVALID}). */
+        ALERT
+    }
+
+    public PoolEvent {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(name, "name");
+        params = Collections.unmodifiableSortedMap(new TreeMap<>(params));
+        Objects.requireNonNull(rejectedWith, "rejectedWith");
+    }
+}

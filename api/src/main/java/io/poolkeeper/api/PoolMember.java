@@ -1,0 +1,92 @@
+package io.poolkeeper.api;
+
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.MemberRole;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * One host's membership in a pool: a replica of the pool's state, a Raft peer, and the service endpoint
+ * other members and clients talk to. The embedder runs one per hypervisor host.
+ *
+ * <p>Lifecycle: {@link #builder()} ... {@code build()}, then {@link #start()}; {@link #close()} shuts down cleanly
+ * (the master marks the host dead at once). A member restarted on the same storage directory resumes where it
+ * stopped. Thread-safe.
+ */
+public interface PoolMember extends AutoCloseable {
+    /** A builder from the implementation on the class path (poolkeeper-ratis-statemachine). */
+    static Builder builder() {
+        return ServiceLoader.load(Provider.class)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(
+                        "no poolkeeper implementation on the class path (add poolkeeper-ratis-statemachine)"))
+                .newMemberBuilder();
+    }
+
+    /** Starts serving and replicating; returns once the member has joined or created its pool. */
+    void start();
+
+    HostId hostId();
+
+    /** What this member is doing now. */
+    MemberRole role();
+
+    /** Whether this member is in emergency mode (no master for longer than {@code emergency-after}). */
+    boolean isInEmergencyMode();
+
+    /** The pool generation this member belongs to. */
+    long generation();
+
+    /** The handle on the pool through this member. */
+    Pool pool();
+
+    /** {@code pool-emergency-transition-to-master}: only in emergency mode; re-founds the pool here (gen + 1). */
+    void emergencyTransitionToMaster();
+
+    /** {@code pool-emergency-reset-master}: drops this member's copy and joins the master at that address. */
+    void emergencyResetMaster(String masterAddress);
+
+    /** {@code pool-recover-slaves}: on the master; returns the hosts brought into its generation. */
+    List<HostId> recoverSlaves();
+
+    @Override
+    void close();
+
+    /** Configures a member. Required: host uuid, listen address, storage directory, and create or join. */
+    interface Builder {
+        Builder hostUuid(HostId hostUuid);
+
+        Builder nameLabel(String nameLabel);
+
+        /** {@code host:port} to serve on; port 0 picks a free one. */
+        Builder listenAddress(String hostAndPort);
+
+        Builder storageDirectory(Path directory);
+
+        /** Creates a new one-member pool with this name, unless the storage directory already holds a pool. */
+        Builder createPool(String poolNameLabel);
+
+        /** Joins the pool whose master (or any member) serves at this address, unless already a member. */
+        Builder joinPool(String memberAddress);
+
+        /** Bytes of memory this host offers to VMs. */
+        Builder memoryTotal(long bytes);
+
+        /** Joins as a witness (votes, runs no VMs). */
+        Builder witness(boolean witness);
+
+        Builder timeouts(MemberTimeouts timeouts);
+
+        Builder hostAgent(HostAgent agent);
+
+        PoolMember build();
+    }
+
+    /** SPI for implementations, found with {@link ServiceLoader}. */
+    interface Provider {
+        Builder newMemberBuilder();
+
+        PoolClient.Builder newClientBuilder();
+    }
+}
