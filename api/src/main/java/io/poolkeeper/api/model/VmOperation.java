@@ -6,6 +6,7 @@ package io.poolkeeper.api.model;
  */
 public enum VmOperation {
     START("start"),
+    START_PAUSED("start_paused"),
     CLEAN_SHUTDOWN("clean_shutdown"),
     HARD_SHUTDOWN("hard_shutdown"),
     CLEAN_REBOOT("clean_reboot"),

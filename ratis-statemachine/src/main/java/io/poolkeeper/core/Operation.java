@@ -1,0 +1,482 @@
+package io.poolkeeper.core;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.model.HaRestartPriority;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.PbdId;
+import io.poolkeeper.api.model.PoolId;
+import io.poolkeeper.api.model.SrId;
+import io.poolkeeper.api.model.VbdId;
+import io.poolkeeper.api.model.VdiId;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.api.model.VmOperation;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One pool operation of DESIGN §3, as it travels in the log. Each operation applies itself to a {@link PoolState}
+ * through the rules of its area ({@link PoolRules}, {@link HostRules}, {@link VmRules}, {@link StorageRules});
+ * {@link Transition#apply} is the entry point. Values only: all ids and times are chosen before the command is
+ * logged, never while it is applied.
+ */
+public sealed interface Operation {
+
+    /** The xe command name ({@code vm-start}), used for events and messages. */
+    String xeName();
+
+    /** Applies this operation; the pool exists unless the operation creates one. Never throws. */
+    Outcome applyTo(PoolState state, ApplyContext context);
+
+    /** Whether this operation may be applied to a member that is in no pool. */
+    default boolean createsPool() {
+        return false;
+    }
+
+    /** What a host brings when it creates or joins a pool. */
+    record HostSpec(HostId uuid, String nameLabel, String address, long memoryTotal, boolean witness) {
+        public HostSpec {
+            Objects.requireNonNull(uuid, "uuid");
+            Objects.requireNonNull(nameLabel, "nameLabel");
+            Objects.requireNonNull(address, "address");
+        }
+    }
+
+    // --- pool
+
+    record PoolCreate(PoolId pool, String nameLabel, HostSpec master, int maxVoters) implements Operation {
+        public String xeName() {
+            return "pool-create";
+        }
+
+        public boolean createsPool() {
+            return true;
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.create(state, this);
+        }
+    }
+
+    record PoolJoin(HostSpec host) implements Operation {
+        public String xeName() {
+            return "pool-join";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.join(state, this);
+        }
+    }
+
+    record PoolEject(HostId host) implements Operation {
+        public String xeName() {
+            return "pool-eject";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.eject(state, this);
+        }
+    }
+
+    /** Validates a planned master change; the runtime then transfers Raft leadership. Changes nothing. */
+    record PoolDesignateNewMaster(HostId host) implements Operation {
+        public String xeName() {
+            return "pool-designate-new-master";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.designateNewMaster(state, this);
+        }
+    }
+
+    record PoolParamSet(String key, String value) implements Operation {
+        public String xeName() {
+            return "pool-param-set";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.paramSet(state, this);
+        }
+    }
+
+    /** {@code timeoutMillis} 0 keeps the current HA timeout. */
+    record PoolHaEnable(long timeoutMillis) implements Operation {
+        public String xeName() {
+            return "pool-ha-enable";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.haEnable(state, this);
+        }
+    }
+
+    record PoolHaDisable() implements Operation {
+        public String xeName() {
+            return "pool-ha-disable";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.haDisable(state);
+        }
+    }
+
+    // --- hosts
+
+    record HostForget(HostId host) implements Operation {
+        public String xeName() {
+            return "host-forget";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return HostRules.forget(state, this);
+        }
+    }
+
+    record HostDeclareDead(HostId host) implements Operation {
+        public String xeName() {
+            return "host-declare-dead";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return HostRules.declareDead(state, this);
+        }
+    }
+
+    record HostEnable(HostId host) implements Operation {
+        public String xeName() {
+            return "host-enable";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return HostRules.setEnabled(state, host, true);
+        }
+    }
+
+    record HostDisable(HostId host) implements Operation {
+        public String xeName() {
+            return "host-disable";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return HostRules.setEnabled(state, host, false);
+        }
+    }
+
+    record HostEvacuate(HostId host) implements Operation {
+        public String xeName() {
+            return "host-evacuate";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return HostRules.evacuate(state, this);
+        }
+    }
+
+    // --- VMs
+
+    record VmCreate(
+            VmId vm,
+            String nameLabel,
+            long memory,
+            int vcpus,
+            Optional<HostId> affinity,
+            HaRestartPriority haRestartPriority,
+            long order)
+            implements Operation {
+        public String xeName() {
+            return "vm-create";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.create(state, this);
+        }
+    }
+
+    record VmDestroy(VmId vm) implements Operation {
+        public String xeName() {
+            return "vm-destroy";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.destroy(state, this);
+        }
+    }
+
+    record VmParamSet(VmId vm, String key, String value) implements Operation {
+        public String xeName() {
+            return "vm-param-set";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmParams.set(state, this);
+        }
+    }
+
+    record VmStart(VmId vm, Optional<HostId> on, boolean paused) implements Operation {
+        public String xeName() {
+            return "vm-start";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.start(state, this);
+        }
+    }
+
+    record VmShutdown(VmId vm, boolean force) implements Operation {
+        public String xeName() {
+            return "vm-shutdown";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.shutdown(state, this);
+        }
+    }
+
+    record VmReboot(VmId vm, boolean force) implements Operation {
+        public String xeName() {
+            return "vm-reboot";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.reboot(state, this);
+        }
+    }
+
+    record VmSuspend(VmId vm) implements Operation {
+        public String xeName() {
+            return "vm-suspend";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.suspend(state, this);
+        }
+    }
+
+    record VmResume(VmId vm, Optional<HostId> on) implements Operation {
+        public String xeName() {
+            return "vm-resume";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.resume(state, this);
+        }
+    }
+
+    record VmPause(VmId vm) implements Operation {
+        public String xeName() {
+            return "vm-pause";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.pause(state, this);
+        }
+    }
+
+    record VmUnpause(VmId vm) implements Operation {
+        public String xeName() {
+            return "vm-unpause";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.unpause(state, this);
+        }
+    }
+
+    record VmMigrate(VmId vm, HostId host) implements Operation {
+        public String xeName() {
+            return "vm-migrate";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.migrate(state, this);
+        }
+    }
+
+    /** Second phase of an agent-backed VM operation: what the host agent answered. */
+    record VmCompleteOperation(VmId vm, VmOperation operation, boolean succeeded) implements Operation {
+        public String xeName() {
+            return "vm-complete-operation";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmCompletion.complete(state, this);
+        }
+    }
+
+    record VmResetPowerstate(VmId vm, boolean force) implements Operation {
+        public String xeName() {
+            return "vm-reset-powerstate";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return VmRules.resetPowerstate(state, this);
+        }
+    }
+
+    // --- storage
+
+    record SrCreate(
+            SrId sr,
+            String nameLabel,
+            String type,
+            boolean shared,
+            SortedMap<String, String> deviceConfig,
+            SortedMap<HostId, PbdId> pbds)
+            implements Operation {
+        public SrCreate {
+            deviceConfig = Collections.unmodifiableSortedMap(new TreeMap<>(deviceConfig));
+            pbds = Collections.unmodifiableSortedMap(new TreeMap<>(pbds));
+        }
+
+        public String xeName() {
+            return "sr-create";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.srCreate(state, this);
+        }
+    }
+
+    record SrForget(SrId sr) implements Operation {
+        public String xeName() {
+            return "sr-forget";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.srForget(state, this);
+        }
+    }
+
+    record PbdCreate(PbdId pbd, SrId sr, HostId host, SortedMap<String, String> deviceConfig) implements Operation {
+        public PbdCreate {
+            deviceConfig = Collections.unmodifiableSortedMap(new TreeMap<>(deviceConfig));
+        }
+
+        public String xeName() {
+            return "pbd-create";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.pbdCreate(state, this);
+        }
+    }
+
+    record PbdPlug(PbdId pbd) implements Operation {
+        public String xeName() {
+            return "pbd-plug";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.pbdPlug(state, this);
+        }
+    }
+
+    record PbdUnplug(PbdId pbd) implements Operation {
+        public String xeName() {
+            return "pbd-unplug";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.pbdUnplug(state, this);
+        }
+    }
+
+    record VdiCreate(VdiId vdi, SrId sr, String nameLabel, long virtualSize) implements Operation {
+        public String xeName() {
+            return "vdi-create";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.vdiCreate(state, this);
+        }
+    }
+
+    record VdiDestroy(VdiId vdi) implements Operation {
+        public String xeName() {
+            return "vdi-destroy";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.vdiDestroy(state, this);
+        }
+    }
+
+    record VbdCreate(VbdId vbd, VmId vm, VdiId vdi, String device) implements Operation {
+        public String xeName() {
+            return "vbd-create";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.vbdCreate(state, this);
+        }
+    }
+
+    record VbdDestroy(VbdId vbd) implements Operation {
+        public String xeName() {
+            return "vbd-destroy";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return StorageRules.vbdDestroy(state, this);
+        }
+    }
+
+    // --- internal: proposed only by the master runtime
+
+    /** A new Raft leader records itself as pool master. */
+    record PoolSetMaster(HostId host) implements Operation {
+        public String xeName() {
+            return "pool-set-master";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.setMaster(state, this);
+        }
+    }
+
+    /** The liveness monitor's verdict on a host. */
+    record HostSetLive(HostId host, boolean live) implements Operation {
+        public String xeName() {
+            return "host-set-live";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return HostRules.setLive(state, this);
+        }
+    }
+
+    /** First entry of a re-founded group (DESIGN §5): the survivor's state under a new generation and master. */
+    record PoolImport(PoolState imported, long generation, HostId master) implements Operation {
+        public String xeName() {
+            return "pool-import";
+        }
+
+        public boolean createsPool() {
+            return true;
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.importState(state, this);
+        }
+    }
+
+    /**
+     * What the codec makes of bytes it cannot turn into an operation (garbage, a body this version does not know).
+     * Replicas decode the same bytes the same way, so refusing it keeps them in step.
+     */
+    record Invalid(ErrorCode code, String detail) implements Operation {
+        public String xeName() {
+            return "invalid";
+        }
+
+        public boolean createsPool() {
+            return true; // refused before anything else is checked, pool or not
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return Outcome.rejected(code, detail);
+        }
+    }
+}
