@@ -1,16 +1,17 @@
 package io.poolkeeper.core;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.pcollections.TreePMap;
 
 /**
  * The window of recently applied request ids and their results, so that a retried command (a client that lost
- * the answer, a CLI re-run) is applied once and gets the first result again. Bounded: the oldest entries (by log
- * index) leave first, deterministically on every replica.
+ * the answer, a CLI re-run) is applied once and gets the first result again. Bounded: the oldest entries (by the
+ * {@link ApplyContext#sequence} that applied them) leave first, deterministically on every replica.
  *
  * @param byId the results by request id
- * @param byIndex the request ids by the log index that applied them, for eviction in log order
+ * @param byIndex the request ids by the sequence that applied them, for eviction in log order
  * @param capacity the most entries kept
  */
 public record AppliedRequests(TreePMap<String, Entry> byId, TreePMap<Long, String> byIndex, int capacity) {
@@ -21,7 +22,7 @@ public record AppliedRequests(TreePMap<String, Entry> byId, TreePMap<Long, Strin
     /**
      * One remembered request.
      *
-     * @param logIndex the index that applied it
+     * @param logIndex the sequence that applied it (negative: imported from an earlier generation's log)
      * @param result what it returned
      */
     public record Entry(long logIndex, Result result) {
@@ -54,6 +55,24 @@ public record AppliedRequests(TreePMap<String, Entry> byId, TreePMap<Long, Strin
         while (indexes.size() > capacity) {
             ids = ids.minus(indexes.firstEntry().getValue());
             indexes = indexes.minusFirstEntry();
+        }
+        return new AppliedRequests(ids, indexes, capacity);
+    }
+
+    /**
+     * This window with the same entries in the same order, renumbered to end at -1. A pool re-founded on a new Raft
+     * group (DESIGN §5) numbers its commands from the start again: under their old, higher numbers the imported
+     * entries would outlive the new requests (each evicted first, as the lowest) or collide with them.
+     */
+    public AppliedRequests renumberedBeforeZero() {
+        TreePMap<String, Entry> ids = byId;
+        TreePMap<Long, String> indexes = TreePMap.empty();
+        long index = -byIndex.size();
+        for (Map.Entry<Long, String> oldest : byIndex.entrySet()) {
+            String requestId = oldest.getValue();
+            ids = ids.plus(requestId, new Entry(index, byId.get(requestId).result()));
+            indexes = indexes.plus(index, requestId);
+            index++;
         }
         return new AppliedRequests(ids, indexes, capacity);
     }

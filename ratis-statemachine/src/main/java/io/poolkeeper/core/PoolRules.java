@@ -156,7 +156,10 @@ final class PoolRules {
             return Refs.invalid("host", op.master());
         }
         Pool pool = imported.get().withGeneration(op.generation()).withMaster(master.uuid());
-        return Outcome.done(op.imported().withPool(pool).withHost(master.withLive(true)));
+        return Outcome.done(op.imported()
+                .withRequests(op.imported().requests().renumberedBeforeZero())
+                .withPool(pool)
+                .withHost(master.withLive(true)));
     }
 
     private static Optional<Outcome> checkHostSpec(Operation.HostSpec spec) {

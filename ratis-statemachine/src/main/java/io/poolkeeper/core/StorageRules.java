@@ -180,8 +180,9 @@ final class StorageRules {
             return Outcome.rejected(ErrorCode.DEVICE_ALREADY_EXISTS, vm.uuid(), op.device());
         }
         // Disks are attached to halted VMs only, so a running VM's storage needs never change under placement.
-        if (vm.powerState() != PowerState.HALTED || vm.currentOperation().isPresent()) {
-            return Refs.badPowerState(vm, PowerState.HALTED.xapiName());
+        Optional<Outcome> notIdle = checkHaltedAndIdle(vm);
+        if (notIdle.isPresent()) {
+            return notIdle.get();
         }
         return Outcome.done(state.withVbd(new Vbd(op.vbd(), vm.uuid(), op.vdi(), op.device())));
     }
@@ -191,11 +192,22 @@ final class StorageRules {
         if (vbd == null) {
             return Refs.invalid("VBD", op.vbd());
         }
-        Vm vm = state.vms().get(vbd.vm());
-        if (vm.powerState() != PowerState.HALTED || vm.currentOperation().isPresent()) {
-            return Refs.badPowerState(vm, PowerState.HALTED.xapiName());
+        Optional<Outcome> notIdle = checkHaltedAndIdle(state.vms().get(vbd.vm()));
+        if (notIdle.isPresent()) {
+            return notIdle.get();
         }
         return Outcome.done(state.withoutVbd(vbd.uuid()));
+    }
+
+    /** A VM's disks change only while it is Halted with no operation (a start in progress is already using them). */
+    private static Optional<Outcome> checkHaltedAndIdle(Vm vm) {
+        if (vm.currentOperation().isPresent()) {
+            return Optional.of(Refs.busy(vm));
+        }
+        if (vm.powerState() != PowerState.HALTED) {
+            return Optional.of(Refs.badPowerState(vm, PowerState.HALTED.xapiName()));
+        }
+        return Optional.empty();
     }
 
     private static PoolState withoutVdiAndVbds(PoolState state, Vdi vdi) {

@@ -48,8 +48,9 @@ final class VmParams {
                 if (bytes.isEmpty()) {
                     return Outcome.rejected(ErrorCode.INVALID_VALUE, op.key(), value);
                 }
-                if (vm.powerState() != PowerState.HALTED) {
-                    return Refs.badPowerState(vm, PowerState.HALTED.xapiName());
+                Optional<Outcome> refusal = sizeChangeRefusal(vm);
+                if (refusal.isPresent()) {
+                    return refusal.get();
                 }
                 memory = bytes.get();
             }
@@ -58,8 +59,9 @@ final class VmParams {
                 if (count.isEmpty()) {
                     return Outcome.rejected(ErrorCode.INVALID_VALUE, op.key(), value);
                 }
-                if (vm.powerState() != PowerState.HALTED) {
-                    return Refs.badPowerState(vm, PowerState.HALTED.xapiName());
+                Optional<Outcome> refusal = sizeChangeRefusal(vm);
+                if (refusal.isPresent()) {
+                    return refusal.get();
                 }
                 vcpus = count.get().intValue();
             }
@@ -89,5 +91,19 @@ final class VmParams {
             }
         }
         return Outcome.done(state.withVm(vm.withParams(name, affinity, memory, vcpus, priority, alwaysRun, order)));
+    }
+
+    /**
+     * Why the VM's size may not change now: it is not Halted, or an operation is in progress (a Halted VM being
+     * started already has its memory reserved on the target host).
+     */
+    private static Optional<Outcome> sizeChangeRefusal(Vm vm) {
+        if (vm.currentOperation().isPresent()) {
+            return Optional.of(Refs.busy(vm));
+        }
+        if (vm.powerState() != PowerState.HALTED) {
+            return Optional.of(Refs.badPowerState(vm, PowerState.HALTED.xapiName()));
+        }
+        return Optional.empty();
     }
 }

@@ -10,6 +10,7 @@ import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The VM lifecycle: xapi's power-state table ({@code xapi_vm_lifecycle.ml}). Agent-backed operations (start,
@@ -133,10 +134,12 @@ final class VmRules {
         if (!op.force()) {
             return Outcome.rejected(ErrorCode.FORCE_REQUIRED, "vm-reset-powerstate", vm.uuid());
         }
-        Optional<HostId> liveHost = vm.residentOn()
-                .filter(id -> vm.powerState().isLive())
-                .or(vm::scheduledToBeResidentOn)
-                .filter(id -> state.hosts().get(id).live());
+        // Both hosts count: a migration's target may already be running the VM while its source is dead.
+        Optional<HostId> liveHost = Stream.of(
+                        vm.residentOn().filter(id -> vm.powerState().isLive()), vm.scheduledToBeResidentOn())
+                .flatMap(Optional::stream)
+                .filter(id -> state.hosts().get(id).live())
+                .findFirst();
         if (liveHost.isPresent()) {
             return Outcome.rejected(ErrorCode.HOST_IS_LIVE, liveHost.get());
         }

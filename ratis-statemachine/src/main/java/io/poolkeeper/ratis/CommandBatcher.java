@@ -1,0 +1,105 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.codec.CommandCodec;
+import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.proto.CommandResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+/**
+ * Application-level group commit: commands submitted concurrently travel together in one log entry, each still
+ * getting its own result. Under no load a command goes alone at once (no added latency); under load the queue
+ * fills while earlier entries replicate, and the next entry takes everything waiting, up to {@link #MAX_BATCH}.
+ *
+ * <p>Thread-safe; one sender thread per member.
+ */
+final class CommandBatcher implements AutoCloseable {
+    static final int MAX_BATCH = 512;
+    private static final int MAX_ENTRIES_IN_FLIGHT = 32;
+
+    private record Pending(PoolCommand command, CompletableFuture<CommandResult> result) {}
+
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Semaphore inFlight = new Semaphore(MAX_ENTRIES_IN_FLIGHT);
+    private final Function<Message, CompletableFuture<RaftClientReply>> send;
+    private final Thread sender;
+    private volatile boolean closed;
+
+    CommandBatcher(String name, Function<Message, CompletableFuture<RaftClientReply>> send) {
+        this.send = send;
+        this.sender = new Thread(this::run, name + "-batcher");
+        sender.setDaemon(true);
+        sender.start();
+    }
+
+    CompletableFuture<CommandResult> submit(PoolCommand command) {
+        CompletableFuture<CommandResult> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("member closed"));
+            return result;
+        }
+        queue.add(new Pending(command, result));
+        return result;
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>();
+        while (!closed) {
+            try {
+                batch.add(queue.take());
+                inFlight.acquire();
+            } catch (InterruptedException e) {
+                break;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            List<Pending> sending = List.copyOf(batch);
+            batch.clear();
+            sendBatch(sending);
+        }
+        Pending left;
+        while ((left = queue.poll()) != null) {
+            left.result().completeExceptionally(new IllegalStateException("member closed"));
+        }
+    }
+
+    private void sendBatch(List<Pending> batch) {
+        byte[] bytes =
+                CommandCodec.encodeBatch(batch.stream().map(Pending::command).toList());
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = send.apply(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((r, error) -> {
+            inFlight.release();
+            if (error == null && !r.isSuccess()) {
+                error = r.getException() != null ? r.getException() : new IllegalStateException("not committed");
+            }
+            if (error != null) {
+                for (Pending p : batch) {
+                    p.result().completeExceptionally(error);
+                }
+                return;
+            }
+            List<CommandResult> results = PoolStateMachine.decodeReply(r.getMessage());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result().complete(results.get(i));
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        sender.interrupt();
+    }
+}

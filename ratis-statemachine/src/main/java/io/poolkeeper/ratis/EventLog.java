@@ -1,0 +1,148 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolEvent;
+import io.poolkeeper.api.Subscription;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.Outcome;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The recent events of the pool as this member applied them, numbered by their sequence (the event token), and the
+ * subscriptions that follow them. Bounded: a subscriber that falls further behind than the retained window gets
+ * an {@code EVENTS_LOST} alert and continues from the oldest retained event (XenAPI's {@code EVENTS_LOST}).
+ *
+ * <p>Thread-safe; each subscription is delivered on its own thread, in token order, without gaps.
+ */
+final class EventLog {
+    static final int RETAINED = 100_000;
+
+    private final Deque<PoolEvent> events = new ArrayDeque<>();
+    private long lastToken;
+
+    synchronized void append(List<PoolStateMachine.AppliedCommand> applied) {
+        for (PoolStateMachine.AppliedCommand a : applied) {
+            events.addLast(toEvent(a));
+            lastToken = a.sequence();
+        }
+        while (events.size() > RETAINED) {
+            events.removeFirst();
+        }
+        notifyAll();
+    }
+
+    /** Follows the events after {@code fromToken} until closed. */
+    Subscription subscribe(long fromToken, Consumer<PoolEvent> listener) {
+        Follower follower = new Follower(fromToken, listener);
+        Thread thread = new Thread(follower, "events-from-" + fromToken);
+        thread.setDaemon(true);
+        thread.start();
+        return () -> {
+            follower.closed = true;
+            thread.interrupt();
+        };
+    }
+
+    private final class Follower implements Runnable {
+        private long after;
+        private final Consumer<PoolEvent> listener;
+        private volatile boolean closed;
+
+        Follower(long fromToken, Consumer<PoolEvent> listener) {
+            this.after = fromToken;
+            this.listener = listener;
+        }
+
+        @Override
+        public void run() {
+            while (!closed) {
+                List<PoolEvent> batch;
+                try {
+                    batch = next();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (PoolEvent e : batch) {
+                    listener.accept(e);
+                }
+            }
+        }
+
+        /** The events after {@code after}, oldest first, waiting for at least one. */
+        private List<PoolEvent> next() throws InterruptedException {
+            synchronized (EventLog.this) {
+                while (lastToken <= after) {
+                    EventLog.this.wait();
+                }
+                List<PoolEvent> out = new ArrayList<>();
+                Iterator<PoolEvent> newestFirst = events.descendingIterator();
+                while (newestFirst.hasNext()) {
+                    PoolEvent e = newestFirst.next();
+                    if (e.token() <= after) {
+                        break;
+                    }
+                    out.add(e);
+                }
+                Collections.reverse(out);
+                if (out.get(0).token() > after + 1) {
+                    out.add(
+                            0,
+                            new PoolEvent(
+                                    out.get(0).token() - 1,
+                                    PoolEvent.Kind.ALERT,
+                                    "EVENTS_LOST",
+                                    new TreeMap<>(),
+                                    Optional.empty()));
+                }
+                after = lastToken;
+                return out;
+            }
+        }
+    }
+
+    private static PoolEvent toEvent(PoolStateMachine.AppliedCommand applied) {
+        Operation op = applied.command().operation();
+        Optional<ErrorCode> rejectedWith = applied.outcome() instanceof Outcome.Rejected r
+                ? Optional.of(r.rejection().code())
+                : Optional.empty();
+        return new PoolEvent(
+                applied.sequence(),
+                rejectedWith.isPresent() ? PoolEvent.Kind.REJECTED : PoolEvent.Kind.CHANGE,
+                op.xeName(),
+                params(op),
+                rejectedWith);
+    }
+
+    /** The operation's fields, by name, for display; nested values as their string form. */
+    private static SortedMap<String, String> params(Operation op) {
+        SortedMap<String, String> out = new TreeMap<>();
+        RecordComponent[] components = op.getClass().getRecordComponents();
+        if (components == null) {
+            return out;
+        }
+        for (RecordComponent c : components) {
+            try {
+                Object value = c.getAccessor().invoke(op);
+                if (value instanceof Optional<?> o) {
+                    value = o.map(String::valueOf).orElse("");
+                }
+                if (!(value instanceof io.poolkeeper.core.PoolState)) {
+                    out.put(c.getName(), String.valueOf(value));
+                }
+            } catch (ReflectiveOperationException e) {
+                out.put(c.getName(), "?");
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,128 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.agent.SimulatedHypervisor;
+import io.poolkeeper.api.HostAgent;
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.PoolMember;
+import io.poolkeeper.api.model.HostId;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Builds a {@link RatisPoolMember}. The Raft port is the service port + 1 unless set; port 0 picks free ports.
+ * Without a {@link HostAgent} the member drives a {@link SimulatedHypervisor} of its memory size.
+ */
+public final class MemberBuilder implements PoolMember.Builder {
+    private HostId hostUuid;
+    private String nameLabel;
+    private String listenAddress;
+    private Integer raftPort;
+    private Path storage;
+    private String createPool;
+    private String joinAddress;
+    private long memoryTotal = 64L << 30;
+    private boolean witness;
+    private MemberTimeouts timeouts = MemberTimeouts.defaults();
+    private HostAgent agent;
+
+    @Override
+    public MemberBuilder hostUuid(HostId hostUuid) {
+        this.hostUuid = hostUuid;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder nameLabel(String nameLabel) {
+        this.nameLabel = nameLabel;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder listenAddress(String hostAndPort) {
+        this.listenAddress = hostAndPort;
+        return this;
+    }
+
+    /** The Raft port (default: service port + 1, or a free one when the service port is 0). */
+    public MemberBuilder raftPort(int port) {
+        this.raftPort = port;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder storageDirectory(Path directory) {
+        this.storage = directory;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder createPool(String poolNameLabel) {
+        this.createPool = poolNameLabel;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder joinPool(String memberAddress) {
+        this.joinAddress = memberAddress;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder memoryTotal(long bytes) {
+        this.memoryTotal = bytes;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder witness(boolean witness) {
+        this.witness = witness;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder timeouts(MemberTimeouts timeouts) {
+        this.timeouts = timeouts;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder hostAgent(HostAgent agent) {
+        this.agent = agent;
+        return this;
+    }
+
+    @Override
+    public RatisPoolMember build() {
+        Objects.requireNonNull(hostUuid, "hostUuid");
+        Objects.requireNonNull(listenAddress, "listenAddress");
+        Objects.requireNonNull(storage, "storageDirectory");
+        Objects.requireNonNull(timeouts, "timeouts");
+        if (createPool != null && joinAddress != null) {
+            throw new IllegalArgumentException("createPool and joinPool are exclusive");
+        }
+        int colon = listenAddress.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("listenAddress must be host:port, got " + listenAddress);
+        }
+        String host = listenAddress.substring(0, colon);
+        int port = Integer.parseInt(listenAddress.substring(colon + 1));
+        if (port == 0) {
+            port = Ports.free();
+        }
+        int raft = raftPort != null ? raftPort : (listenAddress.endsWith(":0") ? Ports.free() : port + 1);
+        return new RatisPoolMember(new MemberConfig(
+                hostUuid,
+                nameLabel != null ? nameLabel : hostUuid.toString().substring(0, 8),
+                host,
+                port,
+                raft,
+                storage,
+                Optional.ofNullable(createPool),
+                Optional.ofNullable(joinAddress),
+                memoryTotal,
+                witness,
+                timeouts,
+                agent != null ? agent : new SimulatedHypervisor(hostUuid, memoryTotal)));
+    }
+}

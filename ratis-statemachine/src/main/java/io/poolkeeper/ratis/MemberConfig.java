@@ -1,0 +1,46 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.api.HostAgent;
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.model.HostId;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything a member is configured with.
+ *
+ * @param hostId this host
+ * @param nameLabel its name
+ * @param host the interface to listen on
+ * @param servicePort the PoolService port
+ * @param raftPort the Raft port
+ * @param storage the storage directory (Raft log, snapshots, membership)
+ * @param createPool the name of a pool to create, if no pool is stored yet
+ * @param joinAddress the address of a member of a pool to join, if no pool is stored yet
+ * @param memoryTotal bytes offered to VMs
+ * @param witness whether to join as a witness
+ * @param timeouts the timeouts
+ * @param agent the hypervisor bridge
+ */
+record MemberConfig(
+        HostId hostId,
+        String nameLabel,
+        String host,
+        int servicePort,
+        int raftPort,
+        Path storage,
+        Optional<String> createPool,
+        Optional<String> joinAddress,
+        long memoryTotal,
+        boolean witness,
+        MemberTimeouts timeouts,
+        HostAgent agent) {
+
+    String serviceAddress() {
+        return host + ":" + servicePort;
+    }
+
+    String raftAddress() {
+        return host + ":" + raftPort;
+    }
+}

@@ -1,0 +1,232 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolEvent;
+import io.poolkeeper.api.PoolException;
+import io.poolkeeper.api.PoolView;
+import io.poolkeeper.api.ReadConsistency;
+import io.poolkeeper.api.Subscription;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.Vm;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.Outcome;
+import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.core.Rejection;
+import io.poolkeeper.proto.PoolSnapshot;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+
+/**
+ * The {@link io.poolkeeper.api.Pool} of an embedded member. Writes go through the member's group-commit batcher to
+ * the Raft leader; an operation carried out by a host agent completes only once the agent's answer is committed
+ * (a failed agent leaves the VM as it was and fails the call with {@code HOST_AGENT_FAILED}). {@code LOCAL} reads
+ * come from this member's copy; {@code LINEARIZABLE} ones go through a Raft read index.
+ */
+public final class MemberPool extends CommandPool {
+    private final RatisPoolMember member;
+    /** Agent-backed commands of this member awaiting the agent's answer, by request id. */
+    private final Map<String, Waiter> waiters = new ConcurrentHashMap<>();
+
+    private static final class Waiter {
+        final VmId vm;
+        final CompletableFuture<ResultCodec.Reply> done = new CompletableFuture<>();
+        volatile ResultCodec.Reply begun;
+        /** This member applied the begin command itself: later states are newer than it. */
+        volatile boolean appliedHere;
+
+        volatile Boolean agentSucceeded;
+
+        Waiter(VmId vm) {
+            this.vm = vm;
+        }
+    }
+
+    MemberPool(RatisPoolMember member) {
+        this.member = member;
+    }
+
+    @Override
+    public CompletableFuture<ResultCodec.Reply> submit(PoolCommand command) {
+        Optional<VmId> agentBacked = agentBackedVm(command.operation());
+        Waiter waiter = null;
+        if (agentBacked.isPresent() && !command.requestId().isEmpty()) {
+            waiter = new Waiter(agentBacked.get());
+            waiters.put(command.requestId(), waiter);
+        }
+        CompletableFuture<ResultCodec.Reply> committed;
+        try {
+            committed = member.batcher()
+                    .submit(command)
+                    .thenApply(ResultCodec::decode)
+                    .exceptionally(MemberPool::translate)
+                    .orTimeout(member.config().timeouts().requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (PoolException e) {
+            committed = CompletableFuture.failedFuture(e);
+        }
+        if (waiter == null) {
+            return committed;
+        }
+        Waiter w = waiter;
+        return committed
+                .thenCompose(reply -> {
+                    if (reply.rejection().isPresent()) {
+                        waiters.remove(command.requestId());
+                        return CompletableFuture.completedFuture(reply);
+                    }
+                    synchronized (w) {
+                        w.begun = reply;
+                    }
+                    // The agent's answer may already be applied: settle against the latest state too.
+                    settle(w, member.applied());
+                    return w.done;
+                })
+                .whenComplete((r, e) -> waiters.remove(command.requestId()));
+    }
+
+    /** Called on the apply thread after every batch: settles the agent-backed commands it concerns. */
+    void applied(List<PoolStateMachine.AppliedCommand> commands, PoolStateMachine.Applied after) {
+        if (waiters.isEmpty()) {
+            return;
+        }
+        for (PoolStateMachine.AppliedCommand a : commands) {
+            Waiter own = waiters.get(a.command().requestId());
+            if (own != null && a.outcome() instanceof Outcome.Applied) {
+                own.appliedHere = true;
+            }
+            if (a.command().operation() instanceof Operation.VmCompleteOperation c
+                    && a.outcome() instanceof Outcome.Applied) {
+                waiters.values().stream()
+                        .filter(w -> w.vm.equals(c.vm()))
+                        .forEach(w -> w.agentSucceeded = c.succeeded());
+            }
+        }
+        for (Waiter w : waiters.values()) {
+            settle(w, after);
+        }
+    }
+
+    /** Completes a begun waiter once its VM has no operation in progress any more. */
+    private void settle(Waiter w, PoolStateMachine.Applied after) {
+        synchronized (w) {
+            if (w.begun == null || !w.appliedHere || w.done.isDone()) {
+                return;
+            }
+            Vm vm = after.state().vms().get(w.vm);
+            if (vm != null && vm.currentOperation().isPresent()) {
+                return;
+            }
+            if (vm != null && (w.agentSucceeded == null || w.agentSucceeded)) {
+                // No agent answer means the begin settled at once (a hard shutdown of a suspended VM).
+                w.done.complete(w.begun);
+            } else if (vm == null) {
+                w.done.complete(abandoned(w.vm));
+            } else {
+                w.done.complete(new ResultCodec.Reply(
+                        Optional.empty(), Optional.of(Rejection.of(ErrorCode.HOST_AGENT_FAILED, w.vm))));
+            }
+        }
+    }
+
+    private static ResultCodec.Reply abandoned(VmId vm) {
+        return new ResultCodec.Reply(Optional.empty(), Optional.of(Rejection.of(ErrorCode.HANDLE_INVALID, "VM", vm)));
+    }
+
+    private static Optional<VmId> agentBackedVm(Operation op) {
+        if (op instanceof Operation.VmStart o) {
+            return Optional.of(o.vm());
+        } else if (op instanceof Operation.VmShutdown o) {
+            return Optional.of(o.vm());
+        } else if (op instanceof Operation.VmReboot o) {
+            return Optional.of(o.vm());
+        } else if (op instanceof Operation.VmSuspend o) {
+            return Optional.of(o.vm());
+        } else if (op instanceof Operation.VmResume o) {
+            return Optional.of(o.vm());
+        } else if (op instanceof Operation.VmPause o) {
+            return Optional.of(o.vm());
+        } else if (op instanceof Operation.VmUnpause o) {
+            return Optional.of(o.vm());
+        } else if (op instanceof Operation.VmMigrate o) {
+            return Optional.of(o.vm());
+        }
+        return Optional.empty();
+    }
+
+    /** Ratis failures as the API's: no leader or retries exhausted means retry later; anything else unknown. */
+    static ResultCodec.Reply translate(Throwable error) {
+        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (t instanceof PoolException p) {
+            throw p;
+        }
+        if (t instanceof NotLeaderException || t instanceof RaftRetryFailureException) {
+            throw PoolException.of(ErrorCode.NO_MASTER, List.of(), t.getMessage());
+        }
+        if (t instanceof TimeoutException) {
+            throw PoolException.of(ErrorCode.TIMEOUT, List.of(), "no answer in time");
+        }
+        throw PoolException.of(ErrorCode.TIMEOUT, List.of(), String.valueOf(t));
+    }
+
+    @Override
+    public CompletableFuture<PoolView> read(ReadConsistency consistency) {
+        if (consistency == ReadConsistency.LOCAL) {
+            PoolStateMachine.Applied now = member.applied();
+            return CompletableFuture.completedFuture(now.state().toView(now.sequence()));
+        }
+        return readSnapshot()
+                .thenApply(snapshot -> SnapshotCodec.decode(snapshot).toView(snapshot.getLastEventSequence()));
+    }
+
+    /** The state after a Raft read index: reflects every write acknowledged before the call. */
+    public CompletableFuture<PoolSnapshot> readSnapshot() {
+        return member.client()
+                .async()
+                .sendReadOnly(PoolStateMachine.READ_STATE)
+                .thenApply(reply -> {
+                    if (!reply.isSuccess()) {
+                        throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(reply.getException()));
+                    }
+                    try {
+                        return PoolSnapshot.parseFrom(
+                                reply.getMessage().getContent().toByteArray());
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        throw PoolException.of(ErrorCode.INTERNAL_ERROR, List.of(), e.toString());
+                    }
+                })
+                .exceptionally(e -> {
+                    Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (t instanceof PoolException p) {
+                        throw p;
+                    }
+                    throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(t));
+                });
+    }
+
+    @Override
+    public Subscription watch(long fromToken, Consumer<PoolEvent> listener) {
+        return member.events().subscribe(fromToken, listener);
+    }
+
+    @Override
+    public CompletableFuture<Void> designateNewMaster(HostId host) {
+        return run(new Operation.PoolDesignateNewMaster(host)).thenCompose(ok -> member.transferLeadership(host));
+    }
+
+    void close() {
+        for (Waiter w : waiters.values()) {
+            w.done.completeExceptionally(PoolException.of(ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member closed"));
+        }
+    }
+}

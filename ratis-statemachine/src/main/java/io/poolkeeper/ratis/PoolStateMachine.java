@@ -1,0 +1,254 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.codec.CommandCodec;
+import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.core.ApplyContext;
+import io.poolkeeper.core.Outcome;
+import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.Transition;
+import io.poolkeeper.proto.BatchResult;
+import io.poolkeeper.proto.CommandResult;
+import io.poolkeeper.proto.PoolSnapshot;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * The Ratis adapter of the pure pool core: each log entry is a batch of {@link PoolCommand}s (application-level
+ * group commit), applied in order through {@link Transition#apply}; the reply is one result per command.
+ *
+ * <p>On the leader, {@link #startTransaction} stamps the accept time and refuses bytes that are not a batch, before
+ * anything is logged. {@link #applyTransaction} never throws. State is swapped atomically, so reads
+ * ({@link #current()}, {@link #query}) run lock-free beside the apply thread. Snapshots are {@link PoolSnapshot}
+ * files (protobuf, not Java serialization). One instance per server start (Ratis cannot re-initialize one).
+ */
+public final class PoolStateMachine extends BaseStateMachine {
+    /** The query that reads the whole state. */
+    static final Message READ_STATE = Message.valueOf("read-state");
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final ApplyListener listener;
+    private volatile Applied current = new Applied(PoolState.empty(), 0, 0);
+
+    /**
+     * The state after an applied entry.
+     *
+     * @param state the pool state
+     * @param logIndex the last log index that changed it (or was applied)
+     * @param sequence the number of pool commands applied so far: the event token of the last one
+     */
+    public record Applied(PoolState state, long logIndex, long sequence) {}
+
+    /** Told about every applied batch, on the apply thread: must be quick and must not call back into Ratis. */
+    public interface ApplyListener {
+        void applied(long logIndex, List<AppliedCommand> commands, Applied after);
+
+        /** This member became the leader and its first entry of the term is applied. */
+        default void leaderReady() {}
+
+        /** This member stopped being the leader. */
+        default void notLeader() {}
+
+        /** The state was replaced wholesale (snapshot installed or loaded). */
+        default void reloaded(Applied after) {}
+    }
+
+    /**
+     * One applied command with its event sequence number and what it returned.
+     *
+     * @param sequence its event token
+     * @param command the command
+     * @param outcome its outcome (for an applied one, {@code next} is the state after it)
+     */
+    public record AppliedCommand(long sequence, PoolCommand command, Outcome outcome) {}
+
+    public PoolStateMachine(ApplyListener listener) {
+        this.listener = listener;
+    }
+
+    /** The latest applied state; never null. */
+    public Applied current() {
+        return current;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        getLifeCycle().startAndTransition(() -> load(storage.loadLatestSnapshot()));
+    }
+
+    @Override
+    public void pause() {
+        // Snapshot installation requires PAUSED (Ratis otherwise closes the division): BaseStateMachine's is a no-op.
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        load(storage.loadLatestSnapshot());
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+
+    @Override
+    public SimpleStateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        List<PoolCommand> commands =
+                CommandCodec.decodeBatch(toBytes(request.getMessage().getContent()));
+        long now = System.currentTimeMillis();
+        List<PoolCommand> stamped = new ArrayList<>(commands.size());
+        for (PoolCommand c : commands) {
+            stamped.add(
+                    c.issuedAtMillis() != 0
+                            ? c
+                            : new PoolCommand(c.requestId(), now, c.expectedGeneration(), c.operation()));
+        }
+        return TransactionContext.newBuilder()
+                .setStateMachine(this)
+                .setClientRequest(request)
+                .setLogData(UnsafeByteOperations.unsafeWrap(CommandCodec.encodeBatch(stamped)))
+                .setStateMachineContext(stamped)
+                .build();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        long index = entry.getIndex();
+        Object cached = trx.getStateMachineContext();
+        List<PoolCommand> commands = cached instanceof List<?> list
+                ? (List<PoolCommand>) list
+                : CommandCodec.decodeBatch(
+                        toBytes(entry.getStateMachineLogEntry().getLogData()));
+        Applied before = current;
+        PoolState state = before.state();
+        long sequence = before.sequence();
+        List<AppliedCommand> applied = new ArrayList<>(commands.size());
+        BatchResult.Builder reply = BatchResult.newBuilder();
+        for (PoolCommand command : commands) {
+            sequence++;
+            Outcome outcome = Transition.apply(state, command, new ApplyContext(index, sequence));
+            if (outcome instanceof Outcome.Applied ok) {
+                state = ok.next();
+            }
+            applied.add(new AppliedCommand(sequence, command, outcome));
+            reply.addResults(ResultCodec.encode(outcome));
+        }
+        Applied after = new Applied(state, index, sequence);
+        current = after;
+        updateLastAppliedTermIndex(entry.getTerm(), index);
+        try {
+            listener.applied(index, applied, after);
+        } catch (RuntimeException e) {
+            LOG.warn("apply listener failed at index {}", index, e);
+        }
+        return CompletableFuture.completedFuture(
+                Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.build().toByteArray())));
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        Applied now = current;
+        PoolSnapshot snapshot = encode(now);
+        return CompletableFuture.completedFuture(
+                Message.valueOf(UnsafeByteOperations.unsafeWrap(snapshot.toByteArray())));
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        Applied now = current;
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() <= 0) {
+            return -1;
+        }
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        PoolSnapshot snapshot =
+                encode(now).toBuilder().setAppliedIndex(last.getIndex()).build();
+        try (OutputStream out = Files.newOutputStream(file.toPath())) {
+            snapshot.writeTo(out);
+        }
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+        return last.getIndex();
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        listener.leaderReady();
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        listener.notLeader();
+    }
+
+    private void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null || !Files.exists(snapshot.getFile().getPath())) {
+            return;
+        }
+        File file = snapshot.getFile().getPath().toFile();
+        if (snapshot.getFile().getFileDigest() != null) {
+            MD5FileUtil.verifySavedMD5(file, snapshot.getFile().getFileDigest());
+        }
+        PoolSnapshot proto;
+        try (InputStream in = Files.newInputStream(file.toPath())) {
+            proto = PoolSnapshot.parseFrom(in);
+        }
+        TermIndex last = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file);
+        Applied loaded = new Applied(SnapshotCodec.decode(proto), last.getIndex(), proto.getLastEventSequence());
+        current = loaded;
+        setLastAppliedTermIndex(last);
+        listener.reloaded(loaded);
+    }
+
+    private static PoolSnapshot encode(Applied applied) {
+        return SnapshotCodec.encode(applied.state(), applied.logIndex()).toBuilder()
+                .setLastEventSequence(applied.sequence())
+                .build();
+    }
+
+    /** Decodes a reply of {@link #applyTransaction}. */
+    static List<CommandResult> decodeReply(Message reply) {
+        try {
+            return BatchResult.parseFrom(toBytes(reply.getContent())).getResultsList();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("unreadable reply from the pool state machine", e);
+        }
+    }
+
+    static byte[] toBytes(ByteString bytes) {
+        return bytes.toByteArray();
+    }
+}

@@ -1,0 +1,83 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.api.MemberTimeouts;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The Ratis settings of a member, in one place: every trap of {@code reference/ratis-3.3.0.md} handled here
+ * (storage not in /tmp, snapshots and retention on, purge up to the snapshot so a dead host cannot stall
+ * compaction, linearizable reads, bounded client retries).
+ */
+final class RaftSettings {
+    /** Take a snapshot every this many log entries. */
+    static final long SNAPSHOT_THRESHOLD = 4_096;
+
+    private RaftSettings() {}
+
+    static RaftProperties server(Path storage, String host, int raftPort, MemberTimeouts timeouts) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(storage.resolve("raft").toFile()));
+        RaftServerConfigKeys.setRemovedGroupsDir(
+                p, storage.resolve("raft-removed").toFile());
+        GrpcConfigKeys.Server.setHost(p, host);
+        GrpcConfigKeys.Server.setPort(p, raftPort);
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(timeouts.electionTimeoutMin()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(timeouts.electionTimeoutMax()));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, duration(timeouts.requestTimeout()));
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, SNAPSHOT_THRESHOLD);
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, SNAPSHOT_THRESHOLD / 2);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, 1024);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+        RaftServerConfigKeys.setStagingCatchupGap(p, 256);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(timeouts.requestTimeout()));
+        return p;
+    }
+
+    static RaftProperties client(MemberTimeouts timeouts) {
+        RaftProperties p = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(timeouts.requestTimeout()));
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 256);
+        return p;
+    }
+
+    /** Bounded: Ratis' default retries forever, which would hang a caller in a leaderless partition. */
+    static RetryPolicy retryPolicy(MemberTimeouts timeouts) {
+        long sleepMs = 50;
+        int attempts = (int) Math.max(3, timeouts.requestTimeout().toMillis() / sleepMs);
+        return RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                attempts, TimeDuration.valueOf(sleepMs, TimeUnit.MILLISECONDS));
+    }
+
+    /** The Raft group of a pool generation: derived, so every member computes the same id. */
+    static RaftGroupId groupId(String poolUuid, long generation) {
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(
+                (poolUuid + "/" + generation).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    static TimeDuration duration(Duration d) {
+        return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    static File dir(Path p) {
+        return p.toFile();
+    }
+}

@@ -1,0 +1,60 @@
+package io.poolkeeper.rpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolException;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+/**
+ * How pool errors cross gRPC: the status carries the kind (UNAVAILABLE: retry elsewhere; DEADLINE_EXCEEDED:
+ * indeterminate; FAILED_PRECONDITION: refused) and the description starts with the stable code name.
+ */
+final class Errors {
+    private Errors() {}
+
+    static StatusRuntimeException toStatus(Throwable error) {
+        Throwable t = unwrap(error);
+        if (t instanceof PoolException p) {
+            Status status =
+                    switch (p.code().kind()) {
+                        case UNAVAILABLE -> Status.UNAVAILABLE;
+                        case INDETERMINATE -> Status.DEADLINE_EXCEEDED;
+                        case REJECTED -> Status.FAILED_PRECONDITION;
+                    };
+            return status.withDescription(p.code().name() + ": " + p.getMessage())
+                    .asRuntimeException();
+        }
+        return Status.INTERNAL
+                .withDescription(ErrorCode.INTERNAL_ERROR.name() + ": " + t)
+                .asRuntimeException();
+    }
+
+    static PoolException fromStatus(Throwable error) {
+        Throwable t = unwrap(error);
+        if (t instanceof PoolException p) {
+            return p;
+        }
+        Status status = Status.fromThrowable(t);
+        String description = status.getDescription() == null ? "" : status.getDescription();
+        int colon = description.indexOf(':');
+        ErrorCode code = colon > 0 ? ErrorCode.fromName(description.substring(0, colon)) : null;
+        if (code == null || code == ErrorCode.INTERNAL_ERROR) {
+            code = switch (status.getCode()) {
+                case UNAVAILABLE -> ErrorCode.NO_MASTER;
+                case DEADLINE_EXCEEDED -> ErrorCode.TIMEOUT;
+                default -> ErrorCode.INTERNAL_ERROR;
+            };
+        }
+        return PoolException.of(code, List.of(), description.isEmpty() ? status.toString() : description);
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

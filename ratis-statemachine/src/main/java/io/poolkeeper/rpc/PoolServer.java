@@ -1,0 +1,44 @@
+package io.poolkeeper.rpc;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.poolkeeper.ratis.RatisPoolMember;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** The gRPC server of a member: serves {@link PoolServiceImpl} on the member's service address. */
+public final class PoolServer implements AutoCloseable {
+    private final Server server;
+
+    private PoolServer(Server server) {
+        this.server = server;
+    }
+
+    public static PoolServer start(String host, int port, RatisPoolMember member) {
+        try {
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                    .addService(new PoolServiceImpl(member))
+                    .build()
+                    .start();
+            return new PoolServer(server);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve PoolService on " + host + ":" + port, e);
+        }
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

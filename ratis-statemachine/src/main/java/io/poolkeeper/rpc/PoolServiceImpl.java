@@ -1,0 +1,219 @@
+package io.poolkeeper.rpc;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolException;
+import io.poolkeeper.api.Subscription;
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.codec.CommandCodec;
+import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.Result;
+import io.poolkeeper.proto.DesignateNewMasterRequest;
+import io.poolkeeper.proto.JoinReply;
+import io.poolkeeper.proto.JoinRequest;
+import io.poolkeeper.proto.MemberRole;
+import io.poolkeeper.proto.MemberStatus;
+import io.poolkeeper.proto.MemberStatusRequest;
+import io.poolkeeper.proto.PoolEvent;
+import io.poolkeeper.proto.PoolServiceGrpc;
+import io.poolkeeper.proto.ReadConsistency;
+import io.poolkeeper.proto.ReadReply;
+import io.poolkeeper.proto.ReadRequest;
+import io.poolkeeper.proto.SubmitReply;
+import io.poolkeeper.proto.SubmitRequest;
+import io.poolkeeper.proto.WatchRequest;
+import io.poolkeeper.ratis.RatisPoolMember;
+import java.util.Optional;
+
+/**
+ * PoolService on one member. Writes go to the pool through this member (its Raft client reaches the master);
+ * refusals travel as results, availability problems as gRPC statuses ({@link Errors}). Commands are decoded with
+ * {@link CommandCodec#fromProto}, so garbage fields come back as a refusal with a code, never as a crash.
+ */
+final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
+    private final RatisPoolMember member;
+
+    PoolServiceImpl(RatisPoolMember member) {
+        this.member = member;
+    }
+
+    @Override
+    public void submit(SubmitRequest request, StreamObserver<SubmitReply> out) {
+        PoolCommand command = CommandCodec.fromProto(request.getCommand());
+        if (command.operation() instanceof Operation.PoolCreate
+                || command.operation() instanceof Operation.PoolImport) {
+            // Pools are created and re-founded by members themselves, never by a remote command.
+            reply(
+                    out,
+                    SubmitReply.newBuilder()
+                            .setResult(ResultCodec.encode(io.poolkeeper.core.Rejection.of(
+                                    ErrorCode.UNKNOWN_OPERATION,
+                                    command.operation().xeName())))
+                            .build());
+            return;
+        }
+        member.pool().submit(command).whenComplete((result, error) -> {
+            if (error != null) {
+                out.onError(Errors.toStatus(error));
+                return;
+            }
+            reply(
+                    out,
+                    SubmitReply.newBuilder()
+                            .setResult(
+                                    result.rejection().isPresent()
+                                            ? ResultCodec.encode(
+                                                    result.rejection().get())
+                                            : ResultCodec.encode(result.result().orElseThrow()))
+                            .build());
+        });
+    }
+
+    @Override
+    public void read(ReadRequest request, StreamObserver<ReadReply> out) {
+        if (request.getConsistency() != ReadConsistency.LINEARIZABLE) {
+            var applied = member.applied();
+            reply(
+                    out,
+                    ReadReply.newBuilder()
+                            .setState(SnapshotCodec.encode(applied.state(), applied.logIndex()).toBuilder()
+                                    .setLastEventSequence(applied.sequence()))
+                            .build());
+            return;
+        }
+        member.pool().readSnapshot().whenComplete((snapshot, error) -> {
+            if (error != null) {
+                out.onError(Errors.toStatus(error));
+            } else {
+                reply(out, ReadReply.newBuilder().setState(snapshot).build());
+            }
+        });
+    }
+
+    @Override
+    public void watch(WatchRequest request, StreamObserver<PoolEvent> out) {
+        ServerCallStreamObserver<PoolEvent> stream = (ServerCallStreamObserver<PoolEvent>) out;
+        Subscription subscription = member.pool().watch(request.getFromToken(), event -> {
+            synchronized (stream) {
+                if (!stream.isCancelled()) {
+                    stream.onNext(EventCodec.toProto(event));
+                }
+            }
+        });
+        stream.setOnCancelHandler(subscription::close);
+    }
+
+    @Override
+    public void join(JoinRequest request, StreamObserver<JoinReply> out) {
+        PoolCommand command = CommandCodec.fromProto(io.poolkeeper.proto.PoolCommand.newBuilder()
+                .setRequestId("join/" + request.getHost().getUuid())
+                .setPoolJoin(io.poolkeeper.proto.PoolJoin.newBuilder().setHost(request.getHost()))
+                .build());
+        member.pool().submit(command).whenComplete((result, error) -> {
+            if (error != null) {
+                out.onError(Errors.toStatus(error));
+                return;
+            }
+            if (result.rejection().isPresent()) {
+                reply(
+                        out,
+                        JoinReply.newBuilder()
+                                .setResult(ResultCodec.encode(result.rejection().get()))
+                                .build());
+                return;
+            }
+            Result.Joined joined = (Result.Joined) result.result().orElseThrow();
+            try {
+                member.addPeer(HostId.of(request.getHost().getUuid()), request.getRaftAddress(), joined.role());
+            } catch (Exception e) {
+                out.onError(Errors.toStatus(PoolException.of(ErrorCode.NO_QUORUM, java.util.List.of(), e.toString())));
+                return;
+            }
+            reply(
+                    out,
+                    JoinReply.newBuilder()
+                            .setResult(ResultCodec.encode(joined))
+                            .setGeneration(member.generation())
+                            .build());
+        });
+    }
+
+    @Override
+    public void getMemberStatus(MemberStatusRequest request, StreamObserver<MemberStatus> out) {
+        reply(out, status(member));
+    }
+
+    @Override
+    public void designateNewMaster(DesignateNewMasterRequest request, StreamObserver<SubmitReply> out) {
+        HostId target;
+        try {
+            target = HostId.of(request.getHostUuid());
+        } catch (IllegalArgumentException e) {
+            reply(
+                    out,
+                    SubmitReply.newBuilder()
+                            .setResult(ResultCodec.encode(io.poolkeeper.core.Rejection.of(
+                                    ErrorCode.INVALID_VALUE, "host-uuid", request.getHostUuid())))
+                            .build());
+            return;
+        }
+        member.pool().designateNewMaster(target).whenComplete((ok, error) -> {
+            if (error != null
+                    && Errors.unwrap(error) instanceof PoolException p
+                    && p.code().kind() == ErrorCode.Kind.REJECTED) {
+                reply(
+                        out,
+                        SubmitReply.newBuilder()
+                                .setResult(ResultCodec.encode(
+                                        new io.poolkeeper.core.Rejection(p.code(), p.params(), p.getMessage())))
+                                .build());
+            } else if (error != null) {
+                out.onError(Errors.toStatus(error));
+            } else {
+                reply(
+                        out,
+                        SubmitReply.newBuilder()
+                                .setResult(ResultCodec.encode(Result.DONE))
+                                .build());
+            }
+        });
+    }
+
+    static MemberStatus status(RatisPoolMember member) {
+        var applied = member.applied();
+        PoolState state = applied.state();
+        MemberStatus.Builder b = MemberStatus.newBuilder()
+                .setHostUuid(member.hostId().toString())
+                .setRole(MemberRole.valueOf(member.role().name()))
+                .setGeneration(member.generation())
+                .setInEmergencyMode(member.isInEmergencyMode())
+                .setAppliedIndex(applied.sequence())
+                .setRaftAddress(member.raftAddress());
+        state.pool().ifPresent(pool -> {
+            b.setPoolUuid(pool.uuid().toString());
+            pool.master().ifPresent(master -> {
+                b.setMasterUuid(master.toString());
+                Optional.ofNullable(state.hosts().get(master))
+                        .map(Host::address)
+                        .ifPresent(b::setMasterAddress);
+            });
+        });
+        return b.build();
+    }
+
+    private static <T> void reply(StreamObserver<T> out, T value) {
+        out.onNext(value);
+        out.onCompleted();
+    }
+
+    static Status unavailable(String why) {
+        return Status.UNAVAILABLE.withDescription(ErrorCode.NO_MASTER.name() + ": " + why);
+    }
+}

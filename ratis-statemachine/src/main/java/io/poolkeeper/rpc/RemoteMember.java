@@ -1,0 +1,75 @@
+package io.poolkeeper.rpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.poolkeeper.api.PoolException;
+import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.proto.HostRole;
+import io.poolkeeper.proto.HostSpec;
+import io.poolkeeper.proto.JoinReply;
+import io.poolkeeper.proto.JoinRequest;
+import io.poolkeeper.proto.MemberStatus;
+import io.poolkeeper.proto.MemberStatusRequest;
+import io.poolkeeper.proto.PoolServiceGrpc;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** A blocking connection to one member's PoolService, for member-to-member calls (status, join). */
+public final class RemoteMember implements AutoCloseable {
+    private final ManagedChannel channel;
+    private final Duration timeout;
+
+    private RemoteMember(ManagedChannel channel, Duration timeout) {
+        this.channel = channel;
+        this.timeout = timeout;
+    }
+
+    public static RemoteMember connect(String address, Duration timeout) {
+        return new RemoteMember(
+                NettyChannelBuilder.forTarget(address).usePlaintext().build(), timeout);
+    }
+
+    private PoolServiceGrpc.PoolServiceBlockingStub stub() {
+        return PoolServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public MemberStatus status() {
+        try {
+            return stub().getMemberStatus(MemberStatusRequest.getDefaultInstance());
+        } catch (RuntimeException e) {
+            throw Errors.fromStatus(e);
+        }
+    }
+
+    /** Asks the pool to add this host; throws the pool's refusal as a {@link PoolException}. */
+    public JoinReply join(Operation.HostSpec host, String raftAddress) {
+        JoinReply reply;
+        try {
+            reply = PoolServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(timeout.toMillis() * 6, TimeUnit.MILLISECONDS)
+                    .join(JoinRequest.newBuilder()
+                            .setHost(HostSpec.newBuilder()
+                                    .setUuid(host.uuid().toString())
+                                    .setNameLabel(host.nameLabel())
+                                    .setAddress(host.address())
+                                    .setMemoryTotal(host.memoryTotal())
+                                    .setRequestedRole(host.witness() ? HostRole.WITNESS : HostRole.VOTER))
+                            .setRaftAddress(raftAddress)
+                            .build());
+        } catch (RuntimeException e) {
+            throw Errors.fromStatus(e);
+        }
+        ResultCodec.Reply result = ResultCodec.decode(reply.getResult());
+        if (result.rejection().isPresent()) {
+            var r = result.rejection().get();
+            throw PoolException.of(r.code(), r.params(), r.message());
+        }
+        return reply;
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+    }
+}

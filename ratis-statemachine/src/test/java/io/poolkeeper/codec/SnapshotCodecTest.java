@@ -1,0 +1,254 @@
+package io.poolkeeper.codec;
+
+import static io.poolkeeper.codec.CodecSamples.H1;
+import static io.poolkeeper.codec.CodecSamples.POOL;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.api.model.Pool;
+import io.poolkeeper.core.AppliedRequests;
+import io.poolkeeper.core.Invariants;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.Result;
+import io.poolkeeper.proto.AppliedRequest;
+import io.poolkeeper.proto.CommandResult;
+import io.poolkeeper.proto.HostRole;
+import io.poolkeeper.proto.PbdRecord;
+import io.poolkeeper.proto.PoolSnapshot;
+import io.poolkeeper.proto.PowerState;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@Timeout(60)
+class SnapshotCodecTest {
+    private static final PoolState POPULATED = CodecSamples.populated().state();
+
+    @Test
+    void populatedStateRoundTrip() {
+        PoolSnapshot snapshot = SnapshotCodec.encode(POPULATED, 123);
+        assertEquals(SnapshotCodec.FORMAT_VERSION, snapshot.getFormatVersion());
+        assertEquals(123, SnapshotCodec.appliedIndex(snapshot));
+        PoolState decoded = SnapshotCodec.decode(snapshot);
+        assertEquals(POPULATED, decoded);
+        assertEquals(List.of(), Invariants.violations(decoded));
+    }
+
+    @Test
+    void populatedSnapshotCarriesEverything() throws Exception {
+        PoolSnapshot snapshot = PoolSnapshot.parseFrom(SnapshotCodec.toBytes(SnapshotCodec.encode(POPULATED, 7)));
+        assertEquals(3, snapshot.getHostsCount());
+        assertEquals(3, snapshot.getVmsCount());
+        assertEquals(2, snapshot.getSrsCount());
+        assertEquals(3, snapshot.getPbdsCount());
+        assertEquals(2, snapshot.getVdisCount());
+        assertEquals(2, snapshot.getVbdsCount());
+        assertEquals(45_000, snapshot.getPool().getHaTimeoutMs());
+        assertEquals(AppliedRequests.DEFAULT_CAPACITY, snapshot.getAppliedRequestsCapacity());
+        // The window, oldest first, with the retried request recorded once.
+        assertEquals(
+                List.of(
+                        "req-create",
+                        "req-join-2",
+                        "req-join-3",
+                        "req-sr1",
+                        "req-start-1",
+                        "req-start-2",
+                        "req-evacuate",
+                        "req-dead-2"),
+                snapshot.getAppliedRequestsList().stream()
+                        .map(AppliedRequest::getRequestId)
+                        .toList());
+        List<Long> indexes = snapshot.getAppliedRequestsList().stream()
+                .map(AppliedRequest::getLogIndex)
+                .toList();
+        assertEquals(indexes.stream().sorted().toList(), indexes);
+        assertEquals(
+                List.of(
+                        CommandResult.OutcomeCase.DONE,
+                        CommandResult.OutcomeCase.JOINED,
+                        CommandResult.OutcomeCase.JOINED,
+                        CommandResult.OutcomeCase.DONE,
+                        CommandResult.OutcomeCase.PLACED,
+                        CommandResult.OutcomeCase.PLACED,
+                        CommandResult.OutcomeCase.EVACUATION,
+                        CommandResult.OutcomeCase.VMS_HALTED),
+                snapshot.getAppliedRequestsList().stream()
+                        .map(r -> r.getResult().getOutcomeCase())
+                        .toList());
+        assertEquals(POPULATED, SnapshotCodec.decode(snapshot));
+    }
+
+    @Test
+    void emptyStateRoundTrip() {
+        PoolSnapshot snapshot = SnapshotCodec.encode(PoolState.empty(), 0);
+        assertFalse(snapshot.hasPool());
+        assertEquals(PoolState.empty(), SnapshotCodec.decode(snapshot));
+    }
+
+    @Test
+    void bytesAreDeterministic() throws Exception {
+        byte[] first = SnapshotCodec.toBytes(SnapshotCodec.encode(POPULATED, 9));
+        PoolState again = SnapshotCodec.decode(PoolSnapshot.parseFrom(first));
+        assertArrayEquals(first, SnapshotCodec.toBytes(SnapshotCodec.encode(again, 9)));
+        assertArrayEquals(
+                first,
+                SnapshotCodec.toBytes(
+                        SnapshotCodec.encode(CodecSamples.populated().state(), 9)));
+    }
+
+    @Test
+    void mapBytesDoNotDependOnInsertionOrder() {
+        PbdRecord forward = PbdRecord.newBuilder()
+                .putDeviceConfig("a", "1")
+                .putDeviceConfig("b", "2")
+                .putDeviceConfig("c", "3")
+                .build();
+        PbdRecord backward = PbdRecord.newBuilder()
+                .putDeviceConfig("c", "3")
+                .putDeviceConfig("b", "2")
+                .putDeviceConfig("a", "1")
+                .build();
+        PoolSnapshot one = PoolSnapshot.newBuilder().addPbds(forward).build();
+        PoolSnapshot other = PoolSnapshot.newBuilder().addPbds(backward).build();
+        assertArrayEquals(SnapshotCodec.toBytes(one), SnapshotCodec.toBytes(other));
+    }
+
+    @Test
+    void requestWindowKeepsItsCapacityAndEvictionOrder() {
+        AppliedRequests window =
+                new AppliedRequests(org.pcollections.TreePMap.empty(), org.pcollections.TreePMap.empty(), 3);
+        for (int i = 1; i <= 5; i++) {
+            window = window.plus("req-" + i, 10L * i, new Result.Placed(H1));
+        }
+        PoolState state = POPULATED.withRequests(window);
+        PoolSnapshot snapshot = SnapshotCodec.encode(state, 50);
+        assertEquals(3, snapshot.getAppliedRequestsCapacity());
+        PoolState decoded = SnapshotCodec.decode(snapshot);
+        assertEquals(state, decoded);
+        // The decoded window goes on evicting exactly as the original would.
+        assertEquals(window.plus("req-6", 60, Result.DONE), decoded.requests().plus("req-6", 60, Result.DONE));
+    }
+
+    @Test
+    void zeroCapacityMeansTheDefault() {
+        PoolSnapshot snapshot = SnapshotCodec.encode(POPULATED, 1).toBuilder()
+                .clearAppliedRequestsCapacity()
+                .build();
+        assertEquals(POPULATED, SnapshotCodec.decode(snapshot));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 2, -1, 100})
+    void unknownFormatVersionIsRefused(int version) {
+        PoolSnapshot snapshot = SnapshotCodec.encode(POPULATED, 1).toBuilder()
+                .setFormatVersion(version)
+                .build();
+        var e = assertThrows(IllegalArgumentException.class, () -> SnapshotCodec.decode(snapshot));
+        assertTrue(e.getMessage().contains("format_version " + version), e.getMessage());
+    }
+
+    static Stream<Arguments> invalidContent() {
+        return Stream.of(
+                spoil("pool.uuid", s -> s.setPool(s.getPool().toBuilder().setUuid(""))),
+                spoil("pool.master", s -> s.setPool(s.getPool().toBuilder().setMaster("master"))),
+                spoil("pool.default_sr", s -> s.setPool(s.getPool().toBuilder().setDefaultSr("sr"))),
+                spoil("hosts.uuid", s -> s.setHosts(1, s.getHosts(1).toBuilder().setUuid("h2"))),
+                spoil(
+                        "hosts.role",
+                        s -> s.setHosts(0, s.getHosts(0).toBuilder().setRole(HostRole.HOST_ROLE_UNSPECIFIED))),
+                spoil("host " + H1 + " is listed twice", s -> s.addHosts(s.getHosts(0))),
+                spoil(
+                        "vms.power_state",
+                        s -> s.setVms(0, s.getVms(0).toBuilder().setPowerState(PowerState.POWER_STATE_UNSPECIFIED))),
+                spoil(
+                        "vms.power_state",
+                        s -> s.setVms(0, s.getVms(0).toBuilder().setPowerStateValue(9))),
+                spoil(
+                        "vms.ha_restart_priority",
+                        s -> s.setVms(
+                                0,
+                                s.getVms(0).toBuilder()
+                                        .setHaRestartPriority(
+                                                io.poolkeeper.proto.HaRestartPriority
+                                                        .HA_RESTART_PRIORITY_UNSPECIFIED))),
+                spoil(
+                        "vms.current_operation",
+                        s -> s.setVms(0, s.getVms(0).toBuilder().setCurrentOperationValue(77))),
+                spoil(
+                        "vms.resident_on",
+                        s -> s.setVms(0, s.getVms(0).toBuilder().setResidentOn("h1"))),
+                spoil("srs.uuid", s -> s.setSrs(0, s.getSrs(0).toBuilder().setUuid("sr"))),
+                spoil("pbds.host", s -> s.setPbds(0, s.getPbds(0).toBuilder().setHost(""))),
+                spoil("vdis.sr", s -> s.setVdis(0, s.getVdis(0).toBuilder().setSr("x"))),
+                spoil("vbds.vm", s -> s.setVbds(0, s.getVbds(0).toBuilder().setVm("x"))),
+                spoil("applied_requests_capacity", s -> s.setAppliedRequestsCapacity(-2)),
+                spoil("over the capacity", s -> s.setAppliedRequestsCapacity(2)),
+                spoil(
+                        "no request_id",
+                        s -> s.setAppliedRequests(
+                                0, s.getAppliedRequests(0).toBuilder().setRequestId(""))),
+                spoil(
+                        "not oldest first",
+                        s -> s.setAppliedRequests(
+                                0, s.getAppliedRequests(0).toBuilder().setLogIndex(1_000_000))),
+                spoil(
+                        "twice",
+                        s -> s.setAppliedRequests(
+                                1,
+                                s.getAppliedRequests(1).toBuilder()
+                                        .setRequestId(s.getAppliedRequests(0).getRequestId()))),
+                spoil(
+                        "a rejection where a result was expected",
+                        s -> s.setAppliedRequests(
+                                0,
+                                s.getAppliedRequests(0).toBuilder()
+                                        .setResult(ResultCodec.encode(io.poolkeeper.core.Rejection.of(
+                                                io.poolkeeper.api.ErrorCode.HOST_OFFLINE))))),
+                spoil(
+                        "no outcome",
+                        s -> s.setAppliedRequests(
+                                0, s.getAppliedRequests(0).toBuilder().setResult(CommandResult.getDefaultInstance()))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidContent")
+    void invalidContentIsRefusedSayingWhat(String what, PoolSnapshot snapshot) {
+        var e = assertThrows(IllegalArgumentException.class, () -> SnapshotCodec.decode(snapshot));
+        assertTrue(e.getMessage().contains(what), () -> "'" + e.getMessage() + "' should say " + what);
+    }
+
+    @Test
+    void haTimeoutThatMillisecondsCannotHoldIsRefusedOnEncode() {
+        Pool pool = POPULATED.requirePool();
+        Pool fine = pool.withHa(false, 0, false, Duration.ofNanos(1_500_000));
+        assertThrows(IllegalArgumentException.class, () -> SnapshotCodec.encode(POPULATED.withPool(fine), 1));
+        Pool huge = pool.withHa(false, 0, false, Duration.ofSeconds(Long.MAX_VALUE));
+        assertThrows(IllegalArgumentException.class, () -> SnapshotCodec.encode(POPULATED.withPool(huge), 1));
+    }
+
+    @Test
+    void poolWithoutMasterOrDefaultSrRoundTrips() {
+        PoolState bare = PoolState.empty().withPool(Pool.created(POOL, "", 1));
+        PoolSnapshot snapshot = SnapshotCodec.encode(bare, 0);
+        assertEquals("", snapshot.getPool().getMaster());
+        assertEquals("", snapshot.getPool().getDefaultSr());
+        assertEquals(bare, SnapshotCodec.decode(snapshot));
+    }
+
+    private static Arguments spoil(String what, UnaryOperator<PoolSnapshot.Builder> spoiler) {
+        return Arguments.of(
+                what,
+                spoiler.apply(SnapshotCodec.encode(POPULATED, 1).toBuilder()).build());
+    }
+}
