@@ -24,6 +24,10 @@ import java.util.TreeSet;
  * every moment, since the world was built, at which a hypervisor started running a VM that another hypervisor was
  * already running. The history matters because a double run may be over before a test gets to look.
  *
+ * <p>A world is complete ({@code new HypervisorWorld()}: it holds every host of the pool, so a migration to, or a
+ * resume of a VM without an image from, a host outside it fails) or {@link #partial()} (the other hosts are real but out
+ * of sight, typically in other processes, so such calls succeed on trust).
+ *
  * <p>A fenced or crashed hypervisor runs nothing (fencing and crashing destroy every domain, and both refuse new ones),
  * so such a host never counts towards a double run.
  *
@@ -55,6 +59,30 @@ public final class HypervisorWorld {
     private final SortedMap<HostId, SimulatedHypervisor> hypervisors = new TreeMap<>();
     private final SortedSet<VmId> suspendImages = new TreeSet<>();
     private final List<Violation> violations = new ArrayList<>();
+    private final boolean complete;
+
+    /** A complete world: every host of the pool registers with it. */
+    public HypervisorWorld() {
+        this(true);
+    }
+
+    private HypervisorWorld(boolean complete) {
+        this.complete = complete;
+    }
+
+    /**
+     * A world that holds only some hosts of the pool, the others being real but out of sight (another process, say):
+     * a migration to a host outside it hands the VM over (it leaves this world), and a resume with no image here
+     * trusts that a host outside wrote one. Double runs are only detected among the hosts inside.
+     */
+    public static HypervisorWorld partial() {
+        return new HypervisorWorld(false);
+    }
+
+    /** Whether every host of the pool is in this world (see {@link #partial()}). */
+    public boolean isComplete() {
+        return complete;
+    }
 
     /** The hypervisor of {@code host}, if one registered. */
     public Optional<SimulatedHypervisor> hypervisor(HostId host) {

@@ -52,7 +52,8 @@ import java.util.function.Predicate;
  * {@link #migrateOut} carries out the whole migration: it calls {@link #migrateIn} on the target's hypervisor in the
  * same world (with the same token, so the target applies its own checks) and drops the domain here only once that
  * succeeded. A caller therefore drives a migration with {@code migrateOut} alone; calling {@code migrateIn} directly
- * simulates a VM arriving from outside the world.
+ * simulates a VM arriving from outside the world. In a {@link HypervisorWorld#partial() partial} world, a migration to
+ * a host outside it just drops the domain here, and a resume needs no image.
  *
  * <p>Thread-safety: every method is safe from any thread and never sleeps. All hypervisors of a world share that
  * world's lock, so each call is atomic across the world (a migration is never seen half done) and deadlock-free.
@@ -110,9 +111,13 @@ public final class SimulatedHypervisor implements HostAgent {
     private boolean fenced;
     private boolean poweredOn = true;
 
-    /** A powered-on, unfenced hypervisor with no domains, alone in a world of its own. */
+    /**
+     * A powered-on, unfenced hypervisor with no domains, alone in a {@link HypervisorWorld#partial() partial} world of
+     * its own: the pool's other hosts are out of its sight, so migrations to them and resumes of VMs they suspended
+     * succeed on trust.
+     */
     public SimulatedHypervisor(HostId hostId, long memoryCapacity) {
-        this(hostId, memoryCapacity, new HypervisorWorld());
+        this(hostId, memoryCapacity, HypervisorWorld.partial());
     }
 
     /**
@@ -200,7 +205,7 @@ public final class SimulatedHypervisor implements HostAgent {
         Objects.requireNonNull(vm, "vm");
         synchronized (world.lock) {
             admit("resume", vm.uuid(), token);
-            if (!world.hasImageLocked(vm.uuid())) {
+            if (world.isComplete() && !world.hasImageLocked(vm.uuid())) {
                 throw new HostAgentException(
                         "resume on host " + hostId + ": VM " + vm.uuid() + " has no suspend image");
             }
@@ -219,9 +224,16 @@ public final class SimulatedHypervisor implements HostAgent {
             if (target.equals(hostId)) {
                 throw new HostAgentException("migrateOut of VM " + vm + ": target is this host " + hostId);
             }
-            SimulatedHypervisor destination = world.hypervisor(target)
-                    .orElseThrow(() -> new HostAgentException(
-                            "migrateOut of VM " + vm + ": no route to host " + target + " (not in this world)"));
+            Optional<SimulatedHypervisor> found = world.hypervisor(target);
+            if (found.isEmpty()) {
+                if (world.isComplete()) {
+                    throw new HostAgentException(
+                            "migrateOut of VM " + vm + ": no route to host " + target + " (not in this world)");
+                }
+                domains.remove(vm); // handed over to a host out of sight
+                return;
+            }
+            SimulatedHypervisor destination = found.get();
             // Leave first so the VM never runs on both hosts, even within this atomic step; come back on failure.
             domains.remove(vm);
             try {

@@ -758,13 +758,38 @@ class SimulatedHypervisorTest {
         }
 
         @Test
-        void aStandaloneHypervisorHasAWorldOfItsOwn() throws Exception {
-            SimulatedHypervisor alone = new SimulatedHypervisor(A, GIB);
+        void aCompleteWorldRefusesHostsOutsideIt() throws Exception {
+            a.start(vm(1, GIB), false, T1);
+
+            assertTrue(world.isComplete());
+            refused(() -> a.migrateOut(vmId(1), UNKNOWN, T2));
+            refused(() -> a.resume(vm(2, GIB), T2));
+            assertEquals(Set.of(vmId(1)), a.listRunning());
+        }
+
+        @Test
+        void aStandaloneHypervisorIsAloneInAPartialWorld() throws Exception {
+            SimulatedHypervisor alone = new SimulatedHypervisor(A, 2 * GIB);
             alone.start(vm(1, GIB), false, T1);
 
             assertEquals(List.of(alone), alone.world().hypervisors());
-            assertEquals(Map.of(), world.vmsRunningTwice());
-            refused(() -> alone.migrateOut(vmId(1), B, T2));
+            assertFalse(alone.world().isComplete());
+            assertEquals(Map.of(), world.vmsRunningTwice(), "worlds are separate");
+            assertEquals(List.of(), world.hypervisors().stream().filter(h -> h == alone).toList());
+        }
+
+        @Test
+        void aPartialWorldTrustsHostsOutOfSight() throws Exception {
+            SimulatedHypervisor inside = new SimulatedHypervisor(A, 2 * GIB, HypervisorWorld.partial());
+            inside.start(vm(1, GIB), false, T1);
+
+            inside.migrateOut(vmId(1), B, T2);
+            assertEquals(Set.of(), inside.listRunning());
+
+            inside.resume(vm(2, GIB), T3);
+            assertEquals(Optional.of(PowerState.RUNNING), inside.stateOf(vmId(2)));
+            refused(() -> inside.migrateOut(vmId(2), A, T3));
+            refused(() -> inside.resume(vm(3, 2 * GIB), T3));
         }
     }
 
