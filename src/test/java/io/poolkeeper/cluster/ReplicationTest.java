@@ -123,6 +123,30 @@ class ReplicationTest {
                 PoolRejectedException badKey =
                         assertThrows(PoolRejectedException.class, () -> remote.setParam("no-such-field", "x"));
                 assertEquals(ErrorCode.UNKNOWN_FIELD, badKey.code());
+                // Garbage fields straight over gRPC: a refusal with a code, never a crash of the member.
+                var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(
+                                pool.addresses().get(1))
+                        .usePlaintext()
+                        .build();
+                try {
+                    var reply = io.poolkeeper.proto.PoolServiceGrpc.newBlockingStub(channel)
+                            .submit(io.poolkeeper.proto.SubmitRequest.newBuilder()
+                                    .setCommand(io.poolkeeper.proto.PoolCommand.newBuilder()
+                                            .setRequestId("garbage")
+                                            .setVmStart(io.poolkeeper.proto.VmStart.newBuilder()
+                                                    .setVmUuid("not-a-uuid")))
+                                    .build());
+                    assertEquals(
+                            ErrorCode.MALFORMED_COMMAND.name(),
+                            reply.getResult().getRejected().getCode());
+                    var empty = io.poolkeeper.proto.PoolServiceGrpc.newBlockingStub(channel)
+                            .submit(io.poolkeeper.proto.SubmitRequest.getDefaultInstance());
+                    assertEquals(
+                            ErrorCode.UNKNOWN_OPERATION.name(),
+                            empty.getResult().getRejected().getCode());
+                } finally {
+                    channel.shutdownNow();
+                }
                 PoolView unchanged = remote.read(ReadConsistency.LINEARIZABLE);
                 assertEquals(before.vms(), unchanged.vms());
                 assertEquals(before.pool(), unchanged.pool());

@@ -3,7 +3,6 @@ package io.poolkeeper.core;
 import io.poolkeeper.api.model.HostId;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -81,7 +80,7 @@ public final class Fencer {
         Objects.requireNonNull(partitions, "partitions");
         // The disjointness check is what the at-most-one proof rests on; without it two overlapping "partitions"
         // could both survive and the answer would depend on the collection's iteration order.
-        Set<HostId> seen = new HashSet<>();
+        Set<HostId> seen = new TreeSet<>();
         for (Set<HostId> partition : partitions) {
             Objects.requireNonNull(partition, "partitions contains a null partition");
             for (HostId host : partition) {

@@ -4,6 +4,7 @@ import io.poolkeeper.codec.CommandCodec;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.codec.SnapshotCodec;
 import io.poolkeeper.core.ApplyContext;
+import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
@@ -124,8 +125,18 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-        List<PoolCommand> commands =
-                CommandCodec.decodeBatch(toBytes(request.getMessage().getContent()));
+        ByteString original = request.getMessage().getContent();
+        List<PoolCommand> commands = CommandCodec.decodeBatch(toBytes(original));
+        if (commands.stream().anyMatch(c -> c.operation() instanceof Operation.Invalid)) {
+            // Undecodable commands cannot be re-encoded: log the bytes as sent; every replica decodes them to the
+            // same refusal.
+            return TransactionContext.newBuilder()
+                    .setStateMachine(this)
+                    .setClientRequest(request)
+                    .setLogData(original)
+                    .setStateMachineContext(commands)
+                    .build();
+        }
         long now = System.currentTimeMillis();
         List<PoolCommand> stamped = new ArrayList<>(commands.size());
         for (PoolCommand c : commands) {

@@ -775,7 +775,9 @@ class SimulatedHypervisorTest {
             assertEquals(List.of(alone), alone.world().hypervisors());
             assertFalse(alone.world().isComplete());
             assertEquals(Map.of(), world.vmsRunningTwice(), "worlds are separate");
-            assertEquals(List.of(), world.hypervisors().stream().filter(h -> h == alone).toList());
+            assertEquals(
+                    List.of(),
+                    world.hypervisors().stream().filter(h -> h == alone).toList());
         }
 
         @Test

@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(30)
 class HostRulesTest {
-    private static final long GIB = 1L << 30;
+    private static final long GIB = PoolFixture.GIB;
     private static final PoolId POOL = PoolFixture.POOL;
     private static final HostId MASTER = host(1);
     private static final HostId A = host(2);

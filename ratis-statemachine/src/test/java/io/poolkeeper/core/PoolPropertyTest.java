@@ -5,7 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.codec.CommandCodec;
+import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.proto.PoolSnapshot;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -13,8 +19,10 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,6 +37,7 @@ class PoolPropertyTest {
     private static final long SEED = Long.getLong("poolkeeper.seed", System.nanoTime());
     private static final int SEQUENCES = Integer.getInteger("poolkeeper.sequences", 10_000);
     private static final int MAX_LENGTH = 60;
+    private static final int FUZZ_INPUTS = Integer.getInteger("poolkeeper.fuzzInputs", 10_000);
 
     /** Operations the generator must get applied at least once in a full run, or it is not testing them. */
     private static final Set<String> MUST_SUCCEED = new TreeSet<>(List.of(
@@ -122,6 +131,255 @@ class PoolPropertyTest {
         }
     }
 
+    // ---------------------------------------------------------------- damaged log entries
+
+    /**
+     * Bytes in the log that are not what a member encoded (garbage, bit rot, a cut entry, a newer member's command):
+     * decoding never throws, and applying what comes out to a populated pool refuses it with the decoder's code or,
+     * when the damaged bytes still decode to a valid command, applies it like any other command: no exception, no
+     * {@code INTERNAL_ERROR}, invariants kept.
+     */
+    @Test
+    void randomAndMutatedBytesAreRefusedOrAppliedSafely() {
+        System.out.printf(
+                "PoolPropertyTest fuzz: seed=%d inputs=%d random + %d mutated%n", SEED, FUZZ_INPUTS, FUZZ_INPUTS);
+        Random rnd = new Random(SEED + 1);
+        PoolState populated = populatedState(rnd);
+        List<byte[]> encoded = validEncodings(rnd, populated);
+        List<String> ids = idStrings(populated);
+        FuzzStats random = new FuzzStats();
+        FuzzStats mutated = new FuzzStats();
+        List<String> failures = new ArrayList<>();
+        PoolState state = populated;
+        for (int i = 0; i < 2 * FUZZ_INPUTS && failures.size() < 10; i++) {
+            if (i % 50 == 0) {
+                state = populated; // applied commands accumulate; start over now and then so the pool stays populated
+            }
+            boolean fromScratch = i % 2 == 0;
+            byte[] bytes = fromScratch ? randomBytes(rnd, ids) : mutate(rnd, encoded);
+            state = fuzzStep(state, bytes, i, fromScratch ? random : mutated, failures);
+        }
+        System.out.println("random bytes: " + random);
+        System.out.println("mutated commands: " + mutated);
+        if (!failures.isEmpty()) {
+            fail(String.format("seed=%d: %d damaged entries broke apply:%n%s", SEED, failures.size(), String.join("\n", failures)));
+        }
+        // Damage that never decodes to a command would leave the rules untested against odd but valid commands.
+        assertTrue(
+                mutated.decoded * 20 > FUZZ_INPUTS && mutated.applied > 0,
+                "seed=" + SEED + ": too few mutations still decode to commands: " + mutated);
+        assertTrue(random.invalid > 0 && mutated.invalid > 0, "seed=" + SEED + ": nothing was refused as undecodable");
+    }
+
+    /** Decodes {@code bytes}, applies the command to {@code state}, checks it; returns the state to go on from. */
+    private static PoolState fuzzStep(PoolState state, byte[] bytes, int i, FuzzStats stats, List<String> failures) {
+        String input = "input #" + i + " " + hex(bytes);
+        PoolCommand command;
+        Outcome outcome;
+        try {
+            command = CommandCodec.decode(bytes);
+            if (!command.equals(CommandCodec.decode(bytes.clone()))) {
+                failures.add(input + " decoded two ways");
+                return state;
+            }
+            outcome = Transition.apply(state, command, new ApplyContext(i + 1L));
+        } catch (RuntimeException | Error e) {
+            failures.add(input + " threw " + e);
+            return state;
+        }
+        if (command.operation() instanceof Operation.Invalid invalid) {
+            stats.invalid++;
+            boolean refusedWithItsCode = outcome instanceof Outcome.Rejected r
+                    && r.rejection().code() == invalid.code()
+                    && (invalid.code() == ErrorCode.MALFORMED_COMMAND || invalid.code() == ErrorCode.UNKNOWN_OPERATION);
+            if (!refusedWithItsCode) {
+                failures.add(input + " decoded to " + command + " but gave " + outcome);
+            }
+            return state;
+        }
+        stats.decoded++;
+        Optional<Failure> codec = checkCommandCodec(command, i);
+        if (codec.isPresent()) {
+            failures.add(input + ": " + codec.get());
+        }
+        if (outcome instanceof Outcome.Rejected rejected) {
+            stats.refused++;
+            if (rejected.rejection().code() == ErrorCode.INTERNAL_ERROR) {
+                failures.add(input + " decoded to " + command + " and hit " + rejected.rejection());
+            }
+            return state;
+        }
+        stats.applied++;
+        PoolState next = ((Outcome.Applied) outcome).next();
+        List<String> violations = Invariants.violations(next);
+        if (!violations.isEmpty()) {
+            failures.add(input + " decoded to " + command + " and left " + violations);
+            return state;
+        }
+        return next;
+    }
+
+    /** A pool with hosts, VMs in every power state, SRs and disks: what damaged commands are applied to. */
+    private static PoolState populatedState(Random rnd) {
+        RandomCommands generator = new RandomCommands(rnd);
+        PoolState state = PoolState.empty();
+        for (int k = 0; k < 400; k++) {
+            if (Transition.apply(state, generator.next(state), context(k)) instanceof Outcome.Applied applied) {
+                state = applied.next();
+            }
+        }
+        assertTrue(
+                state.hosts().size() > 1 && state.vms().size() > 1 && !state.srs().isEmpty(),
+                "seed=" + SEED + ": the fuzz state is not populated: " + state);
+        return state;
+    }
+
+    /** Encodings of plausible commands for {@code state}, to be damaged. */
+    private static List<byte[]> validEncodings(Random rnd, PoolState state) {
+        RandomCommands generator = new RandomCommands(rnd);
+        List<byte[]> out = new ArrayList<>();
+        while (out.size() < 500) {
+            PoolCommand command = generator.next(state);
+            if (!(command.operation() instanceof Operation.Invalid)) {
+                out.add(CommandCodec.encode(command));
+            }
+        }
+        return out;
+    }
+
+    /** The ids of {@code state}'s objects as the wire spells them, so that forged bodies name real objects. */
+    private static List<String> idStrings(PoolState state) {
+        List<String> ids = new ArrayList<>();
+        Stream.of(state.hosts(), state.vms(), state.srs(), state.pbds(), state.vdis(), state.vbds())
+                .forEach(objects -> objects.keySet().forEach(id -> ids.add(id.toString())));
+        return ids;
+    }
+
+    /** Plain garbage half of the time; else protobuf-shaped fields (body numbers, ids of real objects) that may parse. */
+    private static byte[] randomBytes(Random rnd, List<String> ids) {
+        if (rnd.nextBoolean()) {
+            byte[] bytes = new byte[rnd.nextInt(100)];
+            rnd.nextBytes(bytes);
+            return bytes;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int fields = 1 + rnd.nextInt(4);
+        for (int f = 0; f < fields; f++) {
+            int number = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(3) : BODY_FIELDS[rnd.nextInt(BODY_FIELDS.length)];
+            writeField(rnd, out, number, 2, ids);
+        }
+        return out.toByteArray();
+    }
+
+    private static final int[] BODY_FIELDS = {
+        10, 11, 12, 13, 14, 15, 16, 40, 41, 42, 43, 44, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 90, 91, 92,
+        93, 94, 95, 96, 97, 98, 120, 121, 122, 123, 200
+    };
+
+    /** One protobuf field; a message body is a few fields of its own (strings, varints, nested messages). */
+    private static void writeField(Random rnd, ByteArrayOutputStream out, int number, int depth, List<String> ids) {
+        int wireType = rnd.nextInt(5) == 0 ? 0 : 2;
+        writeVarint(out, ((long) number << 3) | wireType);
+        if (wireType == 0) {
+            writeVarint(out, rnd.nextInt(3) == 0 ? rnd.nextLong() : rnd.nextInt(12));
+            return;
+        }
+        byte[] payload;
+        if (depth > 0 && rnd.nextBoolean()) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            int fields = rnd.nextInt(5);
+            for (int f = 0; f < fields; f++) {
+                writeField(rnd, body, 1 + rnd.nextInt(7), depth - 1, ids);
+            }
+            payload = body.toByteArray();
+        } else {
+            String text = switch (rnd.nextInt(4)) {
+                case 0, 1 -> ids.get(rnd.nextInt(ids.size()));
+                case 2 -> new UUID(rnd.nextLong(), rnd.nextLong()).toString();
+                default -> "x" + rnd.nextInt(100);
+            };
+            payload = text.getBytes(StandardCharsets.UTF_8);
+        }
+        writeVarint(out, payload.length);
+        out.write(payload, 0, payload.length);
+    }
+
+    private static void writeVarint(ByteArrayOutputStream out, long value) {
+        long v = value;
+        while ((v & ~0x7FL) != 0) {
+            out.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+
+    /** A valid encoding with one to three kinds of damage: flipped bits, cuts, insertions, splices. */
+    private static byte[] mutate(Random rnd, List<byte[]> encoded) {
+        byte[] bytes = encoded.get(rnd.nextInt(encoded.size())).clone();
+        int mutations = 1 + rnd.nextInt(3);
+        for (int m = 0; m < mutations; m++) {
+            int at = bytes.length == 0 ? 0 : rnd.nextInt(bytes.length);
+            switch (rnd.nextInt(6)) {
+                case 0 -> {
+                    if (bytes.length > 0) {
+                        bytes[at] ^= (byte) (1 << rnd.nextInt(8));
+                    }
+                }
+                case 1 -> {
+                    if (bytes.length > 0) {
+                        bytes[at] = (byte) rnd.nextInt(256);
+                    }
+                }
+                case 2 -> bytes = Arrays.copyOf(bytes, at); // truncated
+                case 3 -> {
+                    byte[] longer = new byte[bytes.length + 1];
+                    System.arraycopy(bytes, 0, longer, 0, at);
+                    longer[at] = (byte) rnd.nextInt(256);
+                    System.arraycopy(bytes, at, longer, at + 1, bytes.length - at);
+                    bytes = longer;
+                }
+                case 4 -> {
+                    if (bytes.length > 0) {
+                        byte[] shorter = new byte[bytes.length - 1];
+                        System.arraycopy(bytes, 0, shorter, 0, at);
+                        System.arraycopy(bytes, at + 1, shorter, at, bytes.length - at - 1);
+                        bytes = shorter;
+                    }
+                }
+                default -> {
+                    byte[] other = encoded.get(rnd.nextInt(encoded.size()));
+                    int from = rnd.nextInt(other.length + 1);
+                    byte[] spliced = Arrays.copyOf(bytes, at + other.length - from);
+                    System.arraycopy(other, from, spliced, at, other.length - from);
+                    bytes = spliced;
+                }
+            }
+        }
+        return bytes;
+    }
+
+    private static String hex(byte[] bytes) {
+        StringBuilder out = new StringBuilder(bytes.length * 2);
+        for (byte b : bytes) {
+            out.append(String.format("%02x", b));
+        }
+        return out.toString();
+    }
+
+    /** What the damaged inputs turned into. */
+    static final class FuzzStats {
+        long invalid;
+        long decoded;
+        long applied;
+        long refused;
+
+        @Override
+        public String toString() {
+            return invalid + " undecodable (refused), " + decoded + " decoded to commands (" + applied + " applied, "
+                    + refused + " refused)";
+        }
+    }
+
     // ---------------------------------------------------------------- generation
 
     /** A sequence generated against the states it produces; pool-create comes first. */
@@ -184,6 +442,9 @@ class PoolPropertyTest {
                         command + " gave " + outcome + " and, replayed, " + replayed));
             }
             Optional<Failure> envelope = checkEnvelope(a, command, outcome, k);
+            if (envelope.isEmpty()) {
+                envelope = checkCommandCodec(command, k);
+            }
             if (envelope.isPresent()) {
                 return envelope;
             }
@@ -198,6 +459,10 @@ class PoolPropertyTest {
             if (!violations.isEmpty()) {
                 return Optional.of(
                         new Failure("invariant", k, command.operation().xeName(), command + " left " + violations));
+            }
+            Optional<Failure> snapshot = checkSnapshotCodec(a, b, command, k);
+            if (snapshot.isPresent()) {
+                return snapshot;
             }
         }
         return Optional.empty();
@@ -236,6 +501,54 @@ class PoolPropertyTest {
             }
         }
         return Optional.empty();
+    }
+
+    /** Every command but an invalid one survives the log's wire format unchanged; an invalid one has none. */
+    private static Optional<Failure> checkCommandCodec(PoolCommand command, int k) {
+        String operation = command.operation().xeName();
+        try {
+            if (command.operation() instanceof Operation.Invalid) {
+                byte[] bytes = CommandCodec.encode(command);
+                return Optional.of(new Failure(
+                        "command codec", k, operation, command + " was encoded (" + bytes.length + " bytes)"));
+            }
+            PoolCommand decoded = CommandCodec.decode(CommandCodec.encode(command));
+            return decoded.equals(command)
+                    ? Optional.empty()
+                    : Optional.of(new Failure("command codec", k, operation, command + " came back as " + decoded));
+        } catch (IllegalArgumentException e) {
+            return command.operation() instanceof Operation.Invalid
+                    ? Optional.empty()
+                    : Optional.of(new Failure("command codec", k, operation, command + " threw " + e));
+        } catch (RuntimeException e) {
+            return Optional.of(new Failure("command codec", k, operation, command + " threw " + e));
+        }
+    }
+
+    /**
+     * The state survives a snapshot unchanged, and the two independently built states give the same snapshot bytes
+     * (what a follower installing a snapshot from either member would read).
+     */
+    private static Optional<Failure> checkSnapshotCodec(PoolState a, PoolState b, PoolCommand command, int k) {
+        String operation = command.operation().xeName();
+        try {
+            PoolSnapshot snapshot = SnapshotCodec.encode(a, k + 1L);
+            PoolState decoded = SnapshotCodec.decode(snapshot);
+            if (!decoded.equals(a)) {
+                return Optional.of(new Failure(
+                        "snapshot codec", k, operation, "after " + command + " the state came back as " + decoded));
+            }
+            byte[] bytesA = SnapshotCodec.toBytes(snapshot);
+            byte[] bytesB = SnapshotCodec.toBytes(SnapshotCodec.encode(b, k + 1L));
+            if (!Arrays.equals(bytesA, bytesB)) {
+                return Optional.of(new Failure(
+                        "snapshot bytes", k, operation, "equal states gave different snapshot bytes after " + command));
+            }
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.of(
+                    new Failure("snapshot codec", k, operation, "after " + command + " the snapshot threw " + e));
+        }
     }
 
     // ---------------------------------------------------------------- shrinking and reporting

@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Pool operations through {@link Transition#apply}: every refusal code each can return, and what each changes. */
 @Timeout(30)
 class PoolRulesTest {
-    private static final long GIB = 1L << 30;
+    private static final long GIB = PoolFixture.GIB;
     private static final PoolId POOL = PoolFixture.POOL;
     private static final HostId MASTER = host(1);
     private static final HostId A = host(2);

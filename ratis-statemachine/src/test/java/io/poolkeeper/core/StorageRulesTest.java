@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Storage operations through {@link Transition#apply}: SRs, PBDs, VDIs and VBDs, every refusal code of each. */
 @Timeout(30)
 class StorageRulesTest {
-    private static final long GIB = 1L << 30;
+    private static final long GIB = PoolFixture.GIB;
     private static final PoolId POOL = PoolFixture.POOL;
     private static final HostId MASTER = host(1);
     private static final HostId A = host(2);
