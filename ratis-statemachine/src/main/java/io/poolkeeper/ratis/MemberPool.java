@@ -59,6 +59,11 @@ public final class MemberPool extends CommandPool {
 
     @Override
     public CompletableFuture<ResultCodec.Reply> submit(PoolCommand command) {
+        if (command.operation() instanceof Operation.Invalid invalid) {
+            // Undecodable input changes nothing on any replica: refuse it here instead of logging it.
+            return CompletableFuture.completedFuture(new ResultCodec.Reply(
+                    Optional.empty(), Optional.of(Rejection.of(invalid.code(), invalid.detail()))));
+        }
         Optional<VmId> agentBacked = agentBackedVm(command.operation());
         Waiter waiter = null;
         if (agentBacked.isPresent() && !command.requestId().isEmpty()) {
