@@ -71,10 +71,11 @@ final class CommandBatcher implements AutoCloseable {
     }
 
     private void sendBatch(List<Pending> batch) {
-        byte[] bytes =
-                CommandCodec.encodeBatch(batch.stream().map(Pending::command).toList());
         CompletableFuture<RaftClientReply> reply;
         try {
+            // A command that cannot be encoded fails its batch, never the sender thread.
+            byte[] bytes = CommandCodec.encodeBatch(
+                    batch.stream().map(Pending::command).toList());
             reply = send.apply(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
