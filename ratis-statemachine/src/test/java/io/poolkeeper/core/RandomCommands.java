@@ -266,7 +266,7 @@ final class RandomCommands {
 
     private Operation vmCreate(PoolState state) {
         VmId vm = chance(0.03) && !state.vms().isEmpty() ? anyOf(state.vms().keySet()) : new VmId(uuid());
-        long memory = chance(0.03) ? -rnd.nextInt(3) : (1 + rnd.nextInt(8)) * GIB / 2;
+        long memory = chance(0.03) ? pick(0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE, Long.MAX_VALUE / 2 + 1) : vmMemory();
         int vcpus = chance(0.03) ? -rnd.nextInt(2) : 1 + rnd.nextInt(8);
         Optional<HostId> affinity = chance(0.3) ? Optional.of(host(state, h -> true)) : Optional.empty();
         HaRestartPriority priority = HaRestartPriority.values()[rnd.nextInt(HaRestartPriority.values().length)];
@@ -288,7 +288,8 @@ final class RandomCommands {
             case 5 -> new Operation.VmParamSet(vm, "ha-always-run", pick("true", "false", "True", "1"));
             case 6 -> new Operation.VmParamSet(vm, "order", pick("0", "3", "-2", "9223372036854775808", "one"));
             case 7 -> new Operation.VmParamSet(vm, pick("power-state", "resident-on", "uuid", ""), name());
-            default -> new Operation.VmParamSet(vm, "memory", String.valueOf((1 + rnd.nextInt(16)) * GIB / 2));
+            default -> new Operation.VmParamSet(
+                    vm, "memory", String.valueOf(chance(0.05) ? Long.MAX_VALUE : vmMemory()));
         };
     }
 
@@ -454,11 +455,19 @@ final class RandomCommands {
     }
 
     private long haTimeout() {
-        return chance(0.1) ? -1 - rnd.nextInt(1000) : pick(0L, 0L, 10_000L, 30_000L);
+        return chance(0.1)
+                ? pick(-1L - rnd.nextInt(1000), Long.MIN_VALUE, Long.MAX_VALUE)
+                : pick(0L, 0L, 10_000L, 30_000L);
     }
 
+    /** Bytes a VM needs: mostly a few GiB, sometimes more than any host has. */
+    private long vmMemory() {
+        return (1 + rnd.nextInt(16)) * GIB / 2;
+    }
+
+    /** A host's memory: mostly a few GiB; now and then all a long can hold, where sums of VM memory could overflow. */
     private long memoryTotal() {
-        return (2 + rnd.nextInt(15)) * GIB;
+        return chance(0.02) ? Long.MAX_VALUE : (2 + rnd.nextInt(15)) * GIB;
     }
 
     private boolean chance(double p) {
