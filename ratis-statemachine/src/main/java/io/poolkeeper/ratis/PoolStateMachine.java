@@ -244,7 +244,8 @@ public final class PoolStateMachine extends BaseStateMachine {
         listener.reloaded(loaded);
     }
 
-    private static PoolSnapshot encode(Applied applied) {
+    /** The snapshot of an applied state, with its event sequence. */
+    public static PoolSnapshot encode(Applied applied) {
         return SnapshotCodec.encode(applied.state(), applied.logIndex()).toBuilder()
                 .setLastEventSequence(applied.sequence())
                 .build();

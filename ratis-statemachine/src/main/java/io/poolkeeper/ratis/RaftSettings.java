@@ -1,7 +1,6 @@
 package io.poolkeeper.ratis;
 
 import io.poolkeeper.api.MemberTimeouts;
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -75,9 +74,5 @@ final class RaftSettings {
 
     static TimeDuration duration(Duration d) {
         return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    static File dir(Path p) {
-        return p.toFile();
     }
 }

@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -231,15 +230,6 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
         }
     }
 
-    /** The Raft peers of the group as this member knows them (for joiners' clients). */
-    List<RaftPeer> peers() {
-        try {
-            return new ArrayList<>(server.getDivision(groupId).getRaftConf().getAllPeers());
-        } catch (IOException e) {
-            return List.of(selfPeer());
-        }
-    }
-
     /** Planned master change: Raft leadership transfer, then wait for the new leader to record itself. */
     CompletableFuture<Void> transferLeadership(HostId target) {
         return CompletableFuture.runAsync(() -> {
@@ -387,9 +377,5 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
         } catch (Exception e) {
             LOG.debug("close failed: {}", e.toString());
         }
-    }
-
-    boolean awaitTermination(long millis) throws InterruptedException {
-        return duties.awaitTermination(millis, TimeUnit.MILLISECONDS);
     }
 }

@@ -255,9 +255,4 @@ public final class GrpcPoolClient implements PoolClient {
             }
         }
     }
-
-    /** The addresses this client knows. */
-    public List<String> members() {
-        return addresses;
-    }
 }

@@ -1,6 +1,5 @@
 package io.poolkeeper.rpc;
 
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.ErrorCode;
@@ -10,7 +9,6 @@ import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.codec.CommandCodec;
 import io.poolkeeper.codec.ResultCodec;
-import io.poolkeeper.codec.SnapshotCodec;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
@@ -29,6 +27,7 @@ import io.poolkeeper.proto.ReadRequest;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
+import io.poolkeeper.ratis.PoolStateMachine;
 import io.poolkeeper.ratis.RatisPoolMember;
 import java.util.Optional;
 
@@ -83,8 +82,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             reply(
                     out,
                     ReadReply.newBuilder()
-                            .setState(SnapshotCodec.encode(applied.state(), applied.logIndex()).toBuilder()
-                                    .setLastEventSequence(applied.sequence()))
+                            .setState(PoolStateMachine.encode(applied))
                             .build());
             return;
         }
@@ -211,9 +209,5 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     private static <T> void reply(StreamObserver<T> out, T value) {
         out.onNext(value);
         out.onCompleted();
-    }
-
-    static Status unavailable(String why) {
-        return Status.UNAVAILABLE.withDescription(ErrorCode.NO_MASTER.name() + ": " + why);
     }
 }
