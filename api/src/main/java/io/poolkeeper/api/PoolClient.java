@@ -1,5 +1,6 @@
 package io.poolkeeper.api;
 
+import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +28,21 @@ public interface PoolClient extends AutoCloseable {
 
     /** Whether the member at {@code address} is in emergency mode. */
     boolean isInEmergencyMode(String address);
+
+    /**
+     * {@code pool-emergency-transition-to-master} on the member at {@code address}: only in emergency mode; it
+     * re-founds the pool from its local copy as master of the next generation.
+     */
+    void emergencyTransitionToMaster(String address);
+
+    /**
+     * {@code pool-emergency-reset-master} on the member at {@code address}: it drops its copy and joins the master
+     * serving at {@code masterAddress}.
+     */
+    void emergencyResetMaster(String address, String masterAddress);
+
+    /** {@code pool-recover-slaves} on the master at {@code address}: the hosts brought into its generation. */
+    List<HostId> recoverSlaves(String address);
 
     @Override
     void close();

@@ -176,7 +176,8 @@ public final class ResultCodec {
         return new Result.VmsHalted(vms);
     }
 
-    private static Rejection rejection(io.poolkeeper.proto.Rejection proto) {
+    /** The core form of a wire rejection. */
+    public static Rejection rejection(io.poolkeeper.proto.Rejection proto) {
         return new Rejection(ErrorCode.fromName(proto.getCode()), proto.getParamsList(), proto.getMessage());
     }
 

@@ -109,6 +109,33 @@ public final class GrpcPoolClient implements PoolClient {
     }
 
     @Override
+    public void emergencyTransitionToMaster(String address) {
+        try (RemoteMember member = RemoteMember.connect(address, requestTimeout)) {
+            member.emergencyTransitionToMaster();
+        }
+    }
+
+    @Override
+    public void emergencyResetMaster(String address, String masterAddress) {
+        long generation;
+        try (RemoteMember master = RemoteMember.connect(masterAddress, requestTimeout)) {
+            generation = master.status().getGeneration();
+        }
+        try (RemoteMember member = RemoteMember.connect(address, requestTimeout)) {
+            member.emergencyResetMaster(masterAddress, generation);
+        }
+    }
+
+    @Override
+    public List<HostId> recoverSlaves(String address) {
+        try (RemoteMember member = RemoteMember.connect(address, requestTimeout)) {
+            return member.recoverSlaves().getRecoveredHostUuidsList().stream()
+                    .map(HostId::of)
+                    .toList();
+        }
+    }
+
+    @Override
     public void close() {
         channels.forEach(ManagedChannel::shutdownNow);
     }

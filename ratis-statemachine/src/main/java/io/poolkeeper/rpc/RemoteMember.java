@@ -5,6 +5,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.poolkeeper.api.PoolException;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.Rejection;
+import io.poolkeeper.proto.EmergencyReply;
+import io.poolkeeper.proto.EmergencyResetMasterRequest;
+import io.poolkeeper.proto.EmergencyTransitionRequest;
 import io.poolkeeper.proto.HostRole;
 import io.poolkeeper.proto.HostSpec;
 import io.poolkeeper.proto.JoinReply;
@@ -12,6 +16,8 @@ import io.poolkeeper.proto.JoinRequest;
 import io.poolkeeper.proto.MemberStatus;
 import io.poolkeeper.proto.MemberStatusRequest;
 import io.poolkeeper.proto.PoolServiceGrpc;
+import io.poolkeeper.proto.RecoverSlavesReply;
+import io.poolkeeper.proto.RecoverSlavesRequest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -66,6 +72,43 @@ public final class RemoteMember implements AutoCloseable {
             throw PoolException.of(r.code(), r.params(), r.message());
         }
         return reply;
+    }
+
+    /** {@code pool-emergency-transition-to-master} on this member; throws its refusal. */
+    public MemberStatus emergencyTransitionToMaster() {
+        return emergencyReply(longStub().emergencyTransitionToMaster(EmergencyTransitionRequest.getDefaultInstance()));
+    }
+
+    /** {@code pool-emergency-reset-master} on this member: it joins the master at that address. */
+    public MemberStatus emergencyResetMaster(String masterAddress, long generation) {
+        return emergencyReply(longStub()
+                .emergencyResetMaster(EmergencyResetMasterRequest.newBuilder()
+                        .setMasterAddress(masterAddress)
+                        .setGeneration(generation)
+                        .build()));
+    }
+
+    /** {@code pool-recover-slaves} on this member (the master). */
+    public RecoverSlavesReply recoverSlaves() {
+        try {
+            return longStub().recoverSlaves(RecoverSlavesRequest.getDefaultInstance());
+        } catch (RuntimeException e) {
+            throw Errors.fromStatus(e);
+        }
+    }
+
+    /** Calls that re-found or rejoin a pool take several Raft round trips and elections. */
+    private PoolServiceGrpc.PoolServiceBlockingStub longStub() {
+        return PoolServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeout.toMillis() * 6, TimeUnit.MILLISECONDS);
+    }
+
+    private static MemberStatus emergencyReply(EmergencyReply reply) {
+        if (reply.hasRejected()) {
+            Rejection r = ResultCodec.rejection(reply.getRejected());
+            throw PoolException.of(r.code(), r.params(), r.message());
+        }
+        return reply.getStatus();
     }
 
     @Override
