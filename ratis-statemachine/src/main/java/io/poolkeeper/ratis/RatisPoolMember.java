@@ -361,6 +361,25 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
         return config.raftAddress();
     }
 
+    /** The hosts of this member's current Raft configuration (voters, then listeners), for diagnostics and tests. */
+    public List<HostId> raftPeers() {
+        Group g = group;
+        if (g == null) {
+            return List.of();
+        }
+        try {
+            RaftConfiguration conf = server.getDivision(g.id()).getRaftConf();
+            List<HostId> out = new ArrayList<>();
+            conf.getCurrentPeers(RaftPeerRole.FOLLOWER)
+                    .forEach(p -> out.add(HostId.of(p.getId().toString())));
+            conf.getCurrentPeers(RaftPeerRole.LISTENER)
+                    .forEach(p -> out.add(HostId.of(p.getId().toString())));
+            return out;
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     /** The PoolService address of this member. */
     public String serviceAddress() {
         return service == null ? config.serviceAddress() : config.host() + ":" + service.port();
@@ -437,7 +456,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
     @Override
     public void leaderReady() {
         leader = true;
-        liveness.restart();
+        liveness.restart(System.nanoTime());
         generationCheck.leadershipStarted();
         runDuty(() -> {
             probeGenerations(true);
@@ -676,7 +695,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
         if (leader && known && request.getGeneration() == mine && staleBy == 0) {
             long now = System.nanoTime();
             if (request.getShuttingDown()) {
-                liveness.shutDown(from, now);
+                liveness.shutDown(from);
                 judgeLiveness(now);
             } else {
                 liveness.heard(from, now);
@@ -862,6 +881,8 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
                     local.logIndex());
             dropGroup(false);
             events.reset();
+            // The new group is this member's own: it has a master again as soon as it elects itself.
+            watch.observe(true, System.nanoTime());
             addGroup(RaftGroup.valueOf(RaftSettings.groupId(p.uuid().toString(), generation), selfPeer()));
             new MembershipFile(p.uuid().toString(), generation).write(config.storage());
             PoolCommand importCommand = new PoolCommand(
@@ -920,6 +941,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
             dropGroup(false);
             events.reset();
             staleBy = 0;
+            watch.observe(true, System.nanoTime());
             joinPool(masterAddress, master.getGeneration());
             watch.observe(true, System.nanoTime());
         } catch (IOException e) {
