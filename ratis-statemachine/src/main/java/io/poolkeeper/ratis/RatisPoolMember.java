@@ -461,7 +461,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
     @Override
     public void leaderReady() {
         leader = true;
-        liveness.restart(System.nanoTime());
+        liveness.restart();
         generationCheck.leadershipStarted();
         runDuty(() -> {
             probeGenerations(true);

@@ -62,9 +62,9 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     @Override
     public void submit(SubmitRequest request, StreamObserver<SubmitReply> out) {
         PoolCommand command = CommandCodec.fromProto(request.getCommand());
-        if (command.operation() instanceof Operation.PoolCreate
-                || command.operation() instanceof Operation.PoolImport) {
-            // Pools are created and re-founded by members themselves, never by a remote command.
+        if (internal(command.operation())) {
+            // Pools are created and re-founded, masters recorded, hosts judged and agents' answers committed by
+            // members themselves, never by a remote command.
             reply(
                     out,
                     SubmitReply.newBuilder()
@@ -89,6 +89,15 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                                             : ResultCodec.encode(result.result().orElseThrow()))
                             .build());
         });
+    }
+
+    private static boolean internal(Operation op) {
+        return op instanceof Operation.PoolCreate
+                || op instanceof Operation.PoolImport
+                || op instanceof Operation.PoolSetMaster
+                || op instanceof Operation.HostSetLive
+                || op instanceof Operation.PoolAlert
+                || op instanceof Operation.VmCompleteOperation;
     }
 
     @Override
