@@ -42,14 +42,19 @@ class MasterFailoverTest {
                     IntStream.range(0, 3).filter(i -> i != killed).boxed().toList();
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
-                    .members(pool.addresses())
-                    .requestTimeout(Duration.ofSeconds(10))
-                    .build()) {
-                // Two remote writers (they follow the master by themselves) and one embedded writer on each
-                // member that survives.
+                            .members(pool.addresses())
+                            .requestTimeout(Duration.ofSeconds(10))
+                            .build();
+                    GrpcPoolClient impatient = GrpcPoolClient.builder()
+                            .members(pool.addresses())
+                            .requestTimeout(Duration.ofMillis(500))
+                            .build()) {
+                // Remote writers (they follow the master by themselves; the impatient one gives up during the
+                // election: uncertain outcomes, retried at the end) and one embedded writer on each member that
+                // survives.
                 List<CommandPool> via = List.of(
                         client.pool(),
-                        client.pool(),
+                        impatient.pool(),
                         pool.members.get(survivors.get(0)).pool(),
                         pool.members.get(survivors.get(1)).pool());
                 long killedAtNanos;
@@ -68,16 +73,20 @@ class MasterFailoverTest {
                     newMasterAtNanos = System.nanoTime();
                     int ackedAtNewMaster = writers.acknowledgedCount();
                     await().atMost(WAIT).until(() -> writers.acknowledgedCount() >= ackedAtNewMaster + 300);
+                    long moreAcksNanos = System.nanoTime();
                     writers.stop();
 
                     assertEquals(List.of(), writers.unexpected, "writes answered other than success or retry");
                     assertEveryWriteOnEverySurvivor(pool, survivors, writers, false);
                     System.out.printf(
-                            "failover: %d acknowledged (%d before the kill), %d uncertain, new master after %d ms%n",
+                            "failover: %d acknowledged (%d before the kill), %d uncertain, new master after %d ms,"
+                                    + " 300 more writes after %d ms, all checked after %d ms%n",
                             writers.acknowledgedCount(),
                             ackedBeforeKill,
                             writers.uncertain.size(),
-                            (newMasterAtNanos - killedAtNanos) / 1_000_000);
+                            (newMasterAtNanos - killedAtNanos) / 1_000_000,
+                            (moreAcksNanos - killedAtNanos) / 1_000_000,
+                            (System.nanoTime() - killedAtNanos) / 1_000_000);
 
                     // An uncertain write retried under its request id gets its first answer: applied once.
                     assertEquals(List.of(), writers.resolveUncertain(client.pool()));

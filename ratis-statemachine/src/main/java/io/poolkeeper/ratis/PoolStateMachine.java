@@ -217,12 +217,22 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderReady() {
-        listener.leaderReady();
+        // Called on the apply thread: a throw here would close the division like one from applyTransaction (seen
+        // when a member closing its duty executor became leader at that moment).
+        try {
+            listener.leaderReady();
+        } catch (RuntimeException e) {
+            LOG.warn("leader-ready listener failed", e);
+        }
     }
 
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
-        listener.notLeader();
+        try {
+            listener.notLeader();
+        } catch (RuntimeException e) {
+            LOG.warn("not-leader listener failed", e);
+        }
     }
 
     private void load(SingleFileSnapshotInfo snapshot) throws IOException {
