@@ -13,6 +13,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
+import io.poolkeeper.proto.CommandResult;
 import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.EmergencyReply;
 import io.poolkeeper.proto.EmergencyResetMasterRequest;
@@ -151,15 +152,11 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         }
         member.join(join.host(), request.getRaftAddress(), request.getGeneration())
                 .whenComplete((joined, error) -> {
-                    if (error != null
-                            && Errors.unwrap(error) instanceof PoolException p
-                            && p.code().kind() == ErrorCode.Kind.REJECTED) {
+                    Optional<CommandResult> refused = refusal(error);
+                    if (refused.isPresent()) {
                         reply(
                                 out,
-                                JoinReply.newBuilder()
-                                        .setResult(ResultCodec.encode(
-                                                new io.poolkeeper.core.Rejection(p.code(), p.params(), p.getMessage())))
-                                        .build());
+                                JoinReply.newBuilder().setResult(refused.get()).build());
                     } else if (error != null) {
                         out.onError(Errors.toStatus(error));
                     } else {
@@ -244,15 +241,9 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             return;
         }
         member.pool().designateNewMaster(target).whenComplete((ok, error) -> {
-            if (error != null
-                    && Errors.unwrap(error) instanceof PoolException p
-                    && p.code().kind() == ErrorCode.Kind.REJECTED) {
-                reply(
-                        out,
-                        SubmitReply.newBuilder()
-                                .setResult(ResultCodec.encode(
-                                        new io.poolkeeper.core.Rejection(p.code(), p.params(), p.getMessage())))
-                                .build());
+            Optional<CommandResult> refused = refusal(error);
+            if (refused.isPresent()) {
+                reply(out, SubmitReply.newBuilder().setResult(refused.get()).build());
             } else if (error != null) {
                 out.onError(Errors.toStatus(error));
             } else {
@@ -263,6 +254,17 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                                 .build());
             }
         });
+    }
+
+    /** A failure that is the pool's refusal, as a result; availability problems stay gRPC statuses. */
+    private static Optional<CommandResult> refusal(Throwable error) {
+        if (error != null
+                && Errors.unwrap(error) instanceof PoolException p
+                && p.code().kind() == ErrorCode.Kind.REJECTED) {
+            return Optional.of(
+                    ResultCodec.encode(new io.poolkeeper.core.Rejection(p.code(), p.params(), p.getMessage())));
+        }
+        return Optional.empty();
     }
 
     static MemberStatus status(RatisPoolMember member) {
