@@ -1,6 +1,8 @@
 package io.poolkeeper.cluster;
 
+import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.IndeterminateOutcomeException;
+import io.poolkeeper.api.PoolException;
 import io.poolkeeper.api.PoolUnavailableException;
 import io.poolkeeper.api.model.HaRestartPriority;
 import io.poolkeeper.api.model.VmId;
@@ -21,11 +23,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Writer threads that create VMs concurrently, each through its own {@link CommandPool} (an embedded member's or a
- * remote client's) with a few commands in flight, and keep a ledger: what the pool acknowledged, and what failed
+ * remote client's) with a few commands in flight (a writer stops when its embedded member is closed), and keep a ledger: what the pool acknowledged, and what failed
  * with an outcome the caller cannot know ({@link PoolUnavailableException}, {@link IndeterminateOutcomeException}).
  * Anything else (a refusal of a fresh create, another exception, a future that never completes) is recorded as
  * unexpected.
@@ -86,7 +89,8 @@ final class LoadWriters implements AutoCloseable {
     }
 
     private void run(CommandPool pool, Semaphore window) {
-        while (!stopped) {
+        AtomicBoolean memberGone = new AtomicBoolean();
+        while (!stopped && !memberGone.get()) {
             try {
                 window.acquire();
             } catch (InterruptedException e) {
@@ -98,7 +102,13 @@ final class LoadWriters implements AutoCloseable {
             }
             int n = sequence.incrementAndGet();
             Write write = new Write(prefix + "/" + n, VmId.random(), prefix + "-" + n);
-            submit(pool, write).whenComplete((r, e) -> window.release());
+            submit(pool, write).whenComplete((r, e) -> {
+                // An embedded member that was closed takes no more writes: its writer stops.
+                if (unwrap(e) instanceof PoolException p && p.code() == ErrorCode.MEMBER_NOT_RUNNING) {
+                    memberGone.set(true);
+                }
+                window.release();
+            });
         }
     }
 
@@ -185,12 +195,16 @@ final class LoadWriters implements AutoCloseable {
         return problems;
     }
 
-    private static boolean isUncertain(Throwable error) {
+    /** Whether {@code error} leaves the outcome of a write unknown: unavailable or indeterminate. */
+    static boolean isUncertain(Throwable error) {
         Throwable t = unwrap(error);
         return t instanceof PoolUnavailableException || t instanceof IndeterminateOutcomeException;
     }
 
     private static Throwable unwrap(Throwable error) {
+        if (error == null) {
+            return null;
+        }
         Throwable t = error;
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
