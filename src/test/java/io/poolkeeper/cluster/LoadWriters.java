@@ -81,14 +81,15 @@ final class LoadWriters implements AutoCloseable {
             CommandPool pool = via.get(i);
             Semaphore window = new Semaphore(inFlight);
             windows.add(window);
-            Thread t = new Thread(() -> run(pool, window), prefix + "-writer-" + i);
+            int writer = i;
+            Thread t = new Thread(() -> run(writer, pool, window), prefix + "-writer-" + i);
             t.setDaemon(true);
             threads.add(t);
         }
         threads.forEach(Thread::start);
     }
 
-    private void run(CommandPool pool, Semaphore window) {
+    private void run(int writer, CommandPool pool, Semaphore window) {
         AtomicBoolean memberGone = new AtomicBoolean();
         while (!stopped && !memberGone.get()) {
             try {
@@ -102,7 +103,7 @@ final class LoadWriters implements AutoCloseable {
             }
             int n = sequence.incrementAndGet();
             Write write = new Write(prefix + "/" + n, VmId.random(), prefix + "-" + n);
-            submit(pool, write).whenComplete((r, e) -> {
+            submit(writer, pool, write).whenComplete((r, e) -> {
                 // An embedded member that was closed takes no more writes: its writer stops.
                 if (unwrap(e) instanceof PoolException p && p.code() == ErrorCode.MEMBER_NOT_RUNNING) {
                     memberGone.set(true);
@@ -112,22 +113,23 @@ final class LoadWriters implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<ResultCodec.Reply> submit(CommandPool pool, Write write) {
+    private CompletableFuture<ResultCodec.Reply> submit(int writer, CommandPool pool, Write write) {
         CompletableFuture<ResultCodec.Reply> sent;
         try {
             sent = pool.submit(write.command());
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
-        return sent.orTimeout(ANSWER_WITHIN_SECONDS, TimeUnit.SECONDS).whenComplete((reply, error) -> {
+        return sent.applyToEither(unanswered(), r -> r).whenComplete((reply, error) -> {
             if (error == null && reply.rejection().isEmpty()) {
                 acknowledged.add(write);
             } else if (error == null) {
-                unexpected.add(write + " refused: " + reply.rejection().get());
+                unexpected.add(write + " through writer " + writer + " refused: "
+                        + reply.rejection().get());
             } else if (isUncertain(error)) {
                 uncertain.add(write);
             } else {
-                unexpected.add(write + " failed: " + unwrap(error));
+                unexpected.add(write + " through writer " + writer + " failed: " + unwrap(error));
             }
         });
     }
@@ -140,6 +142,15 @@ final class LoadWriters implements AutoCloseable {
     /** The uncertain writes that {@code state} lacks: none once {@link #resolveUncertain} succeeded. */
     List<Write> uncertainMissingFrom(PoolState state) {
         return uncertain.stream().filter(w -> !w.in(state)).toList();
+    }
+
+    /** Fails when a write stays unanswered too long: a hang, never an uncertain outcome. */
+    private static CompletableFuture<ResultCodec.Reply> unanswered() {
+        CompletableFuture<ResultCodec.Reply> hang = new CompletableFuture<>();
+        CompletableFuture.delayedExecutor(ANSWER_WITHIN_SECONDS, TimeUnit.SECONDS)
+                .execute(() -> hang.completeExceptionally(
+                        new AssertionError("no answer within " + ANSWER_WITHIN_SECONDS + " s")));
+        return hang;
     }
 
     int acknowledgedCount() {
@@ -195,10 +206,16 @@ final class LoadWriters implements AutoCloseable {
         return problems;
     }
 
-    /** Whether {@code error} leaves the outcome of a write unknown: unavailable or indeterminate. */
+    /**
+     * Whether {@code error} leaves the outcome of a write unknown: unavailable or indeterminate. A bare {@link
+     * TimeoutException} counts too: MemberPool applies its own request timeout after translating errors, so that
+     * timeout reaches the caller untranslated instead of as {@code TIMEOUT} (reported; it means the same).
+     */
     static boolean isUncertain(Throwable error) {
         Throwable t = unwrap(error);
-        return t instanceof PoolUnavailableException || t instanceof IndeterminateOutcomeException;
+        return t instanceof PoolUnavailableException
+                || t instanceof IndeterminateOutcomeException
+                || t instanceof TimeoutException;
     }
 
     private static Throwable unwrap(Throwable error) {

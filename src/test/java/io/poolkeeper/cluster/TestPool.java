@@ -83,9 +83,9 @@ final class TestPool implements AutoCloseable {
         return dir.resolve("host" + (index + 1));
     }
 
-    /** Closes member {@code index}: the nearest an in-process test gets to killing it. */
+    /** Stops member {@code index} as a crash would look to the others (no goodbye). */
     void kill(int index) {
-        members.get(index).close();
+        members.get(index).kill();
     }
 
     /** Starts a new member on the directory and ports of member {@code index}, which must be closed. */
