@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,7 +122,8 @@ class EventStreamTest {
                     await().atMost(WAIT).until(() -> writers.acknowledgedCount() >= 600);
                     writers.stop();
                     assertEquals(List.of(), writers.unexpected);
-                    assertEquals(0, writers.uncertain.size(), "no failure expected without faults");
+                    // A busy machine can cause an election: writes caught in it are settled before counting.
+                    assertEquals(List.of(), writers.resolveUncertain(client.pool()));
 
                     long last = pool.members.get(master).applied().sequence();
                     await().atMost(WAIT).until(() -> watchers.stream().allMatch(w -> w.lastToken() >= last));
@@ -129,7 +131,7 @@ class EventStreamTest {
                             .allMatch(m -> m.applied().sequence() == last));
                     watchers.forEach(Watcher::close);
 
-                    Set<String> created = writers.acknowledged.stream()
+                    Set<String> created = Stream.concat(writers.acknowledged.stream(), writers.uncertain.stream())
                             .map(w -> w.vm().toString())
                             .collect(Collectors.toSet());
                     for (Watcher w : watchers) {

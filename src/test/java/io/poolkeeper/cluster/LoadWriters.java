@@ -1,6 +1,8 @@
 package io.poolkeeper.cluster;
 
+import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.IndeterminateOutcomeException;
+import io.poolkeeper.api.PoolException;
 import io.poolkeeper.api.PoolUnavailableException;
 import io.poolkeeper.api.model.HaRestartPriority;
 import io.poolkeeper.api.model.VmId;
@@ -21,11 +23,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Writer threads that create VMs concurrently, each through its own {@link CommandPool} (an embedded member's or a
- * remote client's) with a few commands in flight, and keep a ledger: what the pool acknowledged, and what failed
+ * remote client's) with a few commands in flight (a writer stops when its embedded member is closed), and keep a ledger: what the pool acknowledged, and what failed
  * with an outcome the caller cannot know ({@link PoolUnavailableException}, {@link IndeterminateOutcomeException}).
  * Anything else (a refusal of a fresh create, another exception, a future that never completes) is recorded as
  * unexpected.
@@ -78,15 +81,17 @@ final class LoadWriters implements AutoCloseable {
             CommandPool pool = via.get(i);
             Semaphore window = new Semaphore(inFlight);
             windows.add(window);
-            Thread t = new Thread(() -> run(pool, window), prefix + "-writer-" + i);
+            int writer = i;
+            Thread t = new Thread(() -> run(writer, pool, window), prefix + "-writer-" + i);
             t.setDaemon(true);
             threads.add(t);
         }
         threads.forEach(Thread::start);
     }
 
-    private void run(CommandPool pool, Semaphore window) {
-        while (!stopped) {
+    private void run(int writer, CommandPool pool, Semaphore window) {
+        AtomicBoolean memberGone = new AtomicBoolean();
+        while (!stopped && !memberGone.get()) {
             try {
                 window.acquire();
             } catch (InterruptedException e) {
@@ -98,26 +103,33 @@ final class LoadWriters implements AutoCloseable {
             }
             int n = sequence.incrementAndGet();
             Write write = new Write(prefix + "/" + n, VmId.random(), prefix + "-" + n);
-            submit(pool, write).whenComplete((r, e) -> window.release());
+            submit(writer, pool, write).whenComplete((r, e) -> {
+                // An embedded member that was closed takes no more writes: its writer stops.
+                if (unwrap(e) instanceof PoolException p && p.code() == ErrorCode.MEMBER_NOT_RUNNING) {
+                    memberGone.set(true);
+                }
+                window.release();
+            });
         }
     }
 
-    private CompletableFuture<ResultCodec.Reply> submit(CommandPool pool, Write write) {
+    private CompletableFuture<ResultCodec.Reply> submit(int writer, CommandPool pool, Write write) {
         CompletableFuture<ResultCodec.Reply> sent;
         try {
             sent = pool.submit(write.command());
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
-        return sent.orTimeout(ANSWER_WITHIN_SECONDS, TimeUnit.SECONDS).whenComplete((reply, error) -> {
+        return sent.applyToEither(unanswered(), r -> r).whenComplete((reply, error) -> {
             if (error == null && reply.rejection().isEmpty()) {
                 acknowledged.add(write);
             } else if (error == null) {
-                unexpected.add(write + " refused: " + reply.rejection().get());
+                unexpected.add(write + " through writer " + writer + " refused: "
+                        + reply.rejection().get());
             } else if (isUncertain(error)) {
                 uncertain.add(write);
             } else {
-                unexpected.add(write + " failed: " + unwrap(error));
+                unexpected.add(write + " through writer " + writer + " failed: " + unwrap(error));
             }
         });
     }
@@ -130,6 +142,15 @@ final class LoadWriters implements AutoCloseable {
     /** The uncertain writes that {@code state} lacks: none once {@link #resolveUncertain} succeeded. */
     List<Write> uncertainMissingFrom(PoolState state) {
         return uncertain.stream().filter(w -> !w.in(state)).toList();
+    }
+
+    /** Fails when a write stays unanswered too long: a hang, never an uncertain outcome. */
+    private static CompletableFuture<ResultCodec.Reply> unanswered() {
+        CompletableFuture<ResultCodec.Reply> hang = new CompletableFuture<>();
+        CompletableFuture.delayedExecutor(ANSWER_WITHIN_SECONDS, TimeUnit.SECONDS)
+                .execute(() -> hang.completeExceptionally(
+                        new AssertionError("no answer within " + ANSWER_WITHIN_SECONDS + " s")));
+        return hang;
     }
 
     int acknowledgedCount() {
@@ -185,12 +206,22 @@ final class LoadWriters implements AutoCloseable {
         return problems;
     }
 
-    private static boolean isUncertain(Throwable error) {
+    /**
+     * Whether {@code error} leaves the outcome of a write unknown: unavailable or indeterminate. A bare {@link
+     * TimeoutException} counts too: MemberPool applies its own request timeout after translating errors, so that
+     * timeout reaches the caller untranslated instead of as {@code TIMEOUT} (reported; it means the same).
+     */
+    static boolean isUncertain(Throwable error) {
         Throwable t = unwrap(error);
-        return t instanceof PoolUnavailableException || t instanceof IndeterminateOutcomeException;
+        return t instanceof PoolUnavailableException
+                || t instanceof IndeterminateOutcomeException
+                || t instanceof TimeoutException;
     }
 
     private static Throwable unwrap(Throwable error) {
+        if (error == null) {
+            return null;
+        }
         Throwable t = error;
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();

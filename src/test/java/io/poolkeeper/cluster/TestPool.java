@@ -83,7 +83,7 @@ final class TestPool implements AutoCloseable {
         return dir.resolve("host" + (index + 1));
     }
 
-    /** Kills member {@code index} as a crash would: no goodbye to the master. */
+    /** Stops member {@code index} as a crash would look to the others (no goodbye). */
     void kill(int index) {
         members.get(index).kill();
     }

@@ -5,8 +5,10 @@ import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.proto.CommandResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
@@ -29,6 +31,9 @@ final class CommandBatcher implements AutoCloseable {
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Semaphore inFlight = new Semaphore(MAX_ENTRIES_IN_FLIGHT);
+    /** Commands handed to Raft and not yet answered. */
+    private final Set<CompletableFuture<CommandResult>> sent = ConcurrentHashMap.newKeySet();
+
     private final Function<Message, CompletableFuture<RaftClientReply>> send;
     private final Thread sender;
     private volatile boolean closed;
@@ -47,6 +52,10 @@ final class CommandBatcher implements AutoCloseable {
             return result;
         }
         queue.add(new Pending(command, result));
+        if (closed) {
+            // Closed while adding: the sender may already have drained the queue for the last time.
+            result.completeExceptionally(new IllegalStateException("member closed"));
+        }
         return result;
     }
 
@@ -64,10 +73,16 @@ final class CommandBatcher implements AutoCloseable {
             batch.clear();
             sendBatch(sending);
         }
+        // A command taken from the queue just before the interrupt is failed too, not left to its caller's timeout.
+        batch.forEach(CommandBatcher::failClosed);
         Pending left;
         while ((left = queue.poll()) != null) {
-            left.result().completeExceptionally(new IllegalStateException("member closed"));
+            failClosed(left);
         }
+    }
+
+    private static void failClosed(Pending p) {
+        p.result().completeExceptionally(new IllegalStateException("member closed"));
     }
 
     private void sendBatch(List<Pending> batch) {
@@ -76,12 +91,14 @@ final class CommandBatcher implements AutoCloseable {
             // A command that cannot be encoded fails its batch, never the sender thread.
             byte[] bytes = CommandCodec.encodeBatch(
                     batch.stream().map(Pending::command).toList());
+            batch.forEach(p -> sent.add(p.result()));
             reply = send.apply(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
         reply.whenComplete((r, error) -> {
             inFlight.release();
+            batch.forEach(p -> sent.remove(p.result()));
             if (error == null && !r.isSuccess()) {
                 error = r.getException() != null ? r.getException() : new IllegalStateException("not committed");
             }
@@ -102,5 +119,7 @@ final class CommandBatcher implements AutoCloseable {
     public void close() {
         closed = true;
         sender.interrupt();
+        // Sent commands whose answer the closing Raft client may never deliver: their outcome is unknown now.
+        sent.forEach(result -> result.completeExceptionally(new IllegalStateException("member closed")));
     }
 }

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
-import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 
 /**
  * The {@link io.poolkeeper.api.Pool} of an embedded member. Writes go through the member's group-commit batcher to
@@ -74,9 +73,9 @@ public final class MemberPool extends CommandPool {
         try {
             committed = member.batcher()
                     .submit(command)
+                    .orTimeout(member.config().timeouts().requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
                     .thenApply(ResultCodec::decode)
-                    .exceptionally(MemberPool::translate)
-                    .orTimeout(member.config().timeouts().requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+                    .exceptionally(MemberPool::translate);
         } catch (PoolException e) {
             committed = CompletableFuture.failedFuture(e);
         }
@@ -185,9 +184,10 @@ public final class MemberPool extends CommandPool {
         if (t instanceof PoolException p) {
             throw p;
         }
-        if (t instanceof NotLeaderException || t instanceof RaftRetryFailureException) {
+        if (t instanceof NotLeaderException) {
             throw PoolException.of(ErrorCode.NO_MASTER, List.of(), t.getMessage());
         }
+        // Retries exhausted is not "not applied": an earlier attempt may sit in a leader's log and commit later.
         if (t instanceof TimeoutException) {
             throw PoolException.of(ErrorCode.TIMEOUT, List.of(), "no answer in time");
         }
