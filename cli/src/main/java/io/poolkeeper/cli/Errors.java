@@ -21,7 +21,7 @@ final class Errors {
     private Errors() {}
 
     /** Prints a pool error; returns its exit status. */
-    static int report(PrintStream err, PoolException e, boolean json) {
+    static int report(PrintStream err, PoolException e, boolean json, List<String> servers) {
         ErrorCode code = e.code();
         String prefix = code.name() + ": ";
         String detail = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
@@ -36,12 +36,17 @@ final class Errors {
             err.println(Printer.json(fields));
         } else {
             err.println("Error " + code.name() + " (" + code.number() + "): " + code.description());
-            if (!detail.isBlank() && !detail.equals(code.description())) {
+            // Pool refusals repeat the description and list their parameters; say only what that adds.
+            if (detail.startsWith(code.description())) {
+                if (!e.params().isEmpty()) {
+                    err.println("  " + String.join(", ", e.params()));
+                }
+            } else if (!detail.isBlank()) {
                 err.println("  " + detail);
             }
             if (code.kind() == ErrorCode.Kind.UNAVAILABLE) {
-                err.println("  Nothing was applied; retry once the pool has a master"
-                        + " (host-get-role, host-is-in-emergency-mode tell why).");
+                err.println("  Nothing was applied (members tried: " + String.join(", ", servers)
+                        + "); retry once the pool has a master: host-get-role tells why it has none.");
             } else if (code.kind() == ErrorCode.Kind.INDETERMINATE) {
                 err.println("  The command may or may not have been applied: read the state before retrying.");
             }
@@ -54,16 +59,18 @@ final class Errors {
     static final class ExecutionHandler implements CommandLine.IExecutionExceptionHandler {
         private final PrintStream err;
         private final BooleanSupplier json;
+        private final Supplier<List<String>> servers;
 
-        ExecutionHandler(PrintStream err, BooleanSupplier json) {
+        ExecutionHandler(PrintStream err, BooleanSupplier json, Supplier<List<String>> servers) {
             this.err = err;
             this.json = json;
+            this.servers = servers;
         }
 
         @Override
         public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
             if (ex instanceof PoolException e) {
-                return report(err, e, json.getAsBoolean());
+                return report(err, e, json.getAsBoolean(), servers.get());
             }
             String name = cmd.getCommandSpec().qualifiedName();
             if (ex instanceof UsageException || ex instanceof IllegalArgumentException) {

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +36,8 @@ final class EventCommands {
         long from =
                 in.parsedOpt("from", Values::number).orElseGet(() -> in.view().appliedIndex());
         long count = in.parsedOpt("count", Values::number).orElse(Long.MAX_VALUE);
-        Duration timeout = in.parsedOpt("timeout", Values::duration).orElse(Duration.ofDays(365_000));
-        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 2);
+        Optional<Duration> timeout = in.parsedOpt("timeout", Values::duration);
+        long deadline = System.nanoTime() + timeout.map(Duration::toNanos).orElse(Long.MAX_VALUE / 2);
         BlockingQueue<PoolEvent> events = new LinkedBlockingQueue<>();
         long printed = 0;
         try (Subscription ignored = in.client().pool().watch(from, events::add)) {
