@@ -196,6 +196,11 @@ public final class MemberPool extends CommandPool {
 
     /** The state after a Raft read index: reflects every write acknowledged before the call. */
     public CompletableFuture<PoolSnapshot> readSnapshot() {
+        try {
+            member.checkWritable();
+        } catch (PoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         return member.client()
                 .async()
                 .sendReadOnly(PoolStateMachine.READ_STATE)

@@ -28,6 +28,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -77,6 +78,12 @@ public final class PoolStateMachine extends BaseStateMachine {
 
         /** The state was replaced wholesale (snapshot installed or loaded). */
         default void reloaded(Applied after) {}
+
+        /**
+         * On the leader, before a write is logged: throws to refuse it (a master of a stale generation), and may
+         * wait briefly (a new master still checking that no newer generation exists).
+         */
+        default void beforeWrite() throws IOException {}
     }
 
     /**
@@ -125,6 +132,7 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        listener.beforeWrite();
         ByteString original = request.getMessage().getContent();
         List<PoolCommand> commands = CommandCodec.decodeBatch(toBytes(original));
         if (commands.stream().anyMatch(c -> c.operation() instanceof Operation.Invalid)) {
@@ -163,21 +171,10 @@ public final class PoolStateMachine extends BaseStateMachine {
                 ? (List<PoolCommand>) list
                 : CommandCodec.decodeBatch(
                         toBytes(entry.getStateMachineLogEntry().getLogData()));
-        Applied before = current;
-        PoolState state = before.state();
-        long sequence = before.sequence();
         List<AppliedCommand> applied = new ArrayList<>(commands.size());
+        Applied after = applyBatch(current, index, commands, applied);
         BatchResult.Builder reply = BatchResult.newBuilder();
-        for (PoolCommand command : commands) {
-            sequence++;
-            Outcome outcome = Transition.apply(state, command, new ApplyContext(index, sequence));
-            if (outcome instanceof Outcome.Applied ok) {
-                state = ok.next();
-            }
-            applied.add(new AppliedCommand(sequence, command, outcome));
-            reply.addResults(ResultCodec.encode(outcome));
-        }
-        Applied after = new Applied(state, index, sequence);
+        applied.forEach(a -> reply.addResults(ResultCodec.encode(a.outcome())));
         current = after;
         updateLastAppliedTermIndex(entry.getTerm(), index);
         try {
@@ -187,6 +184,46 @@ public final class PoolStateMachine extends BaseStateMachine {
         }
         return CompletableFuture.completedFuture(
                 Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.build().toByteArray())));
+    }
+
+    /**
+     * Applies one log entry's batch to a state: the whole of what a replica does with an entry, so the emergency
+     * transition can replay a log tail exactly as the apply thread would. Fills {@code applied} with each command's
+     * outcome.
+     */
+    static Applied applyBatch(Applied before, long index, List<PoolCommand> commands, List<AppliedCommand> applied) {
+        PoolState state = before.state();
+        long sequence = before.sequence();
+        for (PoolCommand command : commands) {
+            sequence++;
+            Outcome outcome = Transition.apply(state, command, new ApplyContext(index, sequence));
+            if (outcome instanceof Outcome.Applied ok) {
+                state = ok.next();
+            }
+            applied.add(new AppliedCommand(sequence, command, outcome));
+        }
+        return new Applied(state, index, sequence);
+    }
+
+    /**
+     * This replica's whole local copy: the applied state plus every entry of its log after it, committed or not
+     * (DESIGN §5: a write acknowledged by a majority that included this member is in its log). Call only while no
+     * leader is appending, i.e. in emergency mode.
+     */
+    Applied withLogTail(RaftLog log) throws IOException {
+        Applied state = current;
+        TermIndex last = getLastAppliedTermIndex();
+        long from = (last == null ? 0 : last.getIndex()) + 1;
+        for (long i = from; i < log.getNextIndex(); i++) {
+            LogEntryProto entry = log.get(i);
+            if (entry == null || !entry.hasStateMachineLogEntry()) {
+                continue;
+            }
+            List<PoolCommand> commands = CommandCodec.decodeBatch(
+                    toBytes(entry.getStateMachineLogEntry().getLogData()));
+            state = applyBatch(state, i, commands, new ArrayList<>());
+        }
+        return state;
     }
 
     @Override
