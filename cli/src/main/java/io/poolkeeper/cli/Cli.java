@@ -99,7 +99,8 @@ public final class Cli {
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler(new Errors.ParameterHandler(err, this::knownCommands));
-        cl.setExecutionExceptionHandler(new Errors.ExecutionHandler(err, this::jsonRequested, this::servers));
+        cl.setExecutionExceptionHandler(
+                new Errors.ExecutionHandler(err, this::jsonRequested, this::servers, env.containsKey(Errors.DEBUG)));
         return cl;
     }
 

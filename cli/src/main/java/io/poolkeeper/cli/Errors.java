@@ -18,6 +18,9 @@ import picocli.CommandLine.Model.OptionSpec;
  * its {@link ErrorCode.Kind}; a command-line mistake with the nearest known command or parameter.
  */
 final class Errors {
+    /** Set in the environment to print stack traces of unexpected errors. */
+    static final String DEBUG = "POOLKEEPER_DEBUG";
+
     private Errors() {}
 
     /** Prints a pool error; returns its exit status. */
@@ -60,11 +63,13 @@ final class Errors {
         private final PrintStream err;
         private final BooleanSupplier json;
         private final Supplier<List<String>> servers;
+        private final boolean debug;
 
-        ExecutionHandler(PrintStream err, BooleanSupplier json, Supplier<List<String>> servers) {
+        ExecutionHandler(PrintStream err, BooleanSupplier json, Supplier<List<String>> servers, boolean debug) {
             this.err = err;
             this.json = json;
             this.servers = servers;
+            this.debug = debug;
         }
 
         @Override
@@ -78,8 +83,12 @@ final class Errors {
                 err.println("Run 'poolkeeper help " + cmd.getCommandName() + "' for its parameters.");
                 return ExitStatus.USAGE;
             }
-            err.println(name + ": internal error: " + ex);
-            ex.printStackTrace(err);
+            err.println(name + ": unexpected error, the outcome is unknown: " + ex);
+            if (debug) {
+                ex.printStackTrace(err);
+            } else {
+                err.println("  (set " + DEBUG + "=1 for the stack trace)");
+            }
             return ExitStatus.INDETERMINATE;
         }
     }

@@ -30,8 +30,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class MemberProcess implements AutoCloseable {
     private static final Set<Integer> HANDED_OUT = new HashSet<>();
-    private static final List<String> JVM_OPTIONS =
-            List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+    private static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     private final String name;
     private final HostId host;
@@ -39,6 +38,7 @@ final class MemberProcess implements AutoCloseable {
     private final Path dir;
     private final MemberTimeouts timeouts;
     private Process process;
+    private Thread reader;
     private CompletableFuture<String> ready;
 
     /**
@@ -113,7 +113,7 @@ final class MemberProcess implements AutoCloseable {
         ready = new CompletableFuture<>();
         Process started = process;
         CompletableFuture<String> readyLine = ready;
-        Thread reader = new Thread(() -> copyOutput(started, readyLine), "output-" + name);
+        reader = new Thread(() -> copyOutput(started, readyLine), "output-" + name);
         reader.setDaemon(true);
         reader.start();
     }
@@ -179,24 +179,31 @@ final class MemberProcess implements AutoCloseable {
 
     private void end(boolean forcibly) {
         Process p;
+        Thread copier;
         synchronized (this) {
             p = process;
+            copier = reader;
         }
         if (p == null || !p.isAlive()) {
             return;
         }
+        // Signal through the handle: Process.destroy() would also close our end of the member's output pipe, and
+        // what it prints while shutting down would be lost.
         if (forcibly) {
-            p.destroyForcibly();
+            p.toHandle().destroyForcibly();
         } else {
-            p.destroy();
+            p.toHandle().destroy();
         }
         try {
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                p.toHandle().destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
             }
+            // The log is complete once the last of the output is copied.
+            copier.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            p.destroyForcibly();
+            p.toHandle().destroyForcibly();
         }
     }
 

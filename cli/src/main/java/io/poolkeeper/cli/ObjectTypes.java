@@ -5,14 +5,12 @@ import static io.poolkeeper.cli.ObjectType.ref;
 import static io.poolkeeper.cli.ObjectType.ro;
 import static io.poolkeeper.cli.ObjectType.rw;
 
-import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolView;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Pbd;
 import io.poolkeeper.api.model.Pool;
 import io.poolkeeper.api.model.Sr;
-import io.poolkeeper.api.model.SrId;
 import io.poolkeeper.api.model.Vbd;
 import io.poolkeeper.api.model.Vdi;
 import io.poolkeeper.api.model.Vm;
@@ -41,7 +39,7 @@ final class ObjectTypes {
                     rw("ha-allow-overcommit", (v, p) -> String.valueOf(p.haAllowOvercommit())),
                     rw("ha-timeout", (v, p) -> String.valueOf(p.haTimeout().toSeconds())),
                     ro("max-voters", (v, p) -> String.valueOf(p.maxVoters())),
-                    mro("alerts", (v, p) -> alerts(v, p))),
+                    mro("alerts", (v, p) -> v.alerts().stream().map(Enum::name).toList())),
             List.of("uuid", "name-label", "master", "default-SR"));
 
     static final ObjectType<Host> HOST = new ObjectType<>(
@@ -169,22 +167,5 @@ final class ObjectTypes {
                         || vm.scheduledToBeResidentOn().equals(Optional.of(host)))
                 .mapToLong(Vm::memory)
                 .sum();
-    }
-
-    /**
-     * {@code DEFAULT_SR_INVALID} when the default SR is unset, gone, or not attached on some live host: the check the
-     * seed asks an operator to make with {@code pool-param-list} after a new master took over.
-     */
-    static List<String> alerts(PoolView view, Pool pool) {
-        Optional<SrId> sr = pool.defaultSr();
-        boolean valid = sr.isPresent()
-                && view.srs().containsKey(sr.get())
-                && view.hosts().values().stream()
-                        .filter(Host::live)
-                        .filter(h -> h.role().runsVms())
-                        .allMatch(h -> view.pbds().values().stream()
-                                .anyMatch(p ->
-                                        p.sr().equals(sr.get()) && p.host().equals(h.uuid()) && p.currentlyAttached()));
-        return valid ? List.of() : List.of(ErrorCode.DEFAULT_SR_INVALID.name());
     }
 }
