@@ -173,7 +173,7 @@ final class Demo {
                 "slave failure",
                 victim.name() + " killed -> marked dead (live=false)",
                 t,
-                "host-dead-after " + Values.human(timeouts.hostDeadAfter()));
+                "host-dead-after " + Values.human(timeouts.hostDeadAfter()) + " from its last heartbeat");
         say("its VMs stay recorded as running until an operator acts (the seed):");
         xe("vm-list", "resident-on=" + dbHost, "params=name-label,power-state,resident-on");
 
@@ -228,7 +228,7 @@ final class Demo {
                         + Values.human(timeouts.electionTimeoutMax()));
         await("the new master recorded in the pool", timeouts.requestTimeout().multipliedBy(3), () -> newMaster(old)
                 .isPresent());
-        step("master failure", "the pool records it as master; writes accepted", t, "one commit");
+        step("master failure", "the pool records it as master, takes writes (since the kill)", t, "");
         xe("pool-param-get", "param-name=master");
         xe("host-get-role", "-s", elected.address());
 
