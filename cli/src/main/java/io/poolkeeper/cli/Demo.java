@@ -323,10 +323,10 @@ final class Demo {
 
     private void table() {
         section("Summary");
-        say("%-3s %-15s %-55s %10s  %s", "#", "scenario", "step", "took", "bound by");
+        say("%-3s %-15s %-62s %10s  %s", "#", "scenario", "step", "took", "bound by");
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
-            say("%-3d %-15s %-55s %10s  %s", i + 1, s.scenario(), s.what(), Values.human(s.took()), s.bound());
+            say("%-3d %-15s %-62s %10s  %s", i + 1, s.scenario(), s.what(), Values.human(s.took()), s.bound());
         }
         say("Demo finished in %s: every step behaved as the seed describes.", Values.human(elapsed(started)));
     }

@@ -51,7 +51,8 @@ final class Errors {
                 err.println("  Nothing was applied (members tried: " + String.join(", ", servers)
                         + "); retry once the pool has a master: host-get-role tells why it has none.");
             } else if (code.kind() == ErrorCode.Kind.INDETERMINATE) {
-                err.println("  The command may or may not have been applied: read the state before retrying.");
+                err.println("  The command may or may not have been applied (members tried: "
+                        + String.join(", ", servers) + "): read the state before retrying.");
             }
         }
         err.flush();

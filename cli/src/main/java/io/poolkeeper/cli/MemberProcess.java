@@ -30,7 +30,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class MemberProcess implements AutoCloseable {
     private static final Set<Integer> HANDED_OUT = new HashSet<>();
-    private static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    private static final List<String> JVM_OPTIONS =
+            List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     private final String name;
     private final HostId host;
