@@ -81,6 +81,7 @@ final class DemoCommand implements Callable<Integer> {
                 : Files.createTempDirectory(Files.createDirectories(parent), "poolkeeper-demo");
         Demo demo = new Demo(out, t, dir);
         AtomicBoolean cleaned = new AtomicBoolean();
+        AtomicBoolean interrupted = new AtomicBoolean();
         Runnable cleanUp = () -> {
             if (cleaned.compareAndSet(false, true)) {
                 demo.cleanUp();
@@ -89,20 +90,39 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         };
-        Thread hook = new Thread(cleanUp, "demo-cleanup");
+        Thread hook = new Thread(
+                () -> {
+                    interrupted.set(true);
+                    err.println("poolkeeper demo: interrupted; removing its member processes"
+                            + (keep ? "" : " and " + dir));
+                    cleanUp.run();
+                },
+                "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             demo.run();
             return ExitStatus.OK;
-        } catch (Demo.Failure | IllegalStateException e) {
-            err.println("Demo FAILED: " + e.getMessage());
-            err.println("The members' logs are in " + dir + (keep ? "" : " (run with --keep to keep them)"));
+        } catch (RuntimeException e) {
+            if (!interrupted.get()) {
+                err.println("Demo FAILED: " + e.getMessage());
+                err.println("The members' logs are in " + dir + (keep ? "" : " (run with --keep to keep them)"));
+            }
             return ExitStatus.FAILED;
         } finally {
             cleanUp.run();
-            Runtime.getRuntime().removeShutdownHook(hook);
-            out.println(keep ? "Kept " + dir : "Removed the member processes and " + dir);
-            out.flush();
+            if (!interrupted.get() && removeHook(hook)) {
+                out.println(keep ? "Kept " + dir : "Removed the member processes and " + dir);
+                out.flush();
+            }
+        }
+    }
+
+    /** Whether the hook was removed: false once the JVM is shutting down (the hook then runs or ran). */
+    private static boolean removeHook(Thread hook) {
+        try {
+            return Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return false;
         }
     }
 }
