@@ -165,6 +165,29 @@ class SlaveFailureTest {
     }
 
     @Test
+    void aStartPendingOnAHostThatDiesFailsAndLeavesTheVmHalted() {
+        try (LivePool pool = LivePool.start(dir, 3)) {
+            int master = pool.awaitMaster();
+            int slave = (master + 1) % 3;
+            HostId host = pool.hosts.get(slave);
+            var blocking = pool.pool(master);
+            VmId vm = blocking.createVm(io.poolkeeper.api.VmSpec.of("stranded", 1L << 30, 1));
+            // The host is cut off before it can see the start: its agent never answers.
+            pool.faults.isolate(host, pool.hosts);
+
+            PoolRejectedException failed =
+                    assertThrows(PoolRejectedException.class, () -> blocking.startVm(vm, Optional.of(host), false));
+
+            assertEquals(ErrorCode.HOST_AGENT_FAILED, failed.code());
+            assertFalse(live(pool.member(master), host));
+            Vm after = blocking.read(ReadConsistency.LINEARIZABLE).vms().get(vm);
+            assertEquals(PowerState.HALTED, after.powerState());
+            assertFalse(after.currentOperation().isPresent());
+            assertNotEquals(host, blocking.startVm(vm, Optional.empty(), false));
+        }
+    }
+
+    @Test
     void anEjectedMemberWipesItsCopyAndIsStandalone() {
         try (LivePool pool = LivePool.start(dir, 3)) {
             int master = pool.awaitMaster();

@@ -87,6 +87,9 @@ final class EventLog {
                     return;
                 }
                 for (PoolEvent e : batch) {
+                    if (closed) {
+                        return;
+                    }
                     listener.accept(e);
                 }
             }

@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The master's heartbeat clocks (DESIGN §4). A live host not heard from for {@code host-dead-after} — counted from
- * its last heartbeat, or from the start of this leadership if none came since (a new master starts every clock
+ * its last heartbeat, or from when this leadership first saw it live if none came since (a new master starts every clock
  * afresh) — is to be marked dead; a host that said goodbye is dead at once. A dead host is to be marked live only
  * on a heartbeat actually received, never because a clock was restarted. Times are {@link System#nanoTime}.
  *
@@ -23,15 +23,16 @@ final class Liveness {
     private final long deadAfterNanos;
     private final Map<HostId, Long> heard = new ConcurrentHashMap<>();
     private final Set<HostId> saidGoodbye = ConcurrentHashMap.newKeySet();
-    private volatile long since;
+    /** When this leadership first saw each host live: its clock starts there (a host that just joined included). */
+    private final Map<HostId, Long> firstSeen = new ConcurrentHashMap<>();
 
     Liveness(Duration hostDeadAfter) {
         this.deadAfterNanos = hostDeadAfter.toNanos();
     }
 
     /** A new leadership: every clock starts now; heartbeats received under an earlier one do not count. */
-    void restart(long now) {
-        since = now;
+    void restart() {
+        firstSeen.clear();
         heard.clear();
         saidGoodbye.clear();
     }
@@ -56,11 +57,13 @@ final class Liveness {
             }
             Long last = heard.get(host.uuid());
             if (host.live()) {
-                long from = last == null ? since : Math.max(last, since);
+                long start = firstSeen.computeIfAbsent(host.uuid(), h -> now);
+                long from = last == null ? start : Math.max(last, start);
                 if (saidGoodbye.contains(host.uuid()) || now - from >= deadAfterNanos) {
                     out.add(new Operation.HostSetLive(host.uuid(), false));
                 }
             } else if (last != null && now - last < deadAfterNanos) {
+                firstSeen.remove(host.uuid());
                 out.add(new Operation.HostSetLive(host.uuid(), true));
             }
         }

@@ -16,7 +16,12 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -244,22 +249,46 @@ public final class PoolStateMachine extends BaseStateMachine {
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         PoolSnapshot snapshot =
                 encode(now).toBuilder().setAppliedIndex(last.getIndex()).build();
-        try (OutputStream out = Files.newOutputStream(file.toPath())) {
+        // Write aside, then publish complete: log appenders look for the latest snapshot concurrently
+        // (SimpleStateMachineStorage.getLatestSnapshot scans the directory while none is cached) and would cache a
+        // half-written file under its final name, with its size at that moment and no digest, and send a new member
+        // that truncated snapshot.
+        Path partial = file.toPath().resolveSibling(file.getName() + ".partial");
+        try (FileChannel channel = FileChannel.open(
+                        partial,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE);
+                OutputStream out = Channels.newOutputStream(channel)) {
             snapshot.writeTo(out);
+            out.flush();
+            channel.force(true);
         }
-        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        MD5Hash md5 = MD5FileUtil.computeMd5ForFile(partial.toFile());
+        MD5FileUtil.saveMD5File(file, md5);
+        Files.move(partial, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
         return last.getIndex();
     }
 
     @Override
     public void notifyLeaderReady() {
-        listener.leaderReady();
+        // Called on the apply thread: a throw here would close the division like one from applyTransaction (seen
+        // when a member closing its duty executor became leader at that moment).
+        try {
+            listener.leaderReady();
+        } catch (RuntimeException e) {
+            LOG.warn("leader-ready listener failed", e);
+        }
     }
 
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
-        listener.notLeader();
+        try {
+            listener.notLeader();
+        } catch (RuntimeException e) {
+            LOG.warn("not-leader listener failed", e);
+        }
     }
 
     private void load(SingleFileSnapshotInfo snapshot) throws IOException {

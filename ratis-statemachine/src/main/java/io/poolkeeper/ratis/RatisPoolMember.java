@@ -442,6 +442,11 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
             runDuty(this::recordMaster);
         }
         for (PoolStateMachine.AppliedCommand a : commands) {
+            if (a.command().operation() instanceof Operation.HostSetLive dead
+                    && !dead.live()
+                    && a.outcome() instanceof io.poolkeeper.core.Outcome.Applied) {
+                runDuty(() -> abortOperationsOn(dead.host()));
+            }
             if (a.command().operation() instanceof Operation.PoolSetMaster m
                     && m.host().equals(config.hostId())
                     && a.outcome() instanceof io.poolkeeper.core.Outcome.Applied) {
@@ -456,7 +461,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
     @Override
     public void leaderReady() {
         leader = true;
-        liveness.restart(System.nanoTime());
+        liveness.restart();
         generationCheck.leadershipStarted();
         runDuty(() -> {
             probeGenerations(true);
@@ -497,6 +502,27 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
                         LOG.debug("recording master failed: {}", e.toString());
                     }
                 });
+    }
+
+    /**
+     * A host died with VM operations pending on its agent: nobody will carry them out, so the master commits them
+     * failed (the VM is left as it was, the caller gets {@code HOST_AGENT_FAILED}) and the VMs can be used elsewhere.
+     */
+    private void abortOperationsOn(HostId host) {
+        PoolState state = applied().state();
+        for (io.poolkeeper.api.model.Vm vm : state.vms().values()) {
+            if (vm.currentOperation().isEmpty()
+                    || !AgentDriver.agentHost(vm, vm.currentOperation().get()).equals(Optional.of(host))) {
+                continue;
+            }
+            var op = vm.currentOperation().get();
+            LOG.info("host {} is dead: {} of VM {} fails", host, op.xapiName(), vm.uuid());
+            pool.submit(new PoolCommand(
+                    "abort/" + vm.uuid() + "/" + generation() + "/" + applied().logIndex(),
+                    0,
+                    generation(),
+                    new Operation.VmCompleteOperation(vm.uuid(), op, false)));
+        }
     }
 
     /** After a transition to master: the seed's default-SR check, as an alert every member sees. */

@@ -13,6 +13,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
+import io.poolkeeper.proto.CommandResult;
 import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.EmergencyReply;
 import io.poolkeeper.proto.EmergencyResetMasterRequest;
@@ -62,9 +63,9 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     @Override
     public void submit(SubmitRequest request, StreamObserver<SubmitReply> out) {
         PoolCommand command = CommandCodec.fromProto(request.getCommand());
-        if (command.operation() instanceof Operation.PoolCreate
-                || command.operation() instanceof Operation.PoolImport) {
-            // Pools are created and re-founded by members themselves, never by a remote command.
+        if (internal(command.operation())) {
+            // Pools are created and re-founded, masters recorded, hosts judged and agents' answers committed by
+            // members themselves, never by a remote command.
             reply(
                     out,
                     SubmitReply.newBuilder()
@@ -89,6 +90,15 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                                             : ResultCodec.encode(result.result().orElseThrow()))
                             .build());
         });
+    }
+
+    private static boolean internal(Operation op) {
+        return op instanceof Operation.PoolCreate
+                || op instanceof Operation.PoolImport
+                || op instanceof Operation.PoolSetMaster
+                || op instanceof Operation.HostSetLive
+                || op instanceof Operation.PoolAlert
+                || op instanceof Operation.VmCompleteOperation;
     }
 
     @Override
@@ -142,15 +152,11 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         }
         member.join(join.host(), request.getRaftAddress(), request.getGeneration())
                 .whenComplete((joined, error) -> {
-                    if (error != null
-                            && Errors.unwrap(error) instanceof PoolException p
-                            && p.code().kind() == ErrorCode.Kind.REJECTED) {
+                    Optional<CommandResult> refused = refusal(error);
+                    if (refused.isPresent()) {
                         reply(
                                 out,
-                                JoinReply.newBuilder()
-                                        .setResult(ResultCodec.encode(
-                                                new io.poolkeeper.core.Rejection(p.code(), p.params(), p.getMessage())))
-                                        .build());
+                                JoinReply.newBuilder().setResult(refused.get()).build());
                     } else if (error != null) {
                         out.onError(Errors.toStatus(error));
                     } else {
@@ -235,15 +241,9 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             return;
         }
         member.pool().designateNewMaster(target).whenComplete((ok, error) -> {
-            if (error != null
-                    && Errors.unwrap(error) instanceof PoolException p
-                    && p.code().kind() == ErrorCode.Kind.REJECTED) {
-                reply(
-                        out,
-                        SubmitReply.newBuilder()
-                                .setResult(ResultCodec.encode(
-                                        new io.poolkeeper.core.Rejection(p.code(), p.params(), p.getMessage())))
-                                .build());
+            Optional<CommandResult> refused = refusal(error);
+            if (refused.isPresent()) {
+                reply(out, SubmitReply.newBuilder().setResult(refused.get()).build());
             } else if (error != null) {
                 out.onError(Errors.toStatus(error));
             } else {
@@ -254,6 +254,17 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                                 .build());
             }
         });
+    }
+
+    /** A failure that is the pool's refusal, as a result; availability problems stay gRPC statuses. */
+    private static Optional<CommandResult> refusal(Throwable error) {
+        if (error != null
+                && Errors.unwrap(error) instanceof PoolException p
+                && p.code().kind() == ErrorCode.Kind.REJECTED) {
+            return Optional.of(
+                    ResultCodec.encode(new io.poolkeeper.core.Rejection(p.code(), p.params(), p.getMessage())));
+        }
+        return Optional.empty();
     }
 
     static MemberStatus status(RatisPoolMember member) {
