@@ -1,0 +1,155 @@
+package io.poolkeeper.cli;
+
+import io.poolkeeper.agent.SimulatedHypervisor;
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.PoolMember;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.ratis.RatisPoolMember;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code poolkeeper member}: a real pool member in this process, its host agent an in-memory
+ * {@link SimulatedHypervisor}. Prints one line starting with {@value #READY} once it serves (scripts and tests wait
+ * for it), and runs until SIGTERM or Ctrl-C, which close it cleanly.
+ */
+@Command(
+        name = "member",
+        description = {
+            "Run a pool member with a simulated hypervisor until SIGTERM or Ctrl-C.",
+            "It prints a line starting with '" + MemberCommand.READY + "' once it serves.",
+            "Restarted on the same --data directory (and the same --listen port), it resumes its pool."
+        },
+        sortOptions = false)
+final class MemberCommand implements Callable<Integer> {
+    /** The start of the line printed once the member serves. */
+    static final String READY = "poolkeeper member ready:";
+
+    @Option(names = "--host-uuid", required = true, paramLabel = "UUID", description = "this host's uuid")
+    String hostUuid;
+
+    @Option(names = "--name-label", paramLabel = "NAME", description = "this host's name (default: uuid prefix)")
+    String nameLabel;
+
+    @Option(
+            names = "--listen",
+            paramLabel = "HOST:PORT",
+            defaultValue = Cli.DEFAULT_SERVER,
+            description = "the PoolService address (default ${DEFAULT-VALUE}); Raft listens on PORT + 1")
+    String listen;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "storage directory")
+    Path data;
+
+    @ArgGroup(exclusive = true)
+    PoolChoice pool;
+
+    /** Create or join: exclusive, and both optional for a member whose directory already holds its pool. */
+    static final class PoolChoice {
+        @Option(names = "--create-pool", paramLabel = "NAME", description = "create a one-member pool")
+        String create;
+
+        @Option(names = "--join", paramLabel = "HOST:PORT", description = "join the pool of the member there")
+        String join;
+    }
+
+    @Option(
+            names = "--memory",
+            paramLabel = "SIZE",
+            defaultValue = "16GiB",
+            description = "memory this host offers VMs (default ${DEFAULT-VALUE})")
+    String memory;
+
+    @Option(names = "--witness", description = "join as a witness: votes, runs no VMs")
+    boolean witness;
+
+    @Mixin
+    TimeoutOptions timeouts = new TimeoutOptions();
+
+    @Option(names = "--watch-parent", hidden = true, description = "exit when the parent process exits")
+    boolean watchParent;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "show this help")
+    boolean help;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    MemberCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        HostId host = Invocation.parse("--host-uuid", hostUuid, HostId::of);
+        long bytes = Invocation.parse("--memory", memory, Values::bytes);
+        MemberTimeouts t;
+        try {
+            t = timeouts.resolve(MemberTimeouts.defaults());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Files.createDirectories(data);
+        PoolMember.Builder builder = PoolMember.builder()
+                .hostUuid(host)
+                .listenAddress(listen)
+                .storageDirectory(data)
+                .memoryTotal(bytes)
+                .witness(witness)
+                .timeouts(t)
+                .hostAgent(new SimulatedHypervisor(host, bytes));
+        if (nameLabel != null) {
+            builder.nameLabel(nameLabel);
+        }
+        if (pool != null && pool.create != null) {
+            builder.createPool(pool.create);
+        } else if (pool != null) {
+            builder.joinPool(pool.join);
+        }
+        PoolMember member = builder.build();
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            member.close();
+                            out.println("poolkeeper member stopped: host-uuid=" + host);
+                            out.flush();
+                            closed.countDown();
+                        },
+                        "member-shutdown"));
+        if (watchParent) {
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(0)));
+        }
+        try {
+            member.start();
+        } catch (RuntimeException e) {
+            err.println("poolkeeper member: could not start: " + e);
+            err.flush();
+            return ExitStatus.FAILED;
+        }
+        out.println(READY + " host-uuid=" + host + " address=" + address(member) + " role=" + member.role()
+                + " generation=" + member.generation());
+        out.flush();
+        closed.await();
+        return ExitStatus.OK;
+    }
+
+    /**
+     * The address the member serves on. {@link PoolMember} does not expose it, so a port chosen by the system
+     * ({@code :0}) is read from the Ratis implementation.
+     */
+    private String address(PoolMember member) {
+        return member instanceof RatisPoolMember ratis ? ratis.serviceAddress() : listen;
+    }
+}

@@ -1,0 +1,244 @@
+package io.poolkeeper.cli;
+
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.model.HostId;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A {@code poolkeeper member} running in a separate JVM, started with this JVM's class path: what the demo and the
+ * end-to-end test kill and restart. Its output goes to {@code member.log} in its directory. The member exits with
+ * its parent ({@code --watch-parent}), so a killed demo leaves no orphan. Thread-safe.
+ */
+final class MemberProcess implements AutoCloseable {
+    private static final Set<Integer> HANDED_OUT = new HashSet<>();
+    private static final List<String> JVM_OPTIONS =
+            List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    private final String name;
+    private final HostId host;
+    private final int port;
+    private final Path dir;
+    private final MemberTimeouts timeouts;
+    private Process process;
+    private Thread reader;
+    private CompletableFuture<String> ready;
+
+    /**
+     * A member to be started later.
+     *
+     * @param name its name-label
+     * @param host its uuid
+     * @param port its PoolService port; Raft uses the next one
+     * @param dir its storage directory (its log file goes there)
+     * @param timeouts the timeouts it runs with
+     */
+    MemberProcess(String name, HostId host, int port, Path dir, MemberTimeouts timeouts) {
+        this.name = name;
+        this.host = host;
+        this.port = port;
+        this.dir = dir;
+        this.timeouts = timeouts;
+    }
+
+    String name() {
+        return name;
+    }
+
+    HostId host() {
+        return host;
+    }
+
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    Path log() {
+        return dir.resolve("member.log");
+    }
+
+    /**
+     * Starts the JVM: it creates a pool, joins one, or (neither) resumes the pool stored in its directory.
+     *
+     * @param poolArgs {@code --create-pool NAME}, {@code --join ADDRESS} or nothing
+     */
+    synchronized void start(List<String> poolArgs) {
+        if (alive()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "member"));
+        command.addAll(List.of(
+                "--host-uuid",
+                host.toString(),
+                "--name-label",
+                name,
+                "--listen",
+                address(),
+                "--data",
+                dir.toString(),
+                "--memory",
+                "16GiB",
+                "--watch-parent"));
+        command.addAll(TimeoutOptions.args(timeouts));
+        command.addAll(poolArgs);
+        try {
+            Files.createDirectories(dir);
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + name, e);
+        }
+        ready = new CompletableFuture<>();
+        Process started = process;
+        CompletableFuture<String> readyLine = ready;
+        reader = new Thread(() -> copyOutput(started, readyLine), "output-" + name);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Copies the member's output to its log, completing {@code readyLine} with the ready line. */
+    private void copyOutput(Process started, CompletableFuture<String> readyLine) {
+        try (BufferedReader lines =
+                        new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8));
+                Writer log = Files.newBufferedWriter(
+                        log(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                log.write(line);
+                log.write('\n');
+                log.flush();
+                if (line.startsWith(MemberCommand.READY)) {
+                    readyLine.complete(line);
+                }
+            }
+        } catch (IOException e) {
+            // The process died or its directory was removed: the exit below reports it.
+        }
+        readyLine.completeExceptionally(new IllegalStateException(
+                name + " exited before it was ready (exit status " + exitStatus(started) + "); see " + log()));
+    }
+
+    private static String exitStatus(Process p) {
+        try {
+            return p.waitFor(5, TimeUnit.SECONDS) ? String.valueOf(p.exitValue()) : "none yet";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    /** Waits for the ready line; fails if the member exits first or takes longer than {@code timeout}. */
+    String awaitReady(Duration timeout) {
+        try {
+            return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(name + " not ready after " + Values.human(timeout) + "; see " + log());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    synchronized boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL: the host dies with no chance to tell anyone. Returns once the process is gone. */
+    void kill() {
+        end(true);
+    }
+
+    /** SIGTERM: the member closes cleanly. Returns once the process is gone. */
+    void stop() {
+        end(false);
+    }
+
+    private void end(boolean forcibly) {
+        Process p;
+        Thread copier;
+        synchronized (this) {
+            p = process;
+            copier = reader;
+        }
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        // Signal through the handle: Process.destroy() would also close our end of the member's output pipe, and
+        // what it prints while shutting down would be lost.
+        if (forcibly) {
+            p.toHandle().destroyForcibly();
+        } else {
+            p.toHandle().destroy();
+        }
+        try {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.toHandle().destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+            // The log is complete once the last of the output is copied.
+            copier.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.toHandle().destroyForcibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    /**
+     * A port whose successor is free too (a member's Raft port is its service port + 1), never handed out twice in
+     * this JVM. Another process may still take it before the member binds it; that member then fails to start.
+     */
+    static int freePortPair() {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            try (ServerSocket first = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                int port = first.getLocalPort();
+                if (port >= 65535) {
+                    continue;
+                }
+                try (ServerSocket second = new ServerSocket(port + 1, 50, InetAddress.getLoopbackAddress())) {
+                    synchronized (HANDED_OUT) {
+                        if (!HANDED_OUT.contains(port) && !HANDED_OUT.contains(port + 1)) {
+                            HANDED_OUT.add(port);
+                            HANDED_OUT.add(port + 1);
+                            return port;
+                        }
+                    }
+                } catch (IOException taken) {
+                    // The next port is busy: try another pair.
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("no free port", e);
+            }
+        }
+        throw new IllegalStateException("no free pair of ports after 200 attempts");
+    }
+}

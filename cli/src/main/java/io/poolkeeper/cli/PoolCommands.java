@@ -1,0 +1,114 @@
+package io.poolkeeper.cli;
+
+import io.poolkeeper.cli.XeCommand.Group;
+import io.poolkeeper.cli.XeCommand.Param;
+import java.util.List;
+import java.util.Map;
+
+/** The pool's commands: parameters, master changes, HA, and the emergency procedure of seed 2.6.2. */
+final class PoolCommands {
+    private static final List<String> SETTABLE =
+            List.of("name-label", "default-SR", "ha-host-failures-to-tolerate", "ha-allow-overcommit", "ha-timeout");
+
+    private PoolCommands() {}
+
+    static List<XeCommand> commands() {
+        return List.of(
+                XeCommand.of(
+                        "pool-param-set",
+                        Group.POOL,
+                        "Set pool fields: name-label, default-SR, ha-host-failures-to-tolerate, ha-allow-overcommit,"
+                                + " ha-timeout",
+                        List.of(
+                                Param.optional("uuid", "UUID", "the pool (there is one)"),
+                                Param.optional("name-label", "NAME", "the pool's name"),
+                                Param.optional("default-SR", "UUID", "the default SR (empty to clear)"),
+                                Param.optional("ha-host-failures-to-tolerate", "N", "host failures HA plans for"),
+                                Param.optional(
+                                        "ha-allow-overcommit", "BOOL", "whether operations may break the HA plan"),
+                                Param.optional("ha-timeout", "DURATION", "HA's timeout T (e.g. 30s)")),
+                        PoolCommands::paramSet),
+                XeCommand.of(
+                        "pool-designate-new-master",
+                        Group.POOL,
+                        "Planned master change; returns once the host is master",
+                        List.of(Param.required("host-uuid", "HOST", "the new master (uuid or name-label)")),
+                        in -> {
+                            in.pool().designateNewMaster(in.host("host-uuid").orElseThrow());
+                            return Output.none();
+                        }),
+                XeCommand.of(
+                        "pool-eject",
+                        Group.POOL,
+                        "Remove a host from the pool; its member wipes its copy",
+                        List.of(Param.required("host-uuid", "HOST", "the host (uuid or name-label)")),
+                        in -> {
+                            in.pool().eject(in.host("host-uuid").orElseThrow());
+                            return Output.none();
+                        }),
+                XeCommand.of(
+                        "pool-ha-enable",
+                        Group.POOL,
+                        "Arm pool HA on every member (every host must be live)",
+                        List.of(Param.optional("ha-timeout", "DURATION", "HA's timeout T (default: keep)")),
+                        in -> {
+                            in.pool().enableHa(in.parsedOpt("ha-timeout", Values::duration));
+                            return Output.none();
+                        }),
+                XeCommand.of("pool-ha-disable", Group.POOL, "Disarm pool HA", List.of(), in -> {
+                    in.pool().disableHa();
+                    return Output.none();
+                }),
+                XeCommand.of(
+                        "pool-emergency-transition-to-master",
+                        Group.POOL,
+                        "On a member in emergency mode (the first -s address): make it master of a new generation",
+                        List.of(),
+                        in -> {
+                            in.client().emergencyTransitionToMaster(in.session().target());
+                            return Output.none();
+                        }),
+                XeCommand.of(
+                        "pool-emergency-reset-master",
+                        Group.POOL,
+                        "On a member in emergency mode or of an older generation (the first -s address): drop its"
+                                + " copy and join the master at master-address",
+                        List.of(Param.required("master-address", "HOST:PORT", "the new master's address")),
+                        in -> {
+                            in.client().emergencyResetMaster(in.session().target(), in.req("master-address"));
+                            return Output.none();
+                        }),
+                XeCommand.of(
+                        "pool-recover-slaves",
+                        Group.POOL,
+                        "On the new master (the first -s address): point every other host at it; prints those"
+                                + " recovered",
+                        List.of(),
+                        in -> Output.value(
+                                "recovered",
+                                in.client().recoverSlaves(in.session().target()).stream()
+                                        .map(Object::toString)
+                                        .toList())));
+    }
+
+    private static Output paramSet(Invocation in) {
+        boolean any = false;
+        for (Map.Entry<String, String> e : in.given().entrySet()) {
+            if (!SETTABLE.contains(e.getKey())) {
+                continue;
+            }
+            String value = e.getValue();
+            if (e.getKey().equals("ha-timeout")) {
+                // The pool stores seconds, as xe's ha-config:timeout; accept 30s or 1m as well.
+                value = String.valueOf(
+                        Invocation.parse("ha-timeout", value, Values::duration).toSeconds());
+            }
+            in.pool().setParam(e.getKey(), value);
+            any = true;
+        }
+        if (!any) {
+            throw new UsageException("pool-param-set needs at least one of " + String.join("=, ", SETTABLE) + "=");
+        }
+        return Output.none();
+    }
+}

@@ -1,0 +1,76 @@
+package io.poolkeeper.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code poolkeeper demo --fast} in its own JVM, as a newcomer runs it: it must succeed and leave nothing behind. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DemoTest {
+    @TempDir
+    Path parent;
+
+    @Test
+    void demoRunsEverySeedScenarioAndCleansUp() throws Exception {
+        Process demo = new ProcessBuilder(
+                        CliParsingTest.java(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        "demo",
+                        "--fast",
+                        "--dir",
+                        parent.toString())
+                .redirectErrorStream(true)
+                .start();
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        Thread copier = new Thread(() -> {
+            try {
+                demo.getInputStream().transferTo(output);
+            } catch (java.io.IOException e) {
+                // The stream closes with the process.
+            }
+        });
+        copier.start();
+        boolean exited = demo.waitFor(170, TimeUnit.SECONDS);
+        if (!exited) {
+            demo.descendants().forEach(ProcessHandle::destroyForcibly);
+            demo.destroyForcibly();
+        }
+        copier.join(10_000);
+        String out = output.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertTrue(exited, "demo still running after 170 s:\n" + out);
+        assertEquals(0, demo.exitValue(), out);
+
+        for (String expected : List.of(
+                "killed -> marked dead (live=false)",
+                "host-forget -> its VMs halted",
+                "started on another host",
+                "elected master",
+                "survivor in emergency mode",
+                "pool-emergency-transition-to-master ->",
+                "pool-recover-slaves ->",
+                "== Summary",
+                "every step behaved as the seed describes")) {
+            assertTrue(out.contains(expected), "missing '" + expected + "' in\n" + out);
+        }
+        try (var left = Files.list(parent)) {
+            assertEquals(List.of(), left.toList(), "the demo's directory was not removed");
+        }
+        assertFalse(
+                ProcessHandle.allProcesses()
+                        .anyMatch(p -> p.info().commandLine().orElse("").contains(parent.toString())),
+                "a member process outlived the demo");
+    }
+}
