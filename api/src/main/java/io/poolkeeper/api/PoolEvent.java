@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * @param token the log index of the entry (XenAPI {@code event.from} token)
  * @param kind what happened
  * @param name the xe operation name ({@code vm-start}) or, for alerts, the alert code
- * @param params the operation's parameters as xe spells them ({@code uuid}, {@code host-uuid}, ...)
+ * @param params the operation's fields as xe spells parameters ({@code vm}, {@code host}, {@code name-label}, ...)
  * @param rejectedWith for {@link Kind#REJECTED}, the code the pool refused the command with
  */
 public record PoolEvent(

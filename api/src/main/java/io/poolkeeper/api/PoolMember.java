@@ -29,6 +29,9 @@ public interface PoolMember extends AutoCloseable {
 
     HostId hostId();
 
+    /** Where this member serves PoolService ({@code host:port}; the port chosen when port 0 was asked for). */
+    String serviceAddress();
+
     /** What this member is doing now. */
     MemberRole role();
 

@@ -4,7 +4,6 @@ import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
-import io.poolkeeper.ratis.RatisPoolMember;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,6 +149,6 @@ final class MemberCommand implements Callable<Integer> {
      * ({@code :0}) is read from the Ratis implementation.
      */
     private String address(PoolMember member) {
-        return member instanceof RatisPoolMember ratis ? ratis.serviceAddress() : listen;
+        return member.serviceAddress();
     }
 }

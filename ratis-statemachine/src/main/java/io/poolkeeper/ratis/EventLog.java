@@ -157,26 +157,39 @@ final class EventLog {
                 rejectedWith);
     }
 
-    /** The operation's fields, by name, for display; nested values as their string form. */
+    /**
+     * The operation's fields for display, named as xe spells parameters ({@code name-label}, {@code memory-total});
+     * a nested record (a joining host's spec) contributes its own fields, the replicated state of an import none.
+     */
     private static SortedMap<String, String> params(Operation op) {
         SortedMap<String, String> out = new TreeMap<>();
-        RecordComponent[] components = op.getClass().getRecordComponents();
-        if (components == null) {
-            return out;
-        }
-        for (RecordComponent c : components) {
+        addComponents(op, out);
+        return out;
+    }
+
+    private static void addComponents(Record record, SortedMap<String, String> out) {
+        for (RecordComponent c : record.getClass().getRecordComponents()) {
             try {
-                Object value = c.getAccessor().invoke(op);
+                Object value = c.getAccessor().invoke(record);
                 if (value instanceof Optional<?> o) {
                     value = o.map(String::valueOf).orElse("");
                 }
-                if (!(value instanceof io.poolkeeper.core.PoolState)) {
-                    out.put(c.getName(), String.valueOf(value));
+                if (value instanceof io.poolkeeper.core.PoolState) {
+                    continue;
+                }
+                if (value instanceof Record nested && !(value instanceof io.poolkeeper.api.model.ObjectId)) {
+                    addComponents(nested, out);
+                } else {
+                    out.put(xeName(c.getName()), String.valueOf(value));
                 }
             } catch (ReflectiveOperationException e) {
-                out.put(c.getName(), "?");
+                out.put(xeName(c.getName()), "?");
             }
         }
-        return out;
+    }
+
+    /** {@code nameLabel} → {@code name-label}. */
+    private static String xeName(String javaName) {
+        return javaName.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 }

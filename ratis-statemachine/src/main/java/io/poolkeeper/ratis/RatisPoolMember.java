@@ -380,7 +380,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
         }
     }
 
-    /** The PoolService address of this member. */
+    @Override
     public String serviceAddress() {
         return service == null ? config.serviceAddress() : config.host() + ":" + service.port();
     }

@@ -82,16 +82,28 @@ public final class RemoteMember implements AutoCloseable {
 
     /** {@code pool-emergency-transition-to-master} on this member; throws its refusal. */
     public MemberStatus emergencyTransitionToMaster() {
-        return emergencyReply(longStub().emergencyTransitionToMaster(EmergencyTransitionRequest.getDefaultInstance()));
+        EmergencyReply reply;
+        try {
+            reply = longStub().emergencyTransitionToMaster(EmergencyTransitionRequest.getDefaultInstance());
+        } catch (RuntimeException e) {
+            throw Errors.fromStatus(e);
+        }
+        return emergencyReply(reply);
     }
 
     /** {@code pool-emergency-reset-master} on this member: it joins the master at that address. */
     public MemberStatus emergencyResetMaster(String masterAddress, long generation) {
-        return emergencyReply(longStub()
-                .emergencyResetMaster(EmergencyResetMasterRequest.newBuilder()
-                        .setMasterAddress(masterAddress)
-                        .setGeneration(generation)
-                        .build()));
+        EmergencyReply reply;
+        try {
+            reply = longStub()
+                    .emergencyResetMaster(EmergencyResetMasterRequest.newBuilder()
+                            .setMasterAddress(masterAddress)
+                            .setGeneration(generation)
+                            .build());
+        } catch (RuntimeException e) {
+            throw Errors.fromStatus(e);
+        }
+        return emergencyReply(reply);
     }
 
     /** {@code pool-recover-slaves} on this member (the master). */
