@@ -163,7 +163,9 @@ final class EventLog {
      */
     private static SortedMap<String, String> params(Operation op) {
         SortedMap<String, String> out = new TreeMap<>();
-        addComponents(op, out);
+        if (op instanceof Record record) {
+            addComponents(record, out);
+        }
         return out;
     }
 
