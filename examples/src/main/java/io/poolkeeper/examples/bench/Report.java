@@ -1,0 +1,89 @@
+package io.poolkeeper.examples.bench;
+
+import io.poolkeeper.api.MemberTimeouts;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/** Prints the benchmark's results table. */
+final class Report {
+    private Report() {}
+
+    static void print(
+            PrintStream out,
+            List<Throughput> rows,
+            List<Failover.Trial> trials,
+            MemberTimeouts timeouts,
+            int vms,
+            double seconds) {
+        out.println();
+        out.println("== committed transitions per second (3 members, loopback, pipelined client) ==");
+        out.printf(
+                "%-30s %10s %9s %9s %8s %10s %7s%n",
+                "path", "ops/s", "p50 ms", "p99 ms", "failed", "cmds/entry", "load1");
+        for (Throughput t : rows) {
+            out.printf(
+                    "%-30s %,10.0f %9.1f %9.1f %8d %10.1f %7.2f%n",
+                    t.path(),
+                    t.opsPerSecond(),
+                    t.p50Millis(),
+                    t.p99Millis(),
+                    t.failed(),
+                    t.commandsPerEntry(),
+                    t.loadAverage());
+            if (!t.firstFailure().isEmpty()) {
+                out.printf("    first failure: %s%n", t.firstFailure());
+            }
+        }
+        out.printf("(pool workload: 1 vm-create per 3 vm-param-set name-label; %,d VMs in the pool after it)%n", vms);
+        out.println();
+        out.printf(
+                "== master killed -> first acknowledged write (%d trials, election timeout %d-%d ms) ==%n",
+                trials.size(),
+                timeouts.electionTimeoutMin().toMillis(),
+                timeouts.electionTimeoutMax().toMillis());
+        out.printf(
+                "%-6s %-9s %12s %12s %12s %10s %7s%n",
+                "trial", "killed", "new master", "remote write", "embedded wr", "close ms", "load1");
+        for (int i = 0; i < trials.size(); i++) {
+            Failover.Trial t = trials.get(i);
+            out.printf(
+                    "%-6d %-9s %12.0f %12.0f %12.0f %10.0f %7.2f%n",
+                    i + 1,
+                    t.killed(),
+                    t.electedMillis(),
+                    t.remoteMillis(),
+                    t.embeddedMillis(),
+                    t.closeMillis(),
+                    t.loadAverage());
+        }
+        summary(out, "median", trials, 0.5);
+        summary(out, "max", trials, 1.0);
+        out.printf("(ms from the kill; total run %.0f s)%n", seconds);
+    }
+
+    private static void summary(PrintStream out, String label, List<Failover.Trial> trials, double q) {
+        out.printf(
+                "%-16s %12.0f %12.0f %12.0f %10.0f%n",
+                label,
+                quantile(trials, Failover.Trial::electedMillis, q),
+                quantile(trials, Failover.Trial::remoteMillis, q),
+                quantile(trials, Failover.Trial::embeddedMillis, q),
+                quantile(trials, Failover.Trial::closeMillis, q));
+    }
+
+    /** The median as the mean of the middle two for an even count; q = 1 is the max. */
+    private static double quantile(List<Failover.Trial> trials, ToDoubleFunction<Failover.Trial> f, double q) {
+        double[] v = trials.stream().mapToDouble(f).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        if (q >= 1.0) {
+            return v[v.length - 1];
+        }
+        double pos = q * (v.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = (int) Math.ceil(pos);
+        return (v[lo] + v[hi]) / 2;
+    }
+}

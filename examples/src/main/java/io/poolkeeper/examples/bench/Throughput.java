@@ -1,0 +1,31 @@
+package io.poolkeeper.examples.bench;
+
+/**
+ * What one pipelined load measured.
+ *
+ * @param path what was driven
+ * @param opsPerSecond operations acknowledged per second inside the measured window
+ * @param acknowledged operations acknowledged inside the measured window
+ * @param failed operations that failed (any time), expected 0
+ * @param p50Millis median latency of the acknowledged operations
+ * @param p99Millis 99th percentile latency of the acknowledged operations
+ * @param commandsPerEntry pool commands per Raft log entry over the run (1 for bare Ratis)
+ * @param loadAverage the 1-minute load average when the measurement ended
+ * @param firstFailure the first failure, or empty
+ */
+record Throughput(
+        String path,
+        double opsPerSecond,
+        long acknowledged,
+        long failed,
+        double p50Millis,
+        double p99Millis,
+        double commandsPerEntry,
+        double loadAverage,
+        String firstFailure) {
+
+    Throughput withCommandsPerEntry(double perEntry) {
+        return new Throughput(
+                path, opsPerSecond, acknowledged, failed, p50Millis, p99Millis, perEntry, loadAverage, firstFailure);
+    }
+}
