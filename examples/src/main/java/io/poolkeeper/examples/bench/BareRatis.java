@@ -50,8 +50,8 @@ final class BareRatis implements AutoCloseable {
                 RaftServer server = RaftServer.newBuilder()
                         .setServerId(peers.get(i).getId())
                         .setGroup(group)
-                        .setProperties(RaftSettings.server(
-                                dir.resolve("bare" + (i + 1)), "127.0.0.1", ports.get(i), timeouts))
+                        .setProperties(
+                                RaftSettings.server(dir.resolve("bare" + (i + 1)), "127.0.0.1", ports.get(i), timeouts))
                         .setStateMachineRegistry(gid -> new CounterStateMachine())
                         .setOption(RaftStorage.StartupOption.RECOVER)
                         .build();

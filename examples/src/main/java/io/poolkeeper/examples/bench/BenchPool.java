@@ -102,9 +102,10 @@ final class BenchPool implements AutoCloseable {
     /** Restarts a killed member on its own directory and ports; it recovers from its snapshot and log. */
     void restart(int i) {
         RatisPoolMember old = members[i];
-        int raftPort = Integer.parseInt(
-                old.raftAddress().substring(old.raftAddress().lastIndexOf(':') + 1));
-        members[i] = builder(i).listenAddress(serviceAddresses[i]).raftPort(raftPort).build();
+        int raftPort =
+                Integer.parseInt(old.raftAddress().substring(old.raftAddress().lastIndexOf(':') + 1));
+        members[i] =
+                builder(i).listenAddress(serviceAddresses[i]).raftPort(raftPort).build();
         members[i].start();
     }
 

@@ -14,7 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -27,26 +30,28 @@ import java.util.stream.Stream;
  * Prints a table; see docs/BENCHMARKS.md.
  *
  * <p>Arguments ({@code key=value}, all optional): {@code window} operations in flight (default 1000), {@code warmup}
- * and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10).
+ * and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the
+ * throughput runs to make, as a comma-separated subset of {@code master,slave,remote,bare} (all).
  */
 public final class Benchmark {
-    /** Real pool transitions: one vm-create for every three vm-param-set name-label. */
-    private static final int CREATE_EVERY = 4;
-
     private static final int SEED_VMS = 1_000;
+
+    private static final String[] ALL_PATHS = {"master", "slave", "remote", "bare"};
 
     private final int window;
     private final Duration warmup;
     private final Duration measure;
     private final int trials;
+    private final Set<String> paths;
     private final MemberTimeouts timeouts = MemberTimeouts.defaults();
     private final AtomicLong names = new AtomicLong();
 
-    private Benchmark(int window, Duration warmup, Duration measure, int trials) {
+    private Benchmark(int window, Duration warmup, Duration measure, int trials, Set<String> paths) {
         this.window = window;
         this.warmup = warmup;
         this.measure = measure;
         this.trials = trials;
+        this.paths = paths;
     }
 
     public static void main(String[] args) throws Exception {
@@ -60,21 +65,23 @@ public final class Benchmark {
         int warmup = 5;
         int measure = 10;
         int trials = 10;
+        Set<String> paths = Set.of(ALL_PATHS);
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
-            int value = Integer.parseInt(kv.length == 2 ? kv[1] : "");
+            String value = kv.length == 2 ? kv[1] : "";
             switch (kv[0]) {
-                case "window" -> window = value;
-                case "warmup" -> warmup = value;
-                case "measure" -> measure = value;
-                case "trials" -> trials = value;
-                default -> throw new IllegalArgumentException("unknown argument " + arg
-                        + " (window=, warmup=, measure=, trials=)");
+                case "window" -> window = Integer.parseInt(value);
+                case "warmup" -> warmup = Integer.parseInt(value);
+                case "measure" -> measure = Integer.parseInt(value);
+                case "trials" -> trials = Integer.parseInt(value);
+                case "paths" -> paths = Set.of(value.split(","));
+                default -> throw new IllegalArgumentException(
+                        "unknown argument " + arg + " (window=, warmup=, measure=, trials=, paths=)");
             }
         }
         Path dir = Files.createTempDirectory("poolkeeper-bench");
         try {
-            new Benchmark(window, Duration.ofSeconds(warmup), Duration.ofSeconds(measure), trials).run(dir);
+            new Benchmark(window, Duration.ofSeconds(warmup), Duration.ofSeconds(measure), trials, paths).run(dir);
         } finally {
             deleteTree(dir);
         }
@@ -98,21 +105,29 @@ public final class Benchmark {
         try (BenchPool pool = BenchPool.start(dir.resolve("pool"), timeouts)) {
             RatisPoolMember master = pool.member(pool.masterIndex());
             List<VmId> seeded = seedVms(master.pool());
-            rows.add(poolRun("embedded Pool on the master", master, master.pool(), seeded));
-            RatisPoolMember slave = pool.member(pool.slaveIndex());
-            rows.add(poolRun("embedded Pool on a slave", master, slave.pool(), seeded));
+            if (paths.contains("master")) {
+                rows.add(poolRun("embedded Pool on the master", master, master.pool(), seeded));
+            }
+            if (paths.contains("slave")) {
+                RatisPoolMember slave = pool.member(pool.slaveIndex());
+                rows.add(poolRun("embedded Pool on a slave", master, slave.pool(), seeded));
+            }
             try (PoolClient client = PoolClient.builder()
                     .members(masterFirst(pool.addresses(), master.serviceAddress()))
                     .build()) {
-                rows.add(poolRun("remote PoolClient (gRPC)", master, client.pool(), seeded));
+                if (paths.contains("remote")) {
+                    rows.add(poolRun("remote PoolClient (gRPC)", master, client.pool(), seeded));
+                }
                 vms = master.applied().state().vms().size();
                 System.out.printf("failover: %d trials...%n", trials);
                 failovers = Failover.run(pool, client, seeded.get(0), seeded.get(1), trials);
             }
         }
-        try (BareRatis bare = BareRatis.start(dir.resolve("bare"), timeouts)) {
-            System.out.println("running: bare Ratis counter, 1 command per entry...");
-            rows.add(PipelinedLoad.run("bare Ratis, 1 command/entry", window, warmup, measure, bare::increment));
+        if (paths.contains("bare")) {
+            try (BareRatis bare = BareRatis.start(dir.resolve("bare"), timeouts)) {
+                System.out.println("running: bare Ratis counter, 1 command per entry...");
+                rows.add(PipelinedLoad.run("bare Ratis, 1 command/entry", window, warmup, measure, bare::increment));
+            }
         }
         Report.print(System.out, rows, failovers, timeouts, vms, (System.nanoTime() - started) / 1e9);
     }
@@ -139,12 +154,22 @@ public final class Benchmark {
         return t.withCommandsPerEntry(entries == 0 ? 0 : (double) commands / entries);
     }
 
-    /** The workload: vm-create and vm-param-set name-label on random seeded VMs; every one must be accepted. */
+    /**
+     * The workload, every operation a real pool transition that must be accepted: of every four, one vm-create, one
+     * vm-destroy of a VM this workload created earlier (so the pool keeps about {@link #SEED_VMS} VMs, as a real pool
+     * would, instead of growing with the run), and two vm-param-set name-label on random seeded VMs.
+     */
     private Supplier<CompletableFuture<?>> transitions(Pool pool, List<VmId> vms) {
+        Queue<VmId> created = new ConcurrentLinkedQueue<>();
         return () -> {
             long n = names.incrementAndGet();
-            if (n % CREATE_EVERY == 0) {
-                return pool.createVm(VmSpec.of("bench-" + n, 1L << 30, 1));
+            if (n % 4 == 0) {
+                VmSpec spec = VmSpec.of("bench-" + n, 1L << 30, 1);
+                return pool.createVm(spec).thenAccept(created::add);
+            }
+            VmId doomed = n % 4 == 2 ? created.poll() : null;
+            if (doomed != null) {
+                return pool.destroyVm(doomed);
             }
             VmId vm = vms.get(ThreadLocalRandom.current().nextInt(vms.size()));
             return pool.setVmParam(vm, "name-label", "bench-" + n);

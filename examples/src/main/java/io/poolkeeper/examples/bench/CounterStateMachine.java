@@ -69,7 +69,8 @@ final class CounterStateMachine extends BaseStateMachine {
         if (snapshot == null || !Files.exists(snapshot.getFile().getPath())) {
             return;
         }
-        try (DataInputStream in = new DataInputStream(Files.newInputStream(snapshot.getFile().getPath()))) {
+        try (DataInputStream in =
+                new DataInputStream(Files.newInputStream(snapshot.getFile().getPath()))) {
             counter.set(in.readLong());
         }
         setLastAppliedTermIndex(snapshot.getTermIndex());

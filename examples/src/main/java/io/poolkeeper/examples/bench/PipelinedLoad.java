@@ -32,10 +32,16 @@ final class PipelinedLoad {
         AtomicReference<String> firstFailure = new AtomicReference<>("");
         long from = System.nanoTime() + warmup.toNanos();
         long until = from + measured.toNanos();
+        long cpuFrom = -1;
+        long cpuUntil;
         while (true) {
             permits.acquire();
             long sent = System.nanoTime();
+            if (cpuFrom < 0 && sent >= from) {
+                cpuFrom = ProcessCpu.nanos();
+            }
             if (sent >= until) {
+                cpuUntil = ProcessCpu.nanos();
                 permits.release();
                 break;
             }
@@ -74,6 +80,7 @@ final class PipelinedLoad {
                 failed.get(),
                 percentileMillis(latencies, 0.50),
                 percentileMillis(latencies, 0.99),
+                acknowledged.get() == 0 ? Double.NaN : (cpuUntil - cpuFrom) / 1e3 / acknowledged.get(),
                 1,
                 LoadAverage.oneMinute(),
                 firstFailure.get());

@@ -19,56 +19,64 @@ final class Report {
         out.println();
         out.println("== committed transitions per second (3 members, loopback, pipelined client) ==");
         out.printf(
-                "%-30s %10s %9s %9s %8s %10s %7s%n",
-                "path", "ops/s", "p50 ms", "p99 ms", "failed", "cmds/entry", "load1");
+                "%-30s %10s %9s %9s %8s %10s %10s %7s%n",
+                "path", "ops/s", "p50 ms", "p99 ms", "failed", "cpu us/op", "cmds/entry", "load1");
         for (Throughput t : rows) {
             out.printf(
-                    "%-30s %,10.0f %9.1f %9.1f %8d %10.1f %7.2f%n",
+                    "%-30s %,10.0f %9.1f %9.1f %8d %10.0f %10.1f %7.2f%n",
                     t.path(),
                     t.opsPerSecond(),
                     t.p50Millis(),
                     t.p99Millis(),
                     t.failed(),
+                    t.cpuMicrosPerOp(),
                     t.commandsPerEntry(),
                     t.loadAverage());
             if (!t.firstFailure().isEmpty()) {
                 out.printf("    first failure: %s%n", t.firstFailure());
             }
         }
-        out.printf("(pool workload: 1 vm-create per 3 vm-param-set name-label; %,d VMs in the pool after it)%n", vms);
+        out.printf(
+                "(pool workload: vm-create, vm-destroy, 2 x vm-param-set name-label; %,d VMs in the pool after it)%n",
+                vms);
         out.println();
         out.printf(
-                "== master killed -> first acknowledged write (%d trials, election timeout %d-%d ms) ==%n",
+                "== master killed -> writes resume (%d trials, election timeout %d-%d ms, probe every %d ms) ==%n",
                 trials.size(),
                 timeouts.electionTimeoutMin().toMillis(),
-                timeouts.electionTimeoutMax().toMillis());
+                timeouts.electionTimeoutMax().toMillis(),
+                WriteProbe.PERIOD_MILLIS);
         out.printf(
-                "%-6s %-9s %12s %12s %12s %10s %7s%n",
-                "trial", "killed", "new master", "remote write", "embedded wr", "close ms", "load1");
+                "%-6s %-9s %10s %12s %12s %12s %9s %6s%n",
+                "trial", "killed", "new master", "old last ack", "remote out", "embedded out", "close", "load1");
         for (int i = 0; i < trials.size(); i++) {
             Failover.Trial t = trials.get(i);
             out.printf(
-                    "%-6d %-9s %12.0f %12.0f %12.0f %10.0f %7.2f%n",
+                    "%-6d %-9s %10.0f %12.0f %12.0f %12.0f %9.0f %6.2f%n",
                     i + 1,
                     t.killed(),
                     t.electedMillis(),
-                    t.remoteMillis(),
-                    t.embeddedMillis(),
+                    t.lastOldAckMillis(),
+                    t.remoteOutageMillis(),
+                    t.embeddedOutageMillis(),
                     t.closeMillis(),
                     t.loadAverage());
         }
         summary(out, "median", trials, 0.5);
         summary(out, "max", trials, 1.0);
-        out.printf("(ms from the kill; total run %.0f s)%n", seconds);
+        out.println("(ms; \"new master\", \"old last ack\" and \"close\" from the call to close the master;");
+        out.println(" \"out\" = write outage: last write acknowledged by the old master -> first by the new one)");
+        out.printf("(total run %.0f s)%n", seconds);
     }
 
     private static void summary(PrintStream out, String label, List<Failover.Trial> trials, double q) {
         out.printf(
-                "%-16s %12.0f %12.0f %12.0f %10.0f%n",
+                "%-16s %10.0f %12.0f %12.0f %12.0f %9.0f%n",
                 label,
                 quantile(trials, Failover.Trial::electedMillis, q),
-                quantile(trials, Failover.Trial::remoteMillis, q),
-                quantile(trials, Failover.Trial::embeddedMillis, q),
+                quantile(trials, Failover.Trial::lastOldAckMillis, q),
+                quantile(trials, Failover.Trial::remoteOutageMillis, q),
+                quantile(trials, Failover.Trial::embeddedOutageMillis, q),
                 quantile(trials, Failover.Trial::closeMillis, q));
     }
 

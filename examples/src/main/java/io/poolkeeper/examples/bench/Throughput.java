@@ -9,6 +9,8 @@ package io.poolkeeper.examples.bench;
  * @param failed operations that failed (any time), expected 0
  * @param p50Millis median latency of the acknowledged operations
  * @param p99Millis 99th percentile latency of the acknowledged operations
+ * @param cpuMicrosPerOp CPU time of this whole process (every member, the client, GC, JIT) in the measured window,
+ *     per acknowledged operation: what the run costs, mostly independent of what else the machine is running
  * @param commandsPerEntry pool commands per Raft log entry over the run (1 for bare Ratis)
  * @param loadAverage the 1-minute load average when the measurement ended
  * @param firstFailure the first failure, or empty
@@ -20,12 +22,22 @@ record Throughput(
         long failed,
         double p50Millis,
         double p99Millis,
+        double cpuMicrosPerOp,
         double commandsPerEntry,
         double loadAverage,
         String firstFailure) {
 
     Throughput withCommandsPerEntry(double perEntry) {
         return new Throughput(
-                path, opsPerSecond, acknowledged, failed, p50Millis, p99Millis, perEntry, loadAverage, firstFailure);
+                path,
+                opsPerSecond,
+                acknowledged,
+                failed,
+                p50Millis,
+                p99Millis,
+                cpuMicrosPerOp,
+                perEntry,
+                loadAverage,
+                firstFailure);
     }
 }
