@@ -22,8 +22,8 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * <p>Thread-safe; one sender thread per member.
  */
 final class CommandBatcher implements AutoCloseable {
-    static final int MAX_BATCH = 512;
-    private static final int MAX_ENTRIES_IN_FLIGHT = 32;
+    static final int MAX_BATCH = Integer.getInteger("pk.maxBatch", 512);
+    private static final int MAX_ENTRIES_IN_FLIGHT = Integer.getInteger("pk.inflight", 32);
 
     private record Pending(PoolCommand command, CompletableFuture<CommandResult> result) {}
 

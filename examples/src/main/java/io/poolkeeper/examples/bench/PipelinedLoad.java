@@ -34,14 +34,18 @@ final class PipelinedLoad {
         long until = from + measured.toNanos();
         long cpuFrom = -1;
         long cpuUntil;
+        ThreadCpu threadsFrom = null;
+        ThreadCpu threadsUntil;
         while (true) {
             permits.acquire();
             long sent = System.nanoTime();
             if (cpuFrom < 0 && sent >= from) {
                 cpuFrom = ProcessCpu.nanos();
+                threadsFrom = ThreadCpu.now();
             }
             if (sent >= until) {
                 cpuUntil = ProcessCpu.nanos();
+                threadsUntil = ThreadCpu.now();
                 permits.release();
                 break;
             }
@@ -83,7 +87,8 @@ final class PipelinedLoad {
                 acknowledged.get() == 0 ? Double.NaN : (cpuUntil - cpuFrom) / 1e3 / acknowledged.get(),
                 1,
                 LoadAverage.oneMinute(),
-                firstFailure.get());
+                firstFailure.get(),
+                threadsUntil.sharesSince(threadsFrom));
     }
 
     private static double percentileMillis(long[] sorted, double p) {

@@ -20,7 +20,7 @@ final class Report {
         out.println("== committed transitions per second (3 members, loopback, pipelined client) ==");
         out.printf(
                 "%-30s %10s %9s %9s %8s %10s %10s %7s%n",
-                "path", "ops/s", "p50 ms", "p99 ms", "failed", "cpu us/op", "cmds/entry", "load1");
+                "path", "ops/s", "p50 ms", "p99 ms", "failed", "cpu us/op", "cmds/index", "load1");
         for (Throughput t : rows) {
             out.printf(
                     "%-30s %,10.0f %9.1f %9.1f %8d %10.0f %10.1f %7.2f%n",
@@ -37,8 +37,19 @@ final class Report {
             }
         }
         out.printf(
-                "(pool workload: vm-create, vm-destroy, 2 x vm-param-set name-label; %,d VMs in the pool after it)%n",
+                "(pool workload: vm-create, vm-destroy, 2 x vm-param-set name-label; %,d VMs in the pool after it;%n"
+                        + " cpu us/op: CPU time of the whole process per acknowledged op; cmds/index: pool commands per"
+                        + " Raft log index)%n",
                 vms);
+        out.println();
+        out.println("== where the CPU went in each measured window (% of the process; top kinds of thread) ==");
+        for (Throughput t : rows) {
+            StringBuilder line = new StringBuilder(String.format("%-30s", t.path()));
+            t.cpuShares().entrySet().stream()
+                    .limit(6)
+                    .forEach(e -> line.append(String.format(" %s %.0f%%;", e.getKey(), e.getValue())));
+            out.println(line);
+        }
         out.println();
         out.printf(
                 "== master killed -> writes resume (%d trials, election timeout %d-%d ms, probe every %d ms) ==%n",

@@ -1,5 +1,7 @@
 package io.poolkeeper.examples.bench;
 
+import java.util.Map;
+
 /**
  * What one pipelined load measured.
  *
@@ -11,9 +13,11 @@ package io.poolkeeper.examples.bench;
  * @param p99Millis 99th percentile latency of the acknowledged operations
  * @param cpuMicrosPerOp CPU time of this whole process (every member, the client, GC, JIT) in the measured window,
  *     per acknowledged operation: what the run costs, mostly independent of what else the machine is running
- * @param commandsPerEntry pool commands per Raft log entry over the run (1 for bare Ratis)
+ * @param commandsPerEntry pool commands per Raft log index over the run (1 for bare Ratis); Ratis' own metadata
+ *     entries take log indexes too, so a pool entry carries more commands than this
  * @param loadAverage the 1-minute load average when the measurement ended
  * @param firstFailure the first failure, or empty
+ * @param cpuShares percent of the process's CPU in the measured window by kind of thread, largest first
  */
 record Throughput(
         String path,
@@ -25,7 +29,8 @@ record Throughput(
         double cpuMicrosPerOp,
         double commandsPerEntry,
         double loadAverage,
-        String firstFailure) {
+        String firstFailure,
+        Map<String, Double> cpuShares) {
 
     Throughput withCommandsPerEntry(double perEntry) {
         return new Throughput(
@@ -38,6 +43,7 @@ record Throughput(
                 cpuMicrosPerOp,
                 perEntry,
                 loadAverage,
-                firstFailure);
+                firstFailure,
+                cpuShares);
     }
 }
