@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * with one command per log entry under the same Raft settings, and master-killed-to-first-write over several trials.
  * Prints a table; see docs/BENCHMARKS.md.
  *
- * <p>Arguments ({@code key=value}, all optional): {@code window} operations in flight (default 1000), {@code warmup}
- * and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the
+ * <p>Arguments ({@code key=value}, all optional): {@code window} operations in flight (default 1000), {@code jit}
+ * seconds of load before any measurement (15), {@code warmup} and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the
  * throughput runs to make, as a comma-separated subset of {@code master,slave,remote,bare} (all).
  */
 public final class Benchmark {
@@ -41,13 +41,16 @@ public final class Benchmark {
     private final int window;
     private final Duration warmup;
     private final Duration measure;
+    private final Duration jitWarmup;
     private final int trials;
     private final Set<String> paths;
     private final MemberTimeouts timeouts = MemberTimeouts.defaults();
     private final AtomicLong names = new AtomicLong();
 
-    private Benchmark(int window, Duration warmup, Duration measure, int trials, Set<String> paths) {
+    private Benchmark(
+            int window, Duration jitWarmup, Duration warmup, Duration measure, int trials, Set<String> paths) {
         this.window = window;
+        this.jitWarmup = jitWarmup;
         this.warmup = warmup;
         this.measure = measure;
         this.trials = trials;
@@ -62,6 +65,7 @@ public final class Benchmark {
         // A killed member's Raft client logs every request it drops at ERROR: expected here, and hundreds of lines.
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.client.impl.OrderedAsync", "off");
         int window = 1000;
+        int jit = 15;
         int warmup = 5;
         int measure = 10;
         int trials = 10;
@@ -71,6 +75,7 @@ public final class Benchmark {
             String value = kv.length == 2 ? kv[1] : "";
             switch (kv[0]) {
                 case "window" -> window = Integer.parseInt(value);
+                case "jit" -> jit = Integer.parseInt(value);
                 case "warmup" -> warmup = Integer.parseInt(value);
                 case "measure" -> measure = Integer.parseInt(value);
                 case "trials" -> trials = Integer.parseInt(value);
@@ -81,7 +86,14 @@ public final class Benchmark {
         }
         Path dir = Files.createTempDirectory("poolkeeper-bench");
         try {
-            new Benchmark(window, Duration.ofSeconds(warmup), Duration.ofSeconds(measure), trials, paths).run(dir);
+            new Benchmark(
+                            window,
+                            Duration.ofSeconds(jit),
+                            Duration.ofSeconds(warmup),
+                            Duration.ofSeconds(measure),
+                            trials,
+                            paths)
+                    .run(dir);
         } finally {
             deleteTree(dir);
         }
@@ -92,11 +104,13 @@ public final class Benchmark {
     private void run(Path dir) throws Exception {
         long started = System.nanoTime();
         System.out.printf(
-                "poolkeeper benchmark: %d CPUs, %s, max heap %d MB, window %d, warm-up %d s, measured %d s%n",
+                "poolkeeper benchmark: %d CPUs, %s, max heap %d MB, window %d, JIT warm-up %d s, warm-up %d s,"
+                        + " measured %d s%n",
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                 Runtime.getRuntime().maxMemory() >> 20,
                 window,
+                jitWarmup.toSeconds(),
                 warmup.toSeconds(),
                 measure.toSeconds());
         List<Throughput> rows = new ArrayList<>();
@@ -105,6 +119,13 @@ public final class Benchmark {
         try (BenchPool pool = BenchPool.start(dir.resolve("pool"), timeouts)) {
             RatisPoolMember master = pool.member(pool.masterIndex());
             List<VmId> seeded = seedVms(master.pool());
+            if (!jitWarmup.isZero()) {
+                // Most of Ratis, gRPC and the pool code is compiled during the first seconds of load; on 2 cores that
+                // compilation otherwise lands in the first measured window.
+                System.out.printf("warming up (JIT) for %d s...%n", jitWarmup.toSeconds());
+                PipelinedLoad.run(
+                        "warm-up", window, jitWarmup, Duration.ofMillis(1), transitions(master.pool(), seeded));
+            }
             if (paths.contains("master")) {
                 rows.add(poolRun("embedded Pool on the master", master, master.pool(), seeded));
             }

@@ -88,7 +88,9 @@ final class PipelinedLoad {
                 1,
                 LoadAverage.oneMinute(),
                 firstFailure.get(),
-                threadsUntil.sharesSince(threadsFrom));
+                threadsUntil.sharesSince(threadsFrom),
+                threadsUntil.gcMillisSince(threadsFrom),
+                threadsUntil.jitMillisSince(threadsFrom));
     }
 
     private static double percentileMillis(long[] sorted, double p) {

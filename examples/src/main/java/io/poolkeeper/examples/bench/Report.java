@@ -44,7 +44,8 @@ final class Report {
         out.println();
         out.println("== where the CPU went in each measured window (% of the process; top kinds of thread) ==");
         for (Throughput t : rows) {
-            StringBuilder line = new StringBuilder(String.format("%-30s", t.path()));
+            StringBuilder line = new StringBuilder(
+                    String.format("%-30s GC %,d ms, JIT %,d ms;", t.path(), t.gcMillis(), t.jitMillis()));
             t.cpuShares().entrySet().stream()
                     .limit(6)
                     .forEach(e -> line.append(String.format(" %s %.0f%%;", e.getKey(), e.getValue())));

@@ -1,5 +1,7 @@
 package io.poolkeeper.examples.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -15,11 +17,14 @@ import java.util.regex.Pattern;
  */
 final class ThreadCpu {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final Pattern IDS = Pattern.compile("[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|[0-9A-F]{12}|\\d+");
+    private static final Pattern IDS =
+            Pattern.compile("[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|[0-9A-F]{12}|\\d+");
 
     private final Map<Long, Long> cpuByThread = new HashMap<>();
     private final Map<Long, String> kindByThread = new HashMap<>();
     private final long processCpu;
+    private final long gcMillis;
+    private final long jitMillis;
 
     private ThreadCpu() {
         for (ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
@@ -32,6 +37,21 @@ final class ThreadCpu {
             }
         }
         processCpu = ProcessCpu.nanos();
+        gcMillis = ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime)
+                .sum();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        jitMillis = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    }
+
+    /** Milliseconds spent in garbage collections since {@code before} (pauses and concurrent cycles, wall time). */
+    long gcMillisSince(ThreadCpu before) {
+        return gcMillis - before.gcMillis;
+    }
+
+    /** Milliseconds the JIT compilers worked since {@code before}. */
+    long jitMillisSince(ThreadCpu before) {
+        return jitMillis - before.jitMillis;
     }
 
     static ThreadCpu now() {

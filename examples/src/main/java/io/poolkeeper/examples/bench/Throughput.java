@@ -18,6 +18,8 @@ import java.util.Map;
  * @param loadAverage the 1-minute load average when the measurement ended
  * @param firstFailure the first failure, or empty
  * @param cpuShares percent of the process's CPU in the measured window by kind of thread, largest first
+ * @param gcMillis milliseconds of garbage collection in the measured window
+ * @param jitMillis milliseconds of JIT compilation in the measured window
  */
 record Throughput(
         String path,
@@ -30,7 +32,9 @@ record Throughput(
         double commandsPerEntry,
         double loadAverage,
         String firstFailure,
-        Map<String, Double> cpuShares) {
+        Map<String, Double> cpuShares,
+        long gcMillis,
+        long jitMillis) {
 
     Throughput withCommandsPerEntry(double perEntry) {
         return new Throughput(
@@ -44,6 +48,8 @@ record Throughput(
                 perEntry,
                 loadAverage,
                 firstFailure,
-                cpuShares);
+                cpuShares,
+                gcMillis,
+                jitMillis);
     }
 }
