@@ -4,16 +4,21 @@ import io.poolkeeper.agent.HypervisorWorld;
 import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.ratis.MemberBuilder;
 import io.poolkeeper.ratis.RatisPoolMember;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A pool of real members in this JVM for tests: Ratis and gRPC on loopback, ports from {@link
  * io.poolkeeper.ratis.Ports}, one storage directory per member, simulated hypervisors sharing one world.
+ *
+ * <p>Members keep their index for the whole test: {@link #kill} closes one, {@link #restart} starts a new member on
+ * the same directory and ports (the Raft configuration holds the addresses, so a restarted peer must keep them).
  */
 final class TestPool implements AutoCloseable {
     static final long HOST_MEMORY = 16L << 30;
@@ -30,6 +35,8 @@ final class TestPool implements AutoCloseable {
     final List<RatisPoolMember> members = new ArrayList<>();
     final List<HostId> hosts = new ArrayList<>();
     final List<SimulatedHypervisor> hypervisors = new ArrayList<>();
+    private final List<String> serviceAddresses = new ArrayList<>();
+    private final List<String> raftAddresses = new ArrayList<>();
 
     TestPool(Path dir) {
         this.dir = dir;
@@ -37,33 +44,76 @@ final class TestPool implements AutoCloseable {
 
     /** Starts a member that creates the pool (index 0) or joins the first member. */
     RatisPoolMember add() {
+        return add(0);
+    }
+
+    /** Starts a member that creates the pool (index 0) or joins the member at {@code joinVia}. */
+    RatisPoolMember add(int joinVia) {
         int index = hosts.size();
         HostId host = HostId.of(String.format("%08d-0000-4000-8000-000000000000", index + 1));
         SimulatedHypervisor hypervisor = new SimulatedHypervisor(host, HOST_MEMORY, world);
         hosts.add(host);
         hypervisors.add(hypervisor);
-        RatisPoolMember member = builder(index, host, hypervisor).build();
+        MemberBuilder b = builder(index).listenAddress("127.0.0.1:0");
+        if (index == 0) {
+            b.createPool("test-pool");
+        } else {
+            b.joinPool(members.get(joinVia).serviceAddress());
+        }
+        RatisPoolMember member = b.build();
         members.add(member);
+        member.start();
+        serviceAddresses.add(member.serviceAddress());
+        raftAddresses.add(member.raftAddress());
+        return member;
+    }
+
+    private MemberBuilder builder(int index) {
+        return new MemberBuilder()
+                .hostUuid(hosts.get(index))
+                .nameLabel("host" + (index + 1))
+                .storageDirectory(storage(index))
+                .memoryTotal(HOST_MEMORY)
+                .timeouts(TIMEOUTS)
+                .hostAgent(hypervisors.get(index));
+    }
+
+    /** The storage directory of member {@code index}. */
+    Path storage(int index) {
+        return dir.resolve("host" + (index + 1));
+    }
+
+    /** Kills member {@code index} as a crash would: no goodbye to the master. */
+    void kill(int index) {
+        members.get(index).kill();
+    }
+
+    /** Starts a new member on the directory and ports of member {@code index}, which must be closed. */
+    RatisPoolMember restart(int index) {
+        String service = serviceAddresses.get(index);
+        String raft = raftAddresses.get(index);
+        RatisPoolMember member = builder(index)
+                .listenAddress(service)
+                .raftPort(Integer.parseInt(raft.substring(raft.lastIndexOf(':') + 1)))
+                .build();
+        members.set(index, member);
         member.start();
         return member;
     }
 
-    private MemberBuilder builder(int index, HostId host, SimulatedHypervisor hypervisor) {
-        MemberBuilder b = new MemberBuilder()
-                .hostUuid(host)
-                .nameLabel("host" + (index + 1))
-                .listenAddress("127.0.0.1:0")
-                .storageDirectory(dir.resolve("host" + (index + 1)))
-                .memoryTotal(HOST_MEMORY)
-                .timeouts(TIMEOUTS)
-                .hostAgent(hypervisor);
-        return index == 0
-                ? b.createPool("test-pool")
-                : b.joinPool(members.get(0).serviceAddress());
+    /** The index of the only member that reports itself master, if exactly one does. */
+    Optional<Integer> soleMaster() {
+        List<Integer> masters = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            if (members.get(i).role() == MemberRole.MASTER) {
+                masters.add(i);
+            }
+        }
+        return masters.size() == 1 ? Optional.of(masters.get(0)) : Optional.empty();
     }
 
     List<String> addresses() {
-        return members.stream().map(RatisPoolMember::serviceAddress).toList();
+        return List.copyOf(serviceAddresses);
     }
 
     @Override

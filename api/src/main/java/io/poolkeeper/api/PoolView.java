@@ -14,6 +14,7 @@ import io.poolkeeper.api.model.VdiId;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -45,6 +46,29 @@ public record PoolView(
 
     private static <K, V> SortedMap<K, V> frozen(SortedMap<K, V> map) {
         return Collections.unmodifiableSortedMap(new TreeMap<>(map));
+    }
+
+    /**
+     * The alerts that hold for this state, for {@code pool-param-list}: {@link ErrorCode#DEFAULT_SR_INVALID} when the
+     * pool's default SR is unset, gone, or not attached where it must be (on every live host for a shared SR, on
+     * some live host for a local one) — the check the seed asks for after every transition to master.
+     */
+    public List<ErrorCode> alerts() {
+        return pool.isPresent() && !defaultSrValid() ? List.of(ErrorCode.DEFAULT_SR_INVALID) : List.of();
+    }
+
+    private boolean defaultSrValid() {
+        Optional<Sr> sr = pool.flatMap(Pool::defaultSr).map(srs::get);
+        if (sr.isEmpty()) {
+            return false;
+        }
+        List<HostId> live =
+                hosts.values().stream().filter(Host::live).map(Host::uuid).toList();
+        List<HostId> attached = pbds.values().stream()
+                .filter(p -> p.sr().equals(sr.get().uuid()) && p.currentlyAttached())
+                .map(Pbd::host)
+                .toList();
+        return sr.get().shared() ? attached.containsAll(live) : live.stream().anyMatch(attached::contains);
     }
 
     /** The host with this id, if it is in the pool. */

@@ -117,6 +117,9 @@ final class OperationDecoder {
                     host("host_set_live.host_uuid", proto.getHostSetLive().getHostUuid()),
                     proto.getHostSetLive().getLive());
             case POOL_IMPORT -> poolImport(proto.getPoolImport());
+            case POOL_ALERT -> new Operation.PoolAlert(
+                    ErrorCode.fromName(proto.getPoolAlert().getCode()),
+                    proto.getPoolAlert().getParamsList());
 
                 // A body added by a newer version arrives as an unknown field: refuse it, never skip it.
             case BODY_NOT_SET -> unknown(proto);

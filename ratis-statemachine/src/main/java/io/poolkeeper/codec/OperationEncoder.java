@@ -198,6 +198,10 @@ final class OperationEncoder {
         if (operation instanceof Operation.PoolSetMaster op) {
             out.setPoolSetMaster(
                     PoolSetMaster.newBuilder().setHostUuid(op.host().toString()));
+        } else if (operation instanceof Operation.PoolAlert op) {
+            out.setPoolAlert(io.poolkeeper.proto.PoolAlert.newBuilder()
+                    .setCode(op.code().name())
+                    .addAllParams(op.params()));
         } else if (operation instanceof Operation.HostSetLive op) {
             out.setHostSetLive(
                     HostSetLive.newBuilder().setHostUuid(op.host().toString()).setLive(op.live()));

@@ -11,6 +11,7 @@ import io.poolkeeper.api.model.VdiId;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.api.model.VmOperation;
 import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -444,6 +445,24 @@ public sealed interface Operation {
 
         public Outcome applyTo(PoolState state, ApplyContext context) {
             return HostRules.setLive(state, this);
+        }
+    }
+
+    /**
+     * An alert for the operator (DESIGN §4: {@code DEFAULT_SR_INVALID} after a transition to master). It changes
+     * nothing; committing it puts it on every member's event stream in log order.
+     */
+    record PoolAlert(ErrorCode code, List<String> params) implements Operation {
+        public PoolAlert {
+            params = List.copyOf(params);
+        }
+
+        public String xeName() {
+            return "pool-alert";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return Outcome.done(state);
         }
     }
 

@@ -73,13 +73,16 @@ final class AgentDriver implements AutoCloseable {
     }
 
     private boolean concernsMe(Vm vm, VmOperation op) {
-        Optional<HostId> host =
-                switch (op) {
-                    case START, START_PAUSED, RESUME -> vm.scheduledToBeResidentOn();
-                        // The source drives a live migration; it hands the domain to the target itself.
-                    default -> vm.residentOn();
-                };
-        return host.equals(Optional.of(self));
+        return agentHost(vm, op).equals(Optional.of(self));
+    }
+
+    /** The host whose agent carries out {@code op} on {@code vm}. */
+    static Optional<HostId> agentHost(Vm vm, VmOperation op) {
+        return switch (op) {
+            case START, START_PAUSED, RESUME -> vm.scheduledToBeResidentOn();
+                // The source drives a live migration; it hands the domain to the target itself.
+            default -> vm.residentOn();
+        };
     }
 
     private void carryOut(Vm vm, VmOperation op, FencingToken token) {

@@ -29,6 +29,19 @@ final class EventLog {
 
     private final Deque<PoolEvent> events = new ArrayDeque<>();
     private long lastToken;
+    /** Bumped when the member moves to another Raft group, whose tokens start again from 1. */
+    private long epoch;
+
+    /**
+     * The member left its Raft group (new generation, reset, or left the pool): tokens start again. Followers get an
+     * {@code EVENTS_LOST} alert and continue with the new group's events.
+     */
+    synchronized void reset() {
+        events.clear();
+        lastToken = 0;
+        epoch++;
+        notifyAll();
+    }
 
     synchronized void append(List<PoolStateMachine.AppliedCommand> applied) {
         for (PoolStateMachine.AppliedCommand a : applied) {
@@ -55,6 +68,7 @@ final class EventLog {
 
     private final class Follower implements Runnable {
         private long after;
+        private long followedEpoch = -1;
         private final Consumer<PoolEvent> listener;
         private volatile boolean closed;
 
@@ -73,6 +87,9 @@ final class EventLog {
                     return;
                 }
                 for (PoolEvent e : batch) {
+                    if (closed) {
+                        return;
+                    }
                     listener.accept(e);
                 }
             }
@@ -81,8 +98,17 @@ final class EventLog {
         /** The events after {@code after}, oldest first, waiting for at least one. */
         private List<PoolEvent> next() throws InterruptedException {
             synchronized (EventLog.this) {
-                while (lastToken <= after) {
+                if (followedEpoch == -1) {
+                    followedEpoch = epoch;
+                }
+                while (lastToken <= after && followedEpoch == epoch) {
                     EventLog.this.wait();
+                }
+                if (followedEpoch != epoch) {
+                    followedEpoch = epoch;
+                    after = 0;
+                    return List.of(
+                            new PoolEvent(0, PoolEvent.Kind.ALERT, "EVENTS_LOST", new TreeMap<>(), Optional.empty()));
                 }
                 List<PoolEvent> out = new ArrayList<>();
                 Iterator<PoolEvent> newestFirst = events.descendingIterator();
@@ -112,6 +138,14 @@ final class EventLog {
 
     private static PoolEvent toEvent(PoolStateMachine.AppliedCommand applied) {
         Operation op = applied.command().operation();
+        if (op instanceof Operation.PoolAlert alert) {
+            SortedMap<String, String> params = new TreeMap<>();
+            for (int i = 0; i < alert.params().size(); i++) {
+                params.put(String.valueOf(i), alert.params().get(i));
+            }
+            return new PoolEvent(
+                    applied.sequence(), PoolEvent.Kind.ALERT, alert.code().name(), params, Optional.empty());
+        }
         Optional<ErrorCode> rejectedWith = applied.outcome() instanceof Outcome.Rejected r
                 ? Optional.of(r.rejection().code())
                 : Optional.empty();

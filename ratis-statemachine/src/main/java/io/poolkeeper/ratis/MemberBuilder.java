@@ -24,6 +24,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private long memoryTotal = 64L << 30;
     private boolean witness;
     private MemberTimeouts timeouts = MemberTimeouts.defaults();
+    private LinkFaults faults;
     private HostAgent agent;
 
     @Override
@@ -92,6 +93,12 @@ public final class MemberBuilder implements PoolMember.Builder {
         return this;
     }
 
+    /** Link faults the member's servers honour (cluster tests: cut and heal links per direction). */
+    public MemberBuilder linkFaults(LinkFaults faults) {
+        this.faults = faults;
+        return this;
+    }
+
     @Override
     public RatisPoolMember build() {
         Objects.requireNonNull(hostUuid, "hostUuid");
@@ -123,6 +130,7 @@ public final class MemberBuilder implements PoolMember.Builder {
                 memoryTotal,
                 witness,
                 timeouts,
-                agent != null ? agent : new SimulatedHypervisor(hostUuid, memoryTotal)));
+                agent != null ? agent : new SimulatedHypervisor(hostUuid, memoryTotal),
+                Optional.ofNullable(faults)));
     }
 }

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param witness whether to join as a witness
  * @param timeouts the timeouts
  * @param agent the hypervisor bridge
+ * @param faults injected link faults (cluster tests only)
  */
 record MemberConfig(
         HostId hostId,
@@ -34,7 +35,8 @@ record MemberConfig(
         long memoryTotal,
         boolean witness,
         MemberTimeouts timeouts,
-        HostAgent agent) {
+        HostAgent agent,
+        Optional<LinkFaults> faults) {
 
     String serviceAddress() {
         return host + ":" + servicePort;

@@ -95,7 +95,17 @@ public final class MemberPool extends CommandPool {
                     }
                     // The agent's answer may already be applied: settle against the latest state too.
                     settle(w, member.applied());
-                    return w.done;
+                    // The agent's host may be unreachable: the call cannot wait forever (the master fails the
+                    // operation once that host is declared dead).
+                    return w.done.orTimeout(
+                                    member.config().timeouts().hostDeadAfter().toMillis()
+                                            + member.config()
+                                                            .timeouts()
+                                                            .requestTimeout()
+                                                            .toMillis()
+                                                    * 2,
+                                    TimeUnit.MILLISECONDS)
+                            .exceptionally(MemberPool::translate);
                 })
                 .whenComplete((r, e) -> waiters.remove(command.requestId()));
     }
@@ -196,6 +206,11 @@ public final class MemberPool extends CommandPool {
 
     /** The state after a Raft read index: reflects every write acknowledged before the call. */
     public CompletableFuture<PoolSnapshot> readSnapshot() {
+        try {
+            member.checkWritable();
+        } catch (PoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         return member.client()
                 .async()
                 .sendReadOnly(PoolStateMachine.READ_STATE)

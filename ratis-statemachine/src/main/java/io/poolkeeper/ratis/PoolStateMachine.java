@@ -16,7 +16,12 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -28,6 +33,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -77,6 +83,12 @@ public final class PoolStateMachine extends BaseStateMachine {
 
         /** The state was replaced wholesale (snapshot installed or loaded). */
         default void reloaded(Applied after) {}
+
+        /**
+         * On the leader, before a write is logged: throws to refuse it (a master of a stale generation), and may
+         * wait briefly (a new master still checking that no newer generation exists).
+         */
+        default void beforeWrite() throws IOException {}
     }
 
     /**
@@ -125,6 +137,7 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        listener.beforeWrite();
         ByteString original = request.getMessage().getContent();
         List<PoolCommand> commands = CommandCodec.decodeBatch(toBytes(original));
         if (commands.stream().anyMatch(c -> c.operation() instanceof Operation.Invalid)) {
@@ -163,21 +176,10 @@ public final class PoolStateMachine extends BaseStateMachine {
                 ? (List<PoolCommand>) list
                 : CommandCodec.decodeBatch(
                         toBytes(entry.getStateMachineLogEntry().getLogData()));
-        Applied before = current;
-        PoolState state = before.state();
-        long sequence = before.sequence();
         List<AppliedCommand> applied = new ArrayList<>(commands.size());
+        Applied after = applyBatch(current, index, commands, applied);
         BatchResult.Builder reply = BatchResult.newBuilder();
-        for (PoolCommand command : commands) {
-            sequence++;
-            Outcome outcome = Transition.apply(state, command, new ApplyContext(index, sequence));
-            if (outcome instanceof Outcome.Applied ok) {
-                state = ok.next();
-            }
-            applied.add(new AppliedCommand(sequence, command, outcome));
-            reply.addResults(ResultCodec.encode(outcome));
-        }
-        Applied after = new Applied(state, index, sequence);
+        applied.forEach(a -> reply.addResults(ResultCodec.encode(a.outcome())));
         current = after;
         updateLastAppliedTermIndex(entry.getTerm(), index);
         try {
@@ -187,6 +189,46 @@ public final class PoolStateMachine extends BaseStateMachine {
         }
         return CompletableFuture.completedFuture(
                 Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.build().toByteArray())));
+    }
+
+    /**
+     * Applies one log entry's batch to a state: the whole of what a replica does with an entry, so the emergency
+     * transition can replay a log tail exactly as the apply thread would. Fills {@code applied} with each command's
+     * outcome.
+     */
+    static Applied applyBatch(Applied before, long index, List<PoolCommand> commands, List<AppliedCommand> applied) {
+        PoolState state = before.state();
+        long sequence = before.sequence();
+        for (PoolCommand command : commands) {
+            sequence++;
+            Outcome outcome = Transition.apply(state, command, new ApplyContext(index, sequence));
+            if (outcome instanceof Outcome.Applied ok) {
+                state = ok.next();
+            }
+            applied.add(new AppliedCommand(sequence, command, outcome));
+        }
+        return new Applied(state, index, sequence);
+    }
+
+    /**
+     * This replica's whole local copy: the applied state plus every entry of its log after it, committed or not
+     * (DESIGN §5: a write acknowledged by a majority that included this member is in its log). Call only while no
+     * leader is appending, i.e. in emergency mode.
+     */
+    Applied withLogTail(RaftLog log) throws IOException {
+        Applied state = current;
+        TermIndex last = getLastAppliedTermIndex();
+        long from = (last == null ? 0 : last.getIndex()) + 1;
+        for (long i = from; i < log.getNextIndex(); i++) {
+            LogEntryProto entry = log.get(i);
+            if (entry == null || !entry.hasStateMachineLogEntry()) {
+                continue;
+            }
+            List<PoolCommand> commands = CommandCodec.decodeBatch(
+                    toBytes(entry.getStateMachineLogEntry().getLogData()));
+            state = applyBatch(state, i, commands, new ArrayList<>());
+        }
+        return state;
     }
 
     @Override
@@ -207,22 +249,46 @@ public final class PoolStateMachine extends BaseStateMachine {
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         PoolSnapshot snapshot =
                 encode(now).toBuilder().setAppliedIndex(last.getIndex()).build();
-        try (OutputStream out = Files.newOutputStream(file.toPath())) {
+        // Write aside, then publish complete: log appenders look for the latest snapshot concurrently
+        // (SimpleStateMachineStorage.getLatestSnapshot scans the directory while none is cached) and would cache a
+        // half-written file under its final name, with its size at that moment and no digest, and send a new member
+        // that truncated snapshot.
+        Path partial = file.toPath().resolveSibling(file.getName() + ".partial");
+        try (FileChannel channel = FileChannel.open(
+                        partial,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE);
+                OutputStream out = Channels.newOutputStream(channel)) {
             snapshot.writeTo(out);
+            out.flush();
+            channel.force(true);
         }
-        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        MD5Hash md5 = MD5FileUtil.computeMd5ForFile(partial.toFile());
+        MD5FileUtil.saveMD5File(file, md5);
+        Files.move(partial, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
         return last.getIndex();
     }
 
     @Override
     public void notifyLeaderReady() {
-        listener.leaderReady();
+        // Called on the apply thread: a throw here would close the division like one from applyTransaction (seen
+        // when a member closing its duty executor became leader at that moment).
+        try {
+            listener.leaderReady();
+        } catch (RuntimeException e) {
+            LOG.warn("leader-ready listener failed", e);
+        }
     }
 
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
-        listener.notLeader();
+        try {
+            listener.notLeader();
+        } catch (RuntimeException e) {
+            LOG.warn("not-leader listener failed", e);
+        }
     }
 
     private void load(SingleFileSnapshotInfo snapshot) throws IOException {

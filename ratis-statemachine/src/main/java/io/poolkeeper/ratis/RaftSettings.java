@@ -40,6 +40,10 @@ public final class RaftSettings {
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(timeouts.electionTimeoutMin()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(timeouts.electionTimeoutMax()));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, duration(timeouts.requestTimeout()));
+        // A master that lost its majority steps down after a few election timeouts (default 10 s), so its member
+        // counts as without a master, and reaches emergency mode, on the same clock as the others.
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(
+                p, duration(timeouts.electionTimeoutMax().multipliedBy(3)));
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, SNAPSHOT_THRESHOLD);

@@ -1,11 +1,14 @@
 package io.poolkeeper.rpc;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.poolkeeper.ratis.RatisPoolMember;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** The gRPC server of a member: serves {@link PoolServiceImpl} on the member's service address. */
@@ -16,10 +19,15 @@ public final class PoolServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static PoolServer start(String host, int port, RatisPoolMember member) {
+    public static PoolServer start(
+            String host, int port, RatisPoolMember member, Optional<ServerInterceptor> interceptor) {
         try {
+            PoolServiceImpl service = new PoolServiceImpl(member);
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                    .addService(new PoolServiceImpl(member))
+                    .addService(
+                            interceptor.isPresent()
+                                    ? ServerInterceptors.intercept(service, interceptor.get())
+                                    : service.bindService())
                     .build()
                     .start();
             return new PoolServer(server);

@@ -14,6 +14,11 @@ import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
 import io.poolkeeper.proto.DesignateNewMasterRequest;
+import io.poolkeeper.proto.EmergencyReply;
+import io.poolkeeper.proto.EmergencyResetMasterRequest;
+import io.poolkeeper.proto.EmergencyTransitionRequest;
+import io.poolkeeper.proto.HeartbeatReply;
+import io.poolkeeper.proto.HeartbeatRequest;
 import io.poolkeeper.proto.JoinReply;
 import io.poolkeeper.proto.JoinRequest;
 import io.poolkeeper.proto.MemberRole;
@@ -24,12 +29,17 @@ import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.proto.ReadConsistency;
 import io.poolkeeper.proto.ReadReply;
 import io.poolkeeper.proto.ReadRequest;
+import io.poolkeeper.proto.RecoverSlavesReply;
+import io.poolkeeper.proto.RecoverSlavesRequest;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
 import io.poolkeeper.ratis.PoolStateMachine;
 import io.poolkeeper.ratis.RatisPoolMember;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * PoolService on one member. Writes go to the pool through this member (its Raft client reaches the master);
@@ -38,6 +48,12 @@ import java.util.Optional;
  */
 final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     private final RatisPoolMember member;
+    /** Emergency calls block for seconds (group changes, elections, nested member calls): their own threads. */
+    private final ExecutorService emergencyCalls = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "emergency-call");
+        t.setDaemon(true);
+        return t;
+    });
 
     PoolServiceImpl(RatisPoolMember member) {
         this.member = member;
@@ -46,9 +62,9 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     @Override
     public void submit(SubmitRequest request, StreamObserver<SubmitReply> out) {
         PoolCommand command = CommandCodec.fromProto(request.getCommand());
-        if (command.operation() instanceof Operation.PoolCreate
-                || command.operation() instanceof Operation.PoolImport) {
-            // Pools are created and re-founded by members themselves, never by a remote command.
+        if (internal(command.operation())) {
+            // Pools are created and re-founded, masters recorded, hosts judged and agents' answers committed by
+            // members themselves, never by a remote command.
             reply(
                     out,
                     SubmitReply.newBuilder()
@@ -73,6 +89,15 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                                             : ResultCodec.encode(result.result().orElseThrow()))
                             .build());
         });
+    }
+
+    private static boolean internal(Operation op) {
+        return op instanceof Operation.PoolCreate
+                || op instanceof Operation.PoolImport
+                || op instanceof Operation.PoolSetMaster
+                || op instanceof Operation.HostSetLive
+                || op instanceof Operation.PoolAlert
+                || op instanceof Operation.VmCompleteOperation;
     }
 
     @Override
@@ -110,36 +135,92 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void join(JoinRequest request, StreamObserver<JoinReply> out) {
+        // The spec is decoded like any command, so a garbage spec gets the codec's refusal.
         PoolCommand command = CommandCodec.fromProto(io.poolkeeper.proto.PoolCommand.newBuilder()
-                .setRequestId("join/" + request.getHost().getUuid())
                 .setPoolJoin(io.poolkeeper.proto.PoolJoin.newBuilder().setHost(request.getHost()))
                 .build());
-        member.pool().submit(command).whenComplete((result, error) -> {
-            if (error != null) {
-                out.onError(Errors.toStatus(error));
-                return;
-            }
-            if (result.rejection().isPresent()) {
-                reply(
-                        out,
-                        JoinReply.newBuilder()
-                                .setResult(ResultCodec.encode(result.rejection().get()))
-                                .build());
-                return;
-            }
-            Result.Joined joined = (Result.Joined) result.result().orElseThrow();
-            try {
-                member.addPeer(HostId.of(request.getHost().getUuid()), request.getRaftAddress(), joined.role());
-            } catch (Exception e) {
-                out.onError(Errors.toStatus(PoolException.of(ErrorCode.NO_QUORUM, java.util.List.of(), e.toString())));
-                return;
-            }
+        if (!(command.operation() instanceof Operation.PoolJoin join)) {
+            Operation.Invalid invalid = (Operation.Invalid) command.operation();
             reply(
                     out,
                     JoinReply.newBuilder()
-                            .setResult(ResultCodec.encode(joined))
-                            .setGeneration(member.generation())
+                            .setResult(ResultCodec.encode(
+                                    io.poolkeeper.core.Rejection.of(invalid.code(), invalid.detail())))
                             .build());
+            return;
+        }
+        member.join(join.host(), request.getRaftAddress(), request.getGeneration())
+                .whenComplete((joined, error) -> {
+                    if (error != null
+                            && Errors.unwrap(error) instanceof PoolException p
+                            && p.code().kind() == ErrorCode.Kind.REJECTED) {
+                        reply(
+                                out,
+                                JoinReply.newBuilder()
+                                        .setResult(ResultCodec.encode(
+                                                new io.poolkeeper.core.Rejection(p.code(), p.params(), p.getMessage())))
+                                        .build());
+                    } else if (error != null) {
+                        out.onError(Errors.toStatus(error));
+                    } else {
+                        reply(
+                                out,
+                                JoinReply.newBuilder()
+                                        .setResult(ResultCodec.encode(new Result.Joined(joined.role())))
+                                        .setGeneration(member.generation())
+                                        .build());
+                    }
+                });
+    }
+
+    @Override
+    public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatReply> out) {
+        reply(out, member.onHeartbeat(request));
+    }
+
+    @Override
+    public void emergencyTransitionToMaster(EmergencyTransitionRequest request, StreamObserver<EmergencyReply> out) {
+        emergency(out, member::emergencyTransitionToMaster);
+    }
+
+    @Override
+    public void emergencyResetMaster(EmergencyResetMasterRequest request, StreamObserver<EmergencyReply> out) {
+        emergency(out, () -> member.emergencyResetMaster(request.getMasterAddress()));
+    }
+
+    @Override
+    public void recoverSlaves(RecoverSlavesRequest request, StreamObserver<RecoverSlavesReply> out) {
+        try {
+            List<HostId> recovered = member.recoverSlaves();
+            RecoverSlavesReply.Builder reply = RecoverSlavesReply.newBuilder();
+            recovered.forEach(h -> reply.addRecoveredHostUuids(h.toString()));
+            member.applied().state().hosts().keySet().stream()
+                    .filter(h -> !h.equals(member.hostId()) && !recovered.contains(h))
+                    .forEach(h -> reply.addSkippedHostUuids(h.toString()));
+            reply(out, reply.build());
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+        }
+    }
+
+    /** Emergency calls are slow (group changes, elections): run off the gRPC event loop, refusals as replies. */
+    private void emergency(StreamObserver<EmergencyReply> out, Runnable call) {
+        java.util.concurrent.CompletableFuture.runAsync(call, emergencyCalls).whenComplete((ok, error) -> {
+            if (error == null) {
+                reply(out, EmergencyReply.newBuilder().setStatus(status(member)).build());
+            } else if (Errors.unwrap(error) instanceof PoolException p) {
+                reply(
+                        out,
+                        EmergencyReply.newBuilder()
+                                .setStatus(status(member))
+                                .setRejected(io.poolkeeper.proto.Rejection.newBuilder()
+                                        .setCode(p.code().name())
+                                        .addAllParams(p.params())
+                                        .setMessage(String.valueOf(p.getMessage())))
+                                .build());
+            } else {
+                out.onError(Errors.toStatus(error));
+            }
         });
     }
 

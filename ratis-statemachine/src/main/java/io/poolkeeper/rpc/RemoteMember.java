@@ -1,5 +1,6 @@
 package io.poolkeeper.rpc;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.poolkeeper.api.PoolException;
@@ -31,9 +32,13 @@ public final class RemoteMember implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    public static RemoteMember connect(String address, Duration timeout) {
+    public static RemoteMember connect(String address, Duration timeout, ClientInterceptor... interceptors) {
         return new RemoteMember(
-                NettyChannelBuilder.forTarget(address).usePlaintext().build(), timeout);
+                NettyChannelBuilder.forTarget(address)
+                        .usePlaintext()
+                        .intercept(interceptors)
+                        .build(),
+                timeout);
     }
 
     private PoolServiceGrpc.PoolServiceBlockingStub stub() {
@@ -49,7 +54,7 @@ public final class RemoteMember implements AutoCloseable {
     }
 
     /** Asks the pool to add this host; throws the pool's refusal as a {@link PoolException}. */
-    public JoinReply join(Operation.HostSpec host, String raftAddress) {
+    public JoinReply join(Operation.HostSpec host, String raftAddress, long generation) {
         JoinReply reply;
         try {
             reply = PoolServiceGrpc.newBlockingStub(channel)
@@ -62,6 +67,7 @@ public final class RemoteMember implements AutoCloseable {
                                     .setMemoryTotal(host.memoryTotal())
                                     .setRequestedRole(host.witness() ? HostRole.WITNESS : HostRole.VOTER))
                             .setRaftAddress(raftAddress)
+                            .setGeneration(generation)
                             .build());
         } catch (RuntimeException e) {
             throw Errors.fromStatus(e);

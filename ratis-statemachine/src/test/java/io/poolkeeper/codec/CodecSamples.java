@@ -3,6 +3,7 @@ package io.poolkeeper.codec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.model.HaRestartPriority;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.HostRole;
@@ -124,6 +125,7 @@ final class CodecSamples {
         ops.add(new Operation.VbdCreate(VBD1, VM1, VDI1, "xvda"));
         ops.add(new Operation.VbdDestroy(VBD1));
         ops.add(new Operation.PoolSetMaster(H2));
+        ops.add(new Operation.PoolAlert(ErrorCode.DEFAULT_SR_INVALID, List.of("sr", "x")));
         ops.add(new Operation.HostSetLive(H3, false));
         ops.add(new Operation.HostSetLive(H3, true));
         ops.add(new Operation.PoolImport(populated().state(), 2, H1));

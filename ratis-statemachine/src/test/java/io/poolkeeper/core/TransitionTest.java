@@ -87,6 +87,7 @@ class TransitionTest {
                 new Operation.VbdDestroy(VBD),
                 new Operation.PoolSetMaster(A),
                 new Operation.HostSetLive(A, true),
+                new Operation.PoolAlert(ErrorCode.DEFAULT_SR_INVALID, List.of()),
                 new Operation.PoolImport(onePool().state(), 2, MASTER),
                 new Operation.Invalid(ErrorCode.MALFORMED_COMMAND, "garbage"));
     }

@@ -1,0 +1,57 @@
+package io.poolkeeper.ratis;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The check a new master makes before its first write (DESIGN §5): that no other host of the pool is in a newer
+ * generation. Writes wait for it, bounded by twice the probe deadline; a stale verdict refuses them.
+ *
+ * <p>Thread-safe.
+ */
+final class GenerationCheck {
+    private final Duration deadline;
+    private volatile CompletableFuture<Boolean> current = CompletableFuture.completedFuture(true);
+
+    GenerationCheck(Duration electionTimeoutMax) {
+        this.deadline =
+                electionTimeoutMax.compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200) : electionTimeoutMax;
+    }
+
+    /** How long one probe of another member may take. */
+    Duration deadline() {
+        return deadline;
+    }
+
+    /** A leadership began: writes wait until {@link #checked} is called. */
+    synchronized void leadershipStarted() {
+        if (current.isDone() && !current.join()) {
+            return; // stale stays stale
+        }
+        current = new CompletableFuture<>();
+    }
+
+    /** The probe's verdict: {@code true} when no newer generation was found. */
+    synchronized void checked(boolean current) {
+        if (!this.current.complete(current) && !current) {
+            this.current = CompletableFuture.completedFuture(false);
+        }
+    }
+
+    /** Waits for the verdict; {@code false} means a newer generation exists. */
+    boolean awaitChecked() {
+        try {
+            return current.get(deadline.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return true; // every probe has its own deadline; a lost callback must not block writes forever
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

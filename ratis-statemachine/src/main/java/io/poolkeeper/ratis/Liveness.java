@@ -1,0 +1,72 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.PoolState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The master's heartbeat clocks (DESIGN §4). A live host not heard from for {@code host-dead-after} — counted from
+ * its last heartbeat, or from when this leadership first saw it live if none came since (a new master starts every clock
+ * afresh) — is to be marked dead; a host that said goodbye is dead at once. A dead host is to be marked live only
+ * on a heartbeat actually received, never because a clock was restarted. Times are {@link System#nanoTime}.
+ *
+ * <p>Thread-safe. Runtime-only: verdicts become replicated only once the master commits them.
+ */
+final class Liveness {
+    private final long deadAfterNanos;
+    private final Map<HostId, Long> heard = new ConcurrentHashMap<>();
+    private final Set<HostId> saidGoodbye = ConcurrentHashMap.newKeySet();
+    /** When this leadership first saw each host live: its clock starts there (a host that just joined included). */
+    private final Map<HostId, Long> firstSeen = new ConcurrentHashMap<>();
+
+    Liveness(Duration hostDeadAfter) {
+        this.deadAfterNanos = hostDeadAfter.toNanos();
+    }
+
+    /** A new leadership: every clock starts now; heartbeats received under an earlier one do not count. */
+    void restart() {
+        firstSeen.clear();
+        heard.clear();
+        saidGoodbye.clear();
+    }
+
+    void heard(HostId host, long now) {
+        heard.put(host, now);
+        saidGoodbye.remove(host);
+    }
+
+    /** A clean shutdown: dead now, not after the timeout. */
+    void shutDown(HostId host) {
+        heard.remove(host);
+        saidGoodbye.add(host);
+    }
+
+    /** The {@code HostSetLive} commands that bring the state in line with the clocks, in host order. */
+    List<Operation.HostSetLive> verdicts(PoolState state, HostId self, long now) {
+        List<Operation.HostSetLive> out = new ArrayList<>();
+        for (Host host : state.hosts().values()) {
+            if (host.uuid().equals(self)) {
+                continue;
+            }
+            Long last = heard.get(host.uuid());
+            if (host.live()) {
+                long start = firstSeen.computeIfAbsent(host.uuid(), h -> now);
+                long from = last == null ? start : Math.max(last, start);
+                if (saidGoodbye.contains(host.uuid()) || now - from >= deadAfterNanos) {
+                    out.add(new Operation.HostSetLive(host.uuid(), false));
+                }
+            } else if (last != null && now - last < deadAfterNanos) {
+                firstSeen.remove(host.uuid());
+                out.add(new Operation.HostSetLive(host.uuid(), true));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,135 @@
+package io.poolkeeper.seed;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.api.BlockingPool;
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolEvent;
+import io.poolkeeper.api.PoolException;
+import io.poolkeeper.api.ReadConsistency;
+import io.poolkeeper.api.SrSpec;
+import io.poolkeeper.api.Subscription;
+import io.poolkeeper.api.VmSpec;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.api.model.PbdId;
+import io.poolkeeper.api.model.SrId;
+import io.poolkeeper.ratis.RatisPoolMember;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seed's last master-failure paragraph (check the default SR after a transition to master) and the fault
+ * harness: links cut per direction over real gRPC.
+ */
+@Timeout(120)
+class DefaultSrAndPartitionTest {
+    @TempDir
+    Path dir;
+
+    private static List<PoolEvent> alerts(List<PoolEvent> events) {
+        return events.stream().filter(e -> e.kind() == PoolEvent.Kind.ALERT).toList();
+    }
+
+    @Test
+    void aNewMasterRaisesDefaultSrInvalidWhenTheDefaultSrIsNotAttachedThere() {
+        try (LivePool pool = LivePool.start(dir, 3)) {
+            int master = pool.awaitMaster();
+            BlockingPool p = pool.pool(master);
+            SortedMap<HostId, PbdId> pbds = new TreeMap<>();
+            pool.hosts.forEach(h -> pbds.put(h, PbdId.random()));
+            SrId sr = p.createSr(new SrSpec(SrId.random(), "shared", "nfs", true, new TreeMap<>(), pbds));
+            p.setParam("default-SR", sr.toString());
+            assertEquals(List.of(), p.read(ReadConsistency.LINEARIZABLE).alerts());
+            List<PoolEvent> seen = new CopyOnWriteArrayList<>();
+            int watcher = master;
+            try (Subscription ignored = pool.member(watcher).pool().watch(0, seen::add)) {
+                // A master change with a valid default SR raises nothing.
+                int valid = (master + 1) % 3;
+                p.designateNewMaster(pool.hosts.get(valid));
+                await().atMost(LivePool.WAIT).until(() -> seen.stream()
+                        .anyMatch(e -> e.name().equals("pool-set-master")
+                                && e.params()
+                                        .get("host")
+                                        .equals(pool.hosts.get(valid).toString())));
+                assertEquals(List.of(), alerts(seen));
+
+                // The next master does not see the default SR: the alert.
+                int broken = (master + 2) % 3;
+                pool.pool(valid).unplugPbd(pbds.get(pool.hosts.get(broken)));
+                pool.pool(valid).designateNewMaster(pool.hosts.get(broken));
+
+                await().atMost(LivePool.WAIT).until(() -> !alerts(seen).isEmpty());
+                PoolEvent alert = alerts(seen).get(0);
+                assertEquals(ErrorCode.DEFAULT_SR_INVALID.name(), alert.name());
+                assertEquals(Map.of("0", sr.toString()), alert.params());
+                assertEquals(MemberRole.MASTER, pool.member(broken).role());
+                assertEquals(
+                        List.of(ErrorCode.DEFAULT_SR_INVALID),
+                        pool.pool(watcher).read(ReadConsistency.LINEARIZABLE).alerts());
+            }
+        }
+    }
+
+    @Test
+    void anIsolatedMasterLosesItsRoleAndTheMajorityGoesOnThenItReturnsAsASlave() {
+        try (LivePool pool = LivePool.start(dir, 3)) {
+            int master = pool.awaitMaster();
+            RatisPoolMember isolated = pool.member(master);
+            pool.faults.isolate(pool.hosts.get(master), pool.hosts);
+
+            await().atMost(LivePool.WAIT).until(() -> pool.running()
+                    .anyMatch(i -> i != master && pool.member(i).role() == MemberRole.MASTER));
+            int next = pool.running()
+                    .filter(i -> i != master && pool.member(i).role() == MemberRole.MASTER)
+                    .findFirst()
+                    .orElseThrow();
+            assertNotEquals(master, next);
+            pool.startVms(next, 1, java.util.Optional.of(pool.hosts.get(next)));
+            // Cut off, the old master steps down and cannot commit; it never enters emergency mode silently: it
+            // answers at once once the timeout passed.
+            await().atMost(LivePool.WAIT).until(() -> isolated.role() != MemberRole.MASTER);
+            await().atMost(LivePool.WAIT).until(isolated::isInEmergencyMode);
+            assertEquals(
+                    ErrorCode.HOST_IN_EMERGENCY_MODE,
+                    assertThrows(
+                                    PoolException.class,
+                                    () -> isolated.pool().blocking().createVm(VmSpec.of("minority", 1L << 30, 1)))
+                            .code());
+            // The majority marks the isolated host dead: it heard no heartbeat.
+            await().atMost(LivePool.WAIT).until(() -> !pool.member(next)
+                    .applied()
+                    .state()
+                    .hosts()
+                    .get(pool.hosts.get(master))
+                    .live());
+
+            pool.faults.healAll();
+
+            await().atMost(LivePool.WAIT).until(() -> isolated.role() == MemberRole.SLAVE);
+            await().atMost(LivePool.WAIT).until(() -> pool.member(next)
+                    .applied()
+                    .state()
+                    .hosts()
+                    .get(pool.hosts.get(master))
+                    .live());
+            assertTrue(isolated.applied().state().vms().values().stream()
+                    .noneMatch(v -> v.nameLabel().equals("minority")));
+            await().atMost(LivePool.WAIT).until(() -> isolated.applied()
+                    .state()
+                    .vms()
+                    .equals(pool.member(next).applied().state().vms()));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.poolkeeper.seed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.poolkeeper.api.ReadConsistency;
+import io.poolkeeper.proto.HostSetLive;
+import io.poolkeeper.proto.PoolAlert;
+import io.poolkeeper.proto.PoolCommand;
+import io.poolkeeper.proto.PoolServiceGrpc;
+import io.poolkeeper.proto.PoolSetMaster;
+import io.poolkeeper.proto.SubmitReply;
+import io.poolkeeper.proto.SubmitRequest;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The operations only members issue (liveness verdicts, master records, alerts) are refused from clients. */
+@Timeout(60)
+class InternalOperationsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void clientsCannotJudgeHostsRecordMastersOrRaiseAlerts() {
+        try (LivePool pool = LivePool.start(dir, 2)) {
+            int master = pool.awaitMaster();
+            int slave = 1 - master;
+            String slaveUuid = pool.hosts.get(slave).toString();
+            ManagedChannel channel = NettyChannelBuilder.forTarget(
+                            pool.member(slave).serviceAddress())
+                    .usePlaintext()
+                    .build();
+            try {
+                var stub = PoolServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+                for (PoolCommand command : List.of(
+                        PoolCommand.newBuilder()
+                                .setRequestId("fake-death")
+                                .setHostSetLive(HostSetLive.newBuilder()
+                                        .setHostUuid(slaveUuid)
+                                        .setLive(false))
+                                .build(),
+                        PoolCommand.newBuilder()
+                                .setRequestId("usurp")
+                                .setPoolSetMaster(PoolSetMaster.newBuilder().setHostUuid(slaveUuid))
+                                .build(),
+                        PoolCommand.newBuilder()
+                                .setRequestId("noise")
+                                .setPoolAlert(PoolAlert.newBuilder().setCode("DEFAULT_SR_INVALID"))
+                                .build())) {
+                    SubmitReply reply = stub.submit(
+                            SubmitRequest.newBuilder().setCommand(command).build());
+                    assertEquals(
+                            "UNKNOWN_OPERATION", reply.getResult().getRejected().getCode(), command.toString());
+                }
+                var view = pool.pool(master).read(ReadConsistency.LINEARIZABLE);
+                assertTrue(view.hosts().get(pool.hosts.get(slave)).live());
+                assertEquals(
+                        pool.hosts.get(master),
+                        view.pool().orElseThrow().master().orElseThrow());
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.poolkeeper.seed;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.PoolRejectedException;
+import io.poolkeeper.api.PoolView;
+import io.poolkeeper.api.ReadConsistency;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.api.model.PowerState;
+import io.poolkeeper.api.model.Vm;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.ratis.RatisPoolMember;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seed's "slave failure" paragraphs on a live 3-host pool: a dead slave is declared dead after the timeout,
+ * forgotten, its VMs restarted elsewhere; a repaired slave is live again; VMs left Running on a dead host are reset.
+ */
+@Timeout(120)
+class SlaveFailureTest {
+    @TempDir
+    Path dir;
+
+    private static boolean live(RatisPoolMember viewer, HostId host) {
+        return viewer.applied().state().hosts().get(host).live();
+    }
+
+    @Test
+    void aDeadSlaveIsForgottenAndItsVmsStartElsewhere() {
+        try (LivePool pool = LivePool.start(dir, 3)) {
+            int master = pool.awaitMaster();
+            int slave = (master + 1) % 3;
+            HostId dead = pool.hosts.get(slave);
+            List<VmId> vms = pool.startVms(master, 2, Optional.of(dead));
+
+            pool.kill(slave);
+            await().atMost(LivePool.WAIT).until(() -> !live(pool.member(master), dead));
+            PoolView view = pool.pool(master).read(ReadConsistency.LINEARIZABLE);
+            for (VmId vm : vms) {
+                // Seed 2.6.1: the database still says Running until the operator acts.
+                assertEquals(PowerState.RUNNING, view.vms().get(vm).powerState());
+                assertEquals(Optional.of(dead), view.vms().get(vm).residentOn());
+            }
+            assertEquals(
+                    ErrorCode.HOST_OFFLINE,
+                    assertThrows(PoolRejectedException.class, () -> pool.pool(master)
+                                    .startVm(
+                                            pool.pool(master)
+                                                    .createVm(io.poolkeeper.api.VmSpec.of("late", 1L << 30, 1)),
+                                            Optional.of(dead),
+                                            false))
+                            .code());
+
+            List<VmId> halted = pool.pool(master).forgetHost(dead);
+
+            assertEquals(
+                    vms.stream().sorted().toList(), halted.stream().sorted().toList());
+            await().atMost(LivePool.WAIT).until(() -> pool.running()
+                    .allMatch(i -> !pool.member(i).applied().state().hosts().containsKey(dead)));
+            // host-forget also removes the host's Raft peer: the two survivors are the whole configuration.
+            await().atMost(LivePool.WAIT)
+                    .until(() -> !pool.member(master).raftPeers().contains(dead)
+                            && pool.member(master).raftPeers().size() == 2);
+            for (VmId vm : vms) {
+                Vm v = pool.pool(master).read(ReadConsistency.LOCAL).vms().get(vm);
+                assertEquals(PowerState.HALTED, v.powerState());
+                assertEquals(Optional.empty(), v.residentOn());
+                HostId on = pool.pool(master).startVm(vm, Optional.empty(), false);
+                assertNotEquals(dead, on);
+                assertEquals(
+                        Optional.of(PowerState.RUNNING),
+                        pool.hypervisors.get(pool.indexOf(on)).stateOf(vm));
+            }
+            pool.world.assertNoVmEverRanTwice();
+        }
+    }
+
+    @Test
+    void aRepairedSlaveIsLiveAgain() {
+        try (LivePool pool = LivePool.start(dir, 3)) {
+            int master = pool.awaitMaster();
+            int slave = (master + 2) % 3;
+            HostId host = pool.hosts.get(slave);
+
+            pool.kill(slave);
+            await().atMost(LivePool.WAIT).until(() -> !live(pool.member(master), host));
+            RatisPoolMember back = pool.restart(slave);
+
+            await().atMost(LivePool.WAIT).until(() -> live(pool.member(master), host));
+            await().atMost(LivePool.WAIT).until(() -> back.role() == MemberRole.SLAVE);
+            assertTrue(live(back, host));
+        }
+    }
+
+    @Test
+    void aCleanShutdownIsDeadAtOnceNotAfterTheTimeout() {
+        // host-dead-after is a minute here: only the goodbye heartbeat can make the host dead within the wait.
+        MemberTimeouts slow = new MemberTimeouts(
+                Duration.ofMillis(100),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(120),
+                Duration.ofMillis(300),
+                Duration.ofMillis(600),
+                Duration.ofSeconds(5));
+        try (LivePool pool = LivePool.start(dir, 3, slow)) {
+            int master = pool.awaitMaster();
+            int slave = (master + 1) % 3;
+            HostId host = pool.hosts.get(slave);
+            assertTrue(live(pool.member(master), host));
+
+            pool.member(slave).close();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !live(pool.member(master), host));
+        }
+    }
+
+    @Test
+    void vmsLeftRunningOnADeadHostAreResetWithForce() {
+        try (LivePool pool = LivePool.start(dir, 3)) {
+            int master = pool.awaitMaster();
+            int slave = (master + 1) % 3;
+            HostId host = pool.hosts.get(slave);
+            VmId vm = pool.startVms(master, 1, Optional.of(host)).get(0);
+            var blocking = pool.pool(master);
+
+            assertEquals(
+                    ErrorCode.HOST_IS_LIVE,
+                    assertThrows(PoolRejectedException.class, () -> blocking.resetVmPowerState(vm, true))
+                            .code());
+            pool.kill(slave);
+            await().atMost(LivePool.WAIT).until(() -> !live(pool.member(master), host));
+            assertEquals(
+                    ErrorCode.FORCE_REQUIRED,
+                    assertThrows(PoolRejectedException.class, () -> blocking.resetVmPowerState(vm, false))
+                            .code());
+            assertEquals(
+                    PowerState.RUNNING,
+                    blocking.read(ReadConsistency.LOCAL).vms().get(vm).powerState());
+
+            blocking.resetVmPowerState(vm, true);
+
+            Vm reset = blocking.read(ReadConsistency.LINEARIZABLE).vms().get(vm);
+            assertEquals(PowerState.HALTED, reset.powerState());
+            assertEquals(Optional.empty(), reset.residentOn());
+            assertFalse(reset.currentOperation().isPresent());
+            HostId on = blocking.startVm(vm, Optional.empty(), false);
+            assertNotEquals(host, on);
+            pool.world.assertNoVmEverRanTwice();
+        }
+    }
+
+    @Test
+    void aStartPendingOnAHostThatDiesFailsAndLeavesTheVmHalted() {
+        try (LivePool pool = LivePool.start(dir, 3)) {
+            int master = pool.awaitMaster();
+            int slave = (master + 1) % 3;
+            HostId host = pool.hosts.get(slave);
+            var blocking = pool.pool(master);
+            VmId vm = blocking.createVm(io.poolkeeper.api.VmSpec.of("stranded", 1L << 30, 1));
+            // The host is cut off before it can see the start: its agent never answers.
+            pool.faults.isolate(host, pool.hosts);
+
+            PoolRejectedException failed =
+                    assertThrows(PoolRejectedException.class, () -> blocking.startVm(vm, Optional.of(host), false));
+
+            assertEquals(ErrorCode.HOST_AGENT_FAILED, failed.code());
+            assertFalse(live(pool.member(master), host));
+            Vm after = blocking.read(ReadConsistency.LINEARIZABLE).vms().get(vm);
+            assertEquals(PowerState.HALTED, after.powerState());
+            assertFalse(after.currentOperation().isPresent());
+            assertNotEquals(host, blocking.startVm(vm, Optional.empty(), false));
+        }
+    }
+
+    @Test
+    void anEjectedMemberWipesItsCopyAndIsStandalone() {
+        try (LivePool pool = LivePool.start(dir, 3)) {
+            int master = pool.awaitMaster();
+            int slave = (master + 1) % 3;
+            HostId host = pool.hosts.get(slave);
+            RatisPoolMember ejected = pool.member(slave);
+
+            pool.pool(master).eject(host);
+
+            await().atMost(LivePool.WAIT).until(() -> ejected.role() == MemberRole.STANDALONE);
+            assertTrue(ejected.applied().state().pool().isEmpty());
+            assertFalse(Files.exists(dir.resolve("host" + (slave + 1)).resolve("membership.properties")));
+            await().atMost(LivePool.WAIT)
+                    .until(() -> pool.member(master).raftPeers().size() == 2);
+            assertFalse(pool.member(master).raftPeers().contains(host));
+            // The two remaining voters still commit.
+            pool.startVms(master, 1, Optional.empty());
+            assertEquals(
+                    ErrorCode.NO_POOL,
+                    assertThrows(io.poolkeeper.api.PoolException.class, () -> ejected.pool()
+                                    .blocking()
+                                    .createVm(io.poolkeeper.api.VmSpec.of("x", 1L << 30, 1)))
+                            .code());
+        }
+    }
+}
