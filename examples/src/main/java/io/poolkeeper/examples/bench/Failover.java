@@ -3,41 +3,42 @@ package io.poolkeeper.examples.bench;
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.model.VmId;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Master killed, then first successful write, trial after trial: kill whichever member is master while two probes
- * keep writing (a remote {@link PoolClient} given every member's address, and the embedded pool of a surviving
- * member), measure the write outage, then restart the killed member so the next trial starts with three.
+ * Master killed, then first successful write, trial after trial: kill whichever member is master (as a crash: it
+ * stops at once, without a goodbye) while two probes keep writing (a remote {@link PoolClient} given every member's
+ * address, and the embedded pool of a surviving member), measure when writes resume, then restart the killed member
+ * on its directory so the next trial starts with three members.
  *
- * <p>The outage is the longest time without an acknowledged write: from the last write the old master acknowledged
- * to the first one after a new master took over. A crashed master stops at once, so there the outage starts at the
- * kill; {@code close()} is gentler, and the dying master may still commit for a moment after it was called, which is
- * why the outage is not measured from the call (that time is reported too, as "old master last ack").
+ * <p>Writes resume with the first acknowledgement after the outage the kill caused (the longest time without one):
+ * that write was committed by the new master, or retried onto it by the client. The last acknowledgement before the
+ * outage is reported too ("old last ack"): it shows the old master stopped at the kill.
  */
 final class Failover {
     private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
 
     /**
-     * One trial; times in milliseconds after the kill (the call to close).
+     * One trial; times in milliseconds after the kill.
      *
      * @param killed the host killed
-     * @param electedMillis a survivor acting as master (Raft leader ready)
-     * @param lastOldAckMillis the last write acknowledged before the outage (remote probe; may be negative)
-     * @param remoteOutageMillis the remote client's outage
-     * @param embeddedOutageMillis the embedded pool's (on a surviving member) outage
-     * @param closeMillis how long the killed member's close took
+     * @param electedMillis a survivor acting as master (Raft leader, its first entry applied)
+     * @param remoteResumeMillis the first write acknowledged through the remote client after the outage
+     * @param embeddedResumeMillis the first write acknowledged through a surviving member's embedded pool after it
+     * @param lastOldAckMillis the last write acknowledged before the outage (remote probe; negative: before the kill)
+     * @param killMillis how long killing the member took
      * @param loadAverage the 1-minute load average after the trial
      */
     record Trial(
             String killed,
             double electedMillis,
+            double remoteResumeMillis,
+            double embeddedResumeMillis,
             double lastOldAckMillis,
-            double remoteOutageMillis,
-            double embeddedOutageMillis,
-            double closeMillis,
+            double killMillis,
             double loadAverage) {}
 
     private Failover() {}
@@ -56,8 +57,9 @@ final class Failover {
                         "probes writing before the kill",
                         RESUME_TIMEOUT,
                         () -> remote.acknowledgedSentAfter(warm) && embedded.acknowledgedSentAfter(warm));
+                System.out.printf("trial %d: killing %s (master) at %s%n", n + 1, killed, LocalTime.now());
                 long killedAt = System.nanoTime();
-                CompletableFuture<Long> closed = CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<Long> stopped = CompletableFuture.supplyAsync(() -> {
                     pool.kill(master);
                     return System.nanoTime();
                 });
@@ -73,15 +75,15 @@ final class Failover {
                             && remote.acknowledgedSentAfter(electedAt[0])
                             && embedded.acknowledgedSentAfter(electedAt[0]);
                 });
-                long closedAt = closed.join();
+                long stoppedAt = stopped.join();
                 WriteProbe.Outage remoteOutage = remote.outage(killedAt);
                 results.add(new Trial(
                         killed,
                         (electedAt[0] - killedAt) / 1e6,
+                        (remoteOutage.firstAfter() - killedAt) / 1e6,
+                        (embedded.outage(killedAt).firstAfter() - killedAt) / 1e6,
                         (remoteOutage.lastBefore() - killedAt) / 1e6,
-                        remoteOutage.millis(),
-                        embedded.outage(killedAt).millis(),
-                        (closedAt - killedAt) / 1e6,
+                        (stoppedAt - killedAt) / 1e6,
                         LoadAverage.oneMinute()));
             }
             pool.restart(master);

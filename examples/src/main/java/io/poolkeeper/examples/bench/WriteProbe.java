@@ -57,8 +57,8 @@ final class WriteProbe implements AutoCloseable {
     }
 
     /**
-     * The outage around {@code killedAt}: the longest time without any acknowledgement, between the last
-     * acknowledgement before it started (at most 1 s before the kill) and the first one after it.
+     * The outage a kill at {@code killedAt} caused: the longest time without any acknowledgement that ends after the
+     * kill, from the last acknowledgement before it (at most 1 s before the kill) to the first one after it.
      */
     Outage outage(long killedAt) {
         long[] times = acks.stream()
@@ -68,7 +68,7 @@ final class WriteProbe implements AutoCloseable {
                 .toArray();
         Outage longest = new Outage(killedAt, killedAt);
         for (int i = 1; i < times.length; i++) {
-            if (times[i] - times[i - 1] > longest.millis() * 1e6) {
+            if (times[i] > killedAt && times[i] - times[i - 1] > longest.millis() * 1e6) {
                 longest = new Outage(times[i - 1], times[i]);
             }
         }
