@@ -15,8 +15,9 @@ import java.util.concurrent.CompletableFuture;
  * on its directory so the next trial starts with three members.
  *
  * <p>Writes resume with the first acknowledgement after the outage the kill caused (the longest time without one):
- * that write was committed by the new master, or retried onto it by the client. The last acknowledgement before the
- * outage is reported too ("old last ack"): it shows the old master stopped at the kill.
+ * that write was committed by the new master, or retried onto it by the client. The outage itself runs from the last
+ * acknowledgement before it: a crashed master stops at once, so for a crash outage and resume are the same, but a
+ * member killed in-process may keep its Raft server up for a moment ("old last ack" shows how long).
  */
 final class Failover {
     private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
@@ -27,7 +28,9 @@ final class Failover {
      * @param killed the host killed
      * @param electedMillis a survivor acting as master (Raft leader, its first entry applied)
      * @param remoteResumeMillis the first write acknowledged through the remote client after the outage
+     * @param remoteOutageMillis the remote client's outage: its last acknowledgement before to its first after
      * @param embeddedResumeMillis the first write acknowledged through a surviving member's embedded pool after it
+     * @param embeddedOutageMillis the embedded pool's outage
      * @param lastOldAckMillis the last write acknowledged before the outage (remote probe; negative: before the kill)
      * @param killMillis how long killing the member took
      * @param loadAverage the 1-minute load average after the trial
@@ -36,7 +39,9 @@ final class Failover {
             String killed,
             double electedMillis,
             double remoteResumeMillis,
+            double remoteOutageMillis,
             double embeddedResumeMillis,
+            double embeddedOutageMillis,
             double lastOldAckMillis,
             double killMillis,
             double loadAverage) {}
@@ -77,11 +82,14 @@ final class Failover {
                 });
                 long stoppedAt = stopped.join();
                 WriteProbe.Outage remoteOutage = remote.outage(killedAt);
+                WriteProbe.Outage embeddedOutage = embedded.outage(killedAt);
                 results.add(new Trial(
                         killed,
                         (electedAt[0] - killedAt) / 1e6,
                         (remoteOutage.firstAfter() - killedAt) / 1e6,
-                        (embedded.outage(killedAt).firstAfter() - killedAt) / 1e6,
+                        remoteOutage.millis(),
+                        (embeddedOutage.firstAfter() - killedAt) / 1e6,
+                        embeddedOutage.millis(),
                         (remoteOutage.lastBefore() - killedAt) / 1e6,
                         (stoppedAt - killedAt) / 1e6,
                         LoadAverage.oneMinute()));

@@ -59,17 +59,22 @@ final class Report {
                 timeouts.electionTimeoutMax().toMillis(),
                 WriteProbe.PERIOD_MILLIS);
         out.printf(
-                "%-6s %-9s %10s %13s %13s %12s %8s %6s%n",
-                "trial", "killed", "new master", "remote write", "embedded wr.", "old last ack", "kill", "load1");
+                "%-6s %-9s %8s %17s %17s %9s %7s %6s%n",
+                "", "", "new", "remote client", "embedded (slave)", "old", "", "");
+        out.printf(
+                "%-6s %-9s %8s %8s %8s %8s %8s %9s %7s %6s%n",
+                "trial", "killed", "master", "write", "outage", "write", "outage", "last ack", "kill", "load1");
         for (int i = 0; i < trials.size(); i++) {
             Failover.Trial t = trials.get(i);
             out.printf(
-                    "%-6d %-9s %10.0f %13.0f %13.0f %12.0f %8.0f %6.2f%n",
+                    "%-6d %-9s %8.0f %8.0f %8.0f %8.0f %8.0f %9.0f %7.0f %6.2f%n",
                     i + 1,
                     t.killed(),
                     t.electedMillis(),
                     t.remoteResumeMillis(),
+                    t.remoteOutageMillis(),
                     t.embeddedResumeMillis(),
+                    t.embeddedOutageMillis(),
                     t.lastOldAckMillis(),
                     t.killMillis(),
                     t.loadAverage());
@@ -77,20 +82,23 @@ final class Report {
         summary(out, "median", trials, 0.5);
         summary(out, "max", trials, 1.0);
         out.println(
-                "(ms after the kill: \"new master\" a survivor acts as master; \"remote write\", \"embedded wr.\" the");
+                "(ms. From the kill: \"new master\" a survivor acts as master, \"write\" the first write acknowledged");
         out.println(
-                " first write acknowledged after the outage; \"old last ack\" the last one before it; \"kill\" how long");
-        out.println(" stopping the member took)");
+                " after the outage, \"old last ack\" the last one before it (remote client), \"kill\" how long stopping");
+        out.println(
+                " the member took. \"outage\": last acknowledged write before -> first after; equals \"write\" for a crash.)");
         out.printf("(total run %.0f s)%n", seconds);
     }
 
     private static void summary(PrintStream out, String label, List<Failover.Trial> trials, double q) {
         out.printf(
-                "%-16s %10.0f %13.0f %13.0f %12.0f %8.0f%n",
+                "%-16s %8.0f %8.0f %8.0f %8.0f %8.0f %9.0f %7.0f%n",
                 label,
                 quantile(trials, Failover.Trial::electedMillis, q),
                 quantile(trials, Failover.Trial::remoteResumeMillis, q),
+                quantile(trials, Failover.Trial::remoteOutageMillis, q),
                 quantile(trials, Failover.Trial::embeddedResumeMillis, q),
+                quantile(trials, Failover.Trial::embeddedOutageMillis, q),
                 quantile(trials, Failover.Trial::lastOldAckMillis, q),
                 quantile(trials, Failover.Trial::killMillis, q));
     }
