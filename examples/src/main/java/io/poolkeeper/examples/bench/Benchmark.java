@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * Prints a table; see docs/BENCHMARKS.md.
  *
  * <p>Arguments ({@code key=value}, all optional): {@code window} operations in flight (default 1000), {@code jit}
- * seconds of load before any measurement (20), {@code warmup} and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the
+ * seconds of load before any measurement (40), {@code warmup} and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the
  * throughput runs to make, as a comma-separated subset of {@code master,slave,remote,bare} (all).
  */
 public final class Benchmark {
@@ -68,7 +68,7 @@ public final class Benchmark {
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.client.impl.OrderedAsync", "off");
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.util.JvmPauseMonitor", "warn");
         int window = 1000;
-        int jit = 20;
+        int jit = 40;
         int warmup = 5;
         int measure = 10;
         int trials = 10;
