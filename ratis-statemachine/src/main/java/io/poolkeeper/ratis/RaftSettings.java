@@ -20,14 +20,17 @@ import org.apache.ratis.util.TimeDuration;
  * The Ratis settings of a member, in one place: every trap of {@code reference/ratis-3.3.0.md} handled here
  * (storage not in /tmp, snapshots and retention on, purge up to the snapshot so a dead host cannot stall
  * compaction, linearizable reads, bounded client retries).
+ *
+ * <p>Public so that other Ratis programs can run under exactly a member's settings (the benchmark compares the pool
+ * with a bare Ratis state machine); not part of the poolkeeper API.
  */
-final class RaftSettings {
+public final class RaftSettings {
     /** Take a snapshot every this many log entries. */
     static final long SNAPSHOT_THRESHOLD = 4_096;
 
     private RaftSettings() {}
 
-    static RaftProperties server(Path storage, String host, int raftPort, MemberTimeouts timeouts) {
+    public static RaftProperties server(Path storage, String host, int raftPort, MemberTimeouts timeouts) {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, List.of(storage.resolve("raft").toFile()));
         RaftServerConfigKeys.setRemovedGroupsDir(
@@ -55,7 +58,7 @@ final class RaftSettings {
         return p;
     }
 
-    static RaftProperties client(MemberTimeouts timeouts) {
+    public static RaftProperties client(MemberTimeouts timeouts) {
         RaftProperties p = new RaftProperties();
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(timeouts.requestTimeout()));
         RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 256);
@@ -63,7 +66,7 @@ final class RaftSettings {
     }
 
     /** Bounded: Ratis' default retries forever, which would hang a caller in a leaderless partition. */
-    static RetryPolicy retryPolicy(MemberTimeouts timeouts) {
+    public static RetryPolicy retryPolicy(MemberTimeouts timeouts) {
         long sleepMs = 50;
         int attempts = (int) Math.max(3, timeouts.requestTimeout().toMillis() / sleepMs);
         return RetryPolicies.retryUpToMaximumCountWithFixedSleep(

@@ -1,0 +1,215 @@
+package io.poolkeeper.examples.bench;
+
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.Pool;
+import io.poolkeeper.api.PoolClient;
+import io.poolkeeper.api.VmSpec;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.ratis.RatisPoolMember;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark of issue 3, in one run (about 2 minutes): committed transitions per second on a 3-member loopback
+ * pool with a pipelined client (embedded on the master, embedded on a slave, remote over gRPC), a bare Ratis counter
+ * with one command per log entry under the same Raft settings, and master-killed-to-first-write over several trials.
+ * Prints a table; see docs/BENCHMARKS.md.
+ *
+ * <p>Arguments ({@code key=value}, all optional): {@code window} operations in flight (default 1000), {@code jit}
+ * seconds of load before any measurement (40), {@code warmup} and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the
+ * throughput runs to make, as a comma-separated subset of {@code master,slave,remote,bare} (all).
+ */
+public final class Benchmark {
+    private static final int SEED_VMS = 1_000;
+
+    private static final String[] ALL_PATHS = {"master", "slave", "remote", "bare"};
+
+    private final int window;
+    private final Duration warmup;
+    private final Duration measure;
+    private final Duration jitWarmup;
+    private final int trials;
+    private final Set<String> paths;
+    private final MemberTimeouts timeouts = MemberTimeouts.defaults();
+    private final AtomicLong names = new AtomicLong();
+
+    private Benchmark(
+            int window, Duration jitWarmup, Duration warmup, Duration measure, int trials, Set<String> paths) {
+        this.window = window;
+        this.jitWarmup = jitWarmup;
+        this.warmup = warmup;
+        this.measure = measure;
+        this.trials = trials;
+        this.paths = paths;
+    }
+
+    public static void main(String[] args) throws Exception {
+        // Ratis logs every election and snapshot at INFO: noise in the table, and CPU taken from the run.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        // Killing members makes Ratis log hundreds of expected warnings (refused connections, requests dropped by a
+        // closed client); JVM pauses stay visible, as they explain outliers.
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis", "error");
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.client.impl.OrderedAsync", "off");
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.util.JvmPauseMonitor", "warn");
+        int window = 1000;
+        int jit = 40;
+        int warmup = 5;
+        int measure = 10;
+        int trials = 10;
+        Set<String> paths = Set.of(ALL_PATHS);
+        for (String arg : args) {
+            String[] kv = arg.split("=", 2);
+            String value = kv.length == 2 ? kv[1] : "";
+            switch (kv[0]) {
+                case "window" -> window = Integer.parseInt(value);
+                case "jit" -> jit = Integer.parseInt(value);
+                case "warmup" -> warmup = Integer.parseInt(value);
+                case "measure" -> measure = Integer.parseInt(value);
+                case "trials" -> trials = Integer.parseInt(value);
+                case "paths" -> paths = Set.of(value.split(","));
+                default -> throw new IllegalArgumentException(
+                        "unknown argument " + arg + " (window=, warmup=, measure=, trials=, paths=)");
+            }
+        }
+        Path dir = Files.createTempDirectory("poolkeeper-bench");
+        try {
+            new Benchmark(
+                            window,
+                            Duration.ofSeconds(jit),
+                            Duration.ofSeconds(warmup),
+                            Duration.ofSeconds(measure),
+                            trials,
+                            paths)
+                    .run(dir);
+        } finally {
+            deleteTree(dir);
+        }
+        // Ratis and gRPC leave non-daemon threads behind after close.
+        System.exit(0);
+    }
+
+    private void run(Path dir) throws Exception {
+        long started = System.nanoTime();
+        System.out.printf(
+                "poolkeeper benchmark: %d CPUs, %s, max heap %d MB, window %d, JIT warm-up %d s, warm-up %d s,"
+                        + " measured %d s%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+                Runtime.getRuntime().maxMemory() >> 20,
+                window,
+                jitWarmup.toSeconds(),
+                warmup.toSeconds(),
+                measure.toSeconds());
+        List<Throughput> rows = new ArrayList<>();
+        List<Failover.Trial> failovers;
+        int vms;
+        try (BenchPool pool = BenchPool.start(dir.resolve("pool"), timeouts)) {
+            RatisPoolMember master = pool.member(pool.masterIndex());
+            List<VmId> seeded = seedVms(master.pool());
+            if (!jitWarmup.isZero()) {
+                // Most of Ratis, gRPC and the pool code is compiled during the first seconds of load; on 2 cores that
+                // compilation otherwise lands in the first measured window.
+                System.out.printf("warming up (JIT) for %d s...%n", jitWarmup.toSeconds());
+                PipelinedLoad.run(
+                        "warm-up", window, jitWarmup, Duration.ofMillis(1), transitions(master.pool(), seeded));
+            }
+            if (paths.contains("master")) {
+                rows.add(poolRun("embedded Pool on the master", master, master.pool(), seeded));
+            }
+            if (paths.contains("slave")) {
+                RatisPoolMember slave = pool.member(pool.slaveIndex());
+                rows.add(poolRun("embedded Pool on a slave", master, slave.pool(), seeded));
+            }
+            try (PoolClient client = PoolClient.builder()
+                    .members(masterFirst(pool.addresses(), master.serviceAddress()))
+                    .build()) {
+                if (paths.contains("remote")) {
+                    rows.add(poolRun("remote PoolClient (gRPC)", master, client.pool(), seeded));
+                }
+                vms = master.applied().state().vms().size();
+                System.out.printf("failover: %d trials...%n", trials);
+                failovers = Failover.run(pool, client, seeded.get(0), seeded.get(1), trials);
+            }
+        }
+        if (paths.contains("bare")) {
+            try (BareRatis bare = BareRatis.start(dir.resolve("bare"), timeouts)) {
+                System.out.println("running: bare Ratis counter, 1 command per entry...");
+                rows.add(PipelinedLoad.run("bare Ratis, 1 command/entry", window, warmup, measure, bare::increment));
+            }
+        }
+        Report.print(System.out, rows, failovers, timeouts, vms, (System.nanoTime() - started) / 1e9);
+    }
+
+    /** VMs for vm-param-set to work on, created through the pipeline (not measured). */
+    private List<VmId> seedVms(Pool pool) {
+        List<VmId> ids = new ArrayList<>();
+        List<CompletableFuture<VmId>> created = new ArrayList<>();
+        for (int i = 0; i < SEED_VMS; i++) {
+            created.add(pool.createVm(VmSpec.of("seed-" + i, 1L << 30, 1)));
+        }
+        created.forEach(f -> ids.add(f.join()));
+        return List.copyOf(ids);
+    }
+
+    private Throughput poolRun(String path, RatisPoolMember master, Pool pool, List<VmId> vms)
+            throws InterruptedException {
+        System.out.printf("running: %s...%n", path);
+        long entriesBefore = master.applied().logIndex();
+        long commandsBefore = master.applied().sequence();
+        Throughput t = PipelinedLoad.run(path, window, warmup, measure, transitions(pool, vms));
+        long entries = master.applied().logIndex() - entriesBefore;
+        long commands = master.applied().sequence() - commandsBefore;
+        return t.withCommandsPerEntry(entries == 0 ? 0 : (double) commands / entries);
+    }
+
+    /**
+     * The workload, every operation a real pool transition that must be accepted: of every four, one vm-create, one
+     * vm-destroy of a VM this workload created earlier (so the pool keeps about {@link #SEED_VMS} VMs, as a real pool
+     * would, instead of growing with the run), and two vm-param-set name-label on random seeded VMs.
+     */
+    private Supplier<CompletableFuture<?>> transitions(Pool pool, List<VmId> vms) {
+        Queue<VmId> created = new ConcurrentLinkedQueue<>();
+        return () -> {
+            long n = names.incrementAndGet();
+            if (n % 4 == 0) {
+                VmSpec spec = VmSpec.of("bench-" + n, 1L << 30, 1);
+                return pool.createVm(spec).thenAccept(created::add);
+            }
+            VmId doomed = n % 4 == 2 ? created.poll() : null;
+            if (doomed != null) {
+                return pool.destroyVm(doomed);
+            }
+            VmId vm = vms.get(ThreadLocalRandom.current().nextInt(vms.size()));
+            return pool.setVmParam(vm, "name-label", "bench-" + n);
+        };
+    }
+
+    private static List<String> masterFirst(List<String> addresses, String master) {
+        return Stream.concat(Stream.of(master), addresses.stream().filter(a -> !a.equals(master)))
+                .toList();
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
