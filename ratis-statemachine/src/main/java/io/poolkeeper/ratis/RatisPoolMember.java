@@ -86,6 +86,9 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
     private volatile RaftServer server;
     private volatile Group group;
     private volatile PoolServer service;
+    /** The bound PoolService port, kept so the address stays known after close. */
+    private volatile int servicePort;
+
     private volatile boolean leader;
     /** Set when this member learns of a newer generation of its pool: it stopped acting in its own. */
     private volatile long staleBy;
@@ -142,6 +145,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
                     config.faults()
                             .map(f -> FaultInterceptors.poolService(
                                     f, config.hostId().toString())));
+            servicePort = service.port();
             startServer();
             Optional<MembershipFile> stored = MembershipFile.read(config.storage());
             if (stored.isPresent()) {
@@ -382,7 +386,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
 
     @Override
     public String serviceAddress() {
-        return service == null ? config.serviceAddress() : config.host() + ":" + service.port();
+        return servicePort == 0 ? config.serviceAddress() : config.host() + ":" + servicePort;
     }
 
     /**
@@ -1111,12 +1115,13 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
         monitor.shutdownNow();
         agentDriver.close();
         duties.shutdownNow();
+        // The Raft server first: until it stops, the others still see a leader (a crash stops it at once).
+        closeQuietly(server);
         Group g = group;
         if (g != null) {
             g.batcher().close();
             closeQuietly(g.client());
         }
-        closeQuietly(server);
         if (service != null) {
             service.close();
         }
