@@ -438,11 +438,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
     public void applied(long logIndex, List<PoolStateMachine.AppliedCommand> commands, PoolStateMachine.Applied after) {
         events.append(commands);
         pool.applied(commands, after);
-        if (caughtUp(logIndex)) {
-            // A member replaying the log (after a reset, or far behind) would otherwise call its agent for
-            // operations that later entries already completed; it acts once it reaches the commit index.
-            agentDriver.reconcile(after.state(), logIndex);
-        }
+        agentDriver.reconcile(after.state(), logIndex);
         if (!leader || after.state().pool().isEmpty()) {
             return;
         }
@@ -463,16 +459,6 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
         }
         if (reconcilePending.compareAndSet(false, true)) {
             runDuty(this::reconcileConfiguration);
-        }
-    }
-
-    private boolean caughtUp(long logIndex) {
-        Group g = group;
-        try {
-            return g == null
-                    || logIndex >= server.getDivision(g.id()).getRaftLog().getLastCommittedIndex();
-        } catch (IOException | RuntimeException e) {
-            return true;
         }
     }
 
