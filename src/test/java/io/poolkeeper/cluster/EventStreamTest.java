@@ -93,13 +93,7 @@ class EventStreamTest {
     @Test
     void watchersSeeEveryCommittedChangeInOrderWithoutGapsAndResumeExactly() throws Exception {
         try (TestPool pool = new TestPool(dir)) {
-            pool.add();
-            pool.add();
-            pool.add();
-            await().atMost(WAIT)
-                    .until(() -> pool.members.stream()
-                                    .allMatch(m -> m.applied().state().hosts().size() == 3)
-                            && pool.soleMaster().isPresent());
+            pool.startThree(WAIT);
             int master = pool.soleMaster().orElseThrow();
             RatisPoolMember slave = pool.members.get((master + 1) % 3);
 

@@ -32,13 +32,7 @@ class FullRestartTest {
     @Test
     void everyMemberKilledMidLoadAndRestartedFromDiskKeepsEveryAcknowledgedWrite() throws Exception {
         try (TestPool pool = new TestPool(dir)) {
-            pool.add();
-            pool.add();
-            pool.add();
-            await().atMost(WAIT)
-                    .until(() -> pool.members.stream()
-                                    .allMatch(m -> m.applied().state().hosts().size() == 3)
-                            && pool.soleMaster().isPresent());
+            pool.startThree(WAIT);
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                             .members(pool.addresses())

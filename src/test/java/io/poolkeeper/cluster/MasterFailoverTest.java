@@ -31,13 +31,7 @@ class MasterFailoverTest {
     @Test
     void killingTheMasterUnderLoadLosesNoAcknowledgedWrite() throws Exception {
         try (TestPool pool = new TestPool(dir)) {
-            pool.add();
-            pool.add();
-            pool.add();
-            await().atMost(WAIT)
-                    .until(() -> pool.members.stream()
-                                    .allMatch(m -> m.applied().state().hosts().size() == 3)
-                            && pool.soleMaster().isPresent());
+            pool.startThree(WAIT);
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                             .members(pool.addresses())

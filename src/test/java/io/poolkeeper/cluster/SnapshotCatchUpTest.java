@@ -43,13 +43,7 @@ class SnapshotCatchUpTest {
     @Test
     void aFourthMemberJoiningAfterTenThousandCommitsCatchesUpThroughASnapshot() throws Exception {
         try (TestPool pool = new TestPool(dir)) {
-            pool.add();
-            pool.add();
-            pool.add();
-            await().atMost(WAIT)
-                    .until(() -> pool.members.stream()
-                                    .allMatch(m -> m.applied().state().hosts().size() == 3)
-                            && pool.soleMaster().isPresent());
+            pool.startThree(WAIT);
             int master = pool.soleMaster().orElseThrow();
             RatisPoolMember masterMember = pool.members.get(master);
             List<VmId> vms = new ArrayList<>();

@@ -112,6 +112,18 @@ final class TestPool implements AutoCloseable {
         return masters.size() == 1 ? Optional.of(masters.get(0)) : Optional.empty();
     }
 
+    /** Starts three members and waits until every one has all three hosts and one master is recorded. */
+    void startThree(java.time.Duration wait) {
+        add();
+        add();
+        add();
+        org.awaitility.Awaitility.await()
+                .atMost(wait)
+                .until(() -> members.stream()
+                                .allMatch(m -> m.applied().state().hosts().size() == 3)
+                        && soleMaster().isPresent());
+    }
+
     List<String> addresses() {
         return List.copyOf(serviceAddresses);
     }
