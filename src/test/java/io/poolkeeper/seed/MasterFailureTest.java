@@ -236,6 +236,21 @@ class MasterFailureTest {
             await().atMost(LivePool.WAIT)
                     .until(() -> old.applied().state().vms().keySet().containsAll(acknowledged));
             assertEquals(MemberRole.MASTER, s.role());
+            // Once recovered it is a full member again: made master, it takes writes.
+            await().atMost(LivePool.WAIT).until(() -> s.applied()
+                    .state()
+                    .hosts()
+                    .get(pool.hosts.get(master))
+                    .live());
+            s.pool().blocking().designateNewMaster(pool.hosts.get(master));
+            await().atMost(LivePool.WAIT).until(() -> old.role() == MemberRole.MASTER);
+            acknowledged.addAll(createVms(old, 1));
+            assertTrue(old.pool()
+                    .blocking()
+                    .read(ReadConsistency.LINEARIZABLE)
+                    .vms()
+                    .keySet()
+                    .containsAll(acknowledged));
         }
     }
 }

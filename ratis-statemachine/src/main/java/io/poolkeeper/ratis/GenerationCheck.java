@@ -28,9 +28,8 @@ final class GenerationCheck {
 
     /** A leadership began: writes wait until {@link #checked} is called. */
     synchronized void leadershipStarted() {
-        if (current.isDone() && !current.join()) {
-            return; // stale stays stale
-        }
+        // A fresh check each time: a member once stale and since reset into the new generation starts clean (its
+        // stale flag is the member's, checked separately before every write).
         current = new CompletableFuture<>();
     }
 
