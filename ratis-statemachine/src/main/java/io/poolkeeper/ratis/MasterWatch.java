@@ -27,10 +27,6 @@ final class MasterWatch {
         }
     }
 
-    synchronized boolean masterKnown() {
-        return masterKnown;
-    }
-
     synchronized boolean emergency(long now) {
         return !masterKnown && now - noMasterSince >= emergencyAfterNanos;
     }

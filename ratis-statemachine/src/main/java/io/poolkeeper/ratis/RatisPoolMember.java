@@ -82,6 +82,9 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
     private final ReentrantLock switching = new ReentrantLock();
 
     private final AtomicBoolean reconcilePending = new AtomicBoolean();
+    /** Hosts whose liveness verdict is being committed: one at a time each. */
+    private final java.util.Set<HostId> verdictsInFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private volatile PoolStateMachine stateMachine;
     private volatile RaftServer server;
     private volatile Group group;
@@ -658,8 +661,6 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
         }
     }
 
-    private final java.util.Set<HostId> verdictsInFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
     private void judgeLiveness(long now) {
         PoolState state = applied().state();
         if (state.pool().isEmpty() || !state.isMaster(config.hostId())) {
@@ -1024,7 +1025,7 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
      * has (rejoining a new generation after an emergency reset) keeps its record and role. Then its Raft peer is
      * added.
      */
-    public CompletableFuture<JoinResult> join(Operation.HostSpec host, String raftAddress, long generation) {
+    public CompletableFuture<HostRole> join(Operation.HostSpec host, String raftAddress, long generation) {
         if (generation != 0 && generation != generation()) {
             return CompletableFuture.failedFuture(PoolException.of(
                     ErrorCode.POOL_GENERATION_STALE,
@@ -1054,13 +1055,10 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
                     } catch (IOException e) {
                         throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), e.toString());
                     }
-                    return new JoinResult(r);
+                    return r;
                 },
                 duties);
     }
-
-    /** What a join gave the joiner. */
-    public record JoinResult(HostRole role) {}
 
     @Override
     public void close() {

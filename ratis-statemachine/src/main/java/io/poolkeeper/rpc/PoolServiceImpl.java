@@ -163,7 +163,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                         reply(
                                 out,
                                 JoinReply.newBuilder()
-                                        .setResult(ResultCodec.encode(new Result.Joined(joined.role())))
+                                        .setResult(ResultCodec.encode(new Result.Joined(joined)))
                                         .setGeneration(member.generation())
                                         .build());
                     }
@@ -210,10 +210,9 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                         out,
                         EmergencyReply.newBuilder()
                                 .setStatus(status(member))
-                                .setRejected(io.poolkeeper.proto.Rejection.newBuilder()
-                                        .setCode(p.code().name())
-                                        .addAllParams(p.params())
-                                        .setMessage(String.valueOf(p.getMessage())))
+                                .setRejected(ResultCodec.encode(new io.poolkeeper.core.Rejection(
+                                                p.code(), p.params(), String.valueOf(p.getMessage())))
+                                        .getRejected())
                                 .build());
             } else {
                 out.onError(Errors.toStatus(error));
