@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.poolkeeper.api.Pool;
 import io.poolkeeper.api.PoolEvent;
 import io.poolkeeper.api.Subscription;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.rpc.GrpcPoolClient;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -10,7 +10,7 @@ import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
-import io.poolkeeper.ratis.CommandPool;
+import io.poolkeeper.pool.CommandPool;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

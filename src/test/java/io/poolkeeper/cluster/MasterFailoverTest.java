@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.core.PoolState;
-import io.poolkeeper.ratis.CommandPool;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.pool.CommandPool;
 import io.poolkeeper.rpc.GrpcPoolClient;
 import java.nio.file.Path;
 import java.time.Duration;

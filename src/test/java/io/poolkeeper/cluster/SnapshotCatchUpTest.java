@@ -9,7 +9,7 @@ import io.poolkeeper.api.model.HostRole;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.member.RatisPoolMember;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -18,7 +18,7 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.PbdId;
 import io.poolkeeper.api.model.SrId;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.member.RatisPoolMember;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

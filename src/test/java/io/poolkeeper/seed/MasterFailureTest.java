@@ -14,7 +14,7 @@ import io.poolkeeper.api.VmSpec;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.VmId;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.member.RatisPoolMember;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -17,7 +17,7 @@ import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.member.RatisPoolMember;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.member.RatisPoolMember;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

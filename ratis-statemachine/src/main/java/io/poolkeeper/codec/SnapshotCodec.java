@@ -7,6 +7,7 @@ import io.poolkeeper.api.model.Vbd;
 import io.poolkeeper.api.model.Vdi;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.core.AppliedRequests;
+import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
 import io.poolkeeper.proto.AppliedRequest;
@@ -34,6 +35,13 @@ public final class SnapshotCodec {
     public static final int FORMAT_VERSION = 1;
 
     private SnapshotCodec() {}
+
+    /** The snapshot of a member's applied state, with its event sequence. */
+    public static PoolSnapshot encode(AppliedState applied) {
+        return encode(applied.state(), applied.logIndex()).toBuilder()
+                .setLastEventSequence(applied.sequence())
+                .build();
+    }
 
     /**
      * The snapshot of {@code state} at {@code appliedIndex}. {@link IllegalArgumentException} for a state that has no

@@ -23,7 +23,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  *
  * <p>Thread-safe; one sender thread per member.
  */
-final class CommandBatcher implements AutoCloseable {
+public final class CommandBatcher implements AutoCloseable {
     static final int MAX_BATCH = 512;
     /**
      * Few entries in flight make each entry carry more commands: every Raft entry costs the same whatever it carries
@@ -51,7 +51,7 @@ final class CommandBatcher implements AutoCloseable {
         sender.start();
     }
 
-    CompletableFuture<CommandResult> submit(PoolCommand command) {
+    public CompletableFuture<CommandResult> submit(PoolCommand command) {
         CompletableFuture<CommandResult> result = new CompletableFuture<>();
         if (closed) {
             result.completeExceptionally(new IllegalStateException("member closed"));

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safe. One instance is shared by the members of a test pool; production members have none.
  */
-public final class LinkFaults {
+public final class LinkFaults implements io.poolkeeper.port.LinkFilter {
     private record Link(String from, String to) {}
 
     private final Set<Link> cut = ConcurrentHashMap.newKeySet();
@@ -45,6 +45,7 @@ public final class LinkFaults {
     }
 
     /** Whether a message from {@code from} (a host uuid, possibly empty when unknown) to {@code to} is dropped. */
+    @Override
     public boolean blocked(String from, String to) {
         return !from.isEmpty() && cut.contains(new Link(from, to));
     }

@@ -17,7 +17,7 @@ import java.util.Properties;
  * @param poolUuid the pool
  * @param generation the pool generation (the Raft group)
  */
-record MembershipFile(String poolUuid, long generation) {
+public record MembershipFile(String poolUuid, long generation) {
     private static final String NAME = "membership.properties";
 
     static Optional<MembershipFile> read(Path storage) {

@@ -3,6 +3,7 @@ package io.poolkeeper.ratis;
 import io.poolkeeper.codec.CommandCodec;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.ApplyContext;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
@@ -60,20 +61,11 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ApplyListener listener;
-    private volatile Applied current = new Applied(PoolState.empty(), 0, 0);
-
-    /**
-     * The state after an applied entry.
-     *
-     * @param state the pool state
-     * @param logIndex the last log index that changed it (or was applied)
-     * @param sequence the number of pool commands applied so far: the event token of the last one
-     */
-    public record Applied(PoolState state, long logIndex, long sequence) {}
+    private volatile AppliedState current = AppliedState.empty();
 
     /** Told about every applied batch, on the apply thread: must be quick and must not call back into Ratis. */
     public interface ApplyListener {
-        void applied(long logIndex, List<AppliedCommand> commands, Applied after);
+        void applied(long logIndex, List<AppliedCommand> commands, AppliedState after);
 
         /** This member became the leader and its first entry of the term is applied. */
         default void leaderReady() {}
@@ -82,7 +74,7 @@ public final class PoolStateMachine extends BaseStateMachine {
         default void notLeader() {}
 
         /** The state was replaced wholesale (snapshot installed or loaded). */
-        default void reloaded(Applied after) {}
+        default void reloaded(AppliedState after) {}
 
         /**
          * On the leader, before a write is logged: throws to refuse it (a master of a stale generation), and may
@@ -105,7 +97,7 @@ public final class PoolStateMachine extends BaseStateMachine {
     }
 
     /** The latest applied state; never null. */
-    public Applied current() {
+    public AppliedState current() {
         return current;
     }
 
@@ -177,7 +169,7 @@ public final class PoolStateMachine extends BaseStateMachine {
                 : CommandCodec.decodeBatch(
                         toBytes(entry.getStateMachineLogEntry().getLogData()));
         List<AppliedCommand> applied = new ArrayList<>(commands.size());
-        Applied after = applyBatch(current, index, commands, applied);
+        AppliedState after = applyBatch(current, index, commands, applied);
         BatchResult.Builder reply = BatchResult.newBuilder();
         applied.forEach(a -> reply.addResults(ResultCodec.encode(a.outcome())));
         current = after;
@@ -196,7 +188,8 @@ public final class PoolStateMachine extends BaseStateMachine {
      * transition can replay a log tail exactly as the apply thread would. Fills {@code applied} with each command's
      * outcome.
      */
-    static Applied applyBatch(Applied before, long index, List<PoolCommand> commands, List<AppliedCommand> applied) {
+    static AppliedState applyBatch(
+            AppliedState before, long index, List<PoolCommand> commands, List<AppliedCommand> applied) {
         PoolState state = before.state();
         long sequence = before.sequence();
         for (PoolCommand command : commands) {
@@ -207,7 +200,7 @@ public final class PoolStateMachine extends BaseStateMachine {
             }
             applied.add(new AppliedCommand(sequence, command, outcome));
         }
-        return new Applied(state, index, sequence);
+        return new AppliedState(state, index, sequence);
     }
 
     /**
@@ -215,8 +208,8 @@ public final class PoolStateMachine extends BaseStateMachine {
      * (DESIGN §5: a write acknowledged by a majority that included this member is in its log). Call only while no
      * leader is appending, i.e. in emergency mode.
      */
-    Applied withLogTail(RaftLog log) throws IOException {
-        Applied state = current;
+    public AppliedState withLogTail(RaftLog log) throws IOException {
+        AppliedState state = current;
         TermIndex last = getLastAppliedTermIndex();
         long from = (last == null ? 0 : last.getIndex()) + 1;
         for (long i = from; i < log.getNextIndex(); i++) {
@@ -231,24 +224,36 @@ public final class PoolStateMachine extends BaseStateMachine {
         return state;
     }
 
+    /** The state a {@link #READ_STATE} query answered. */
+    static AppliedState decodeState(Message answer) {
+        try {
+            PoolSnapshot snapshot = PoolSnapshot.parseFrom(answer.getContent().toByteArray());
+            return new AppliedState(
+                    SnapshotCodec.decode(snapshot), snapshot.getAppliedIndex(), snapshot.getLastEventSequence());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("undecodable state from the state machine", e);
+        }
+    }
+
     @Override
     public CompletableFuture<Message> query(Message request) {
-        Applied now = current;
-        PoolSnapshot snapshot = encode(now);
+        AppliedState now = current;
+        PoolSnapshot snapshot = SnapshotCodec.encode(now);
         return CompletableFuture.completedFuture(
                 Message.valueOf(UnsafeByteOperations.unsafeWrap(snapshot.toByteArray())));
     }
 
     @Override
     public long takeSnapshot() throws IOException {
-        Applied now = current;
+        AppliedState now = current;
         TermIndex last = getLastAppliedTermIndex();
         if (last == null || last.getIndex() <= 0) {
             return -1;
         }
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-        PoolSnapshot snapshot =
-                encode(now).toBuilder().setAppliedIndex(last.getIndex()).build();
+        PoolSnapshot snapshot = SnapshotCodec.encode(now).toBuilder()
+                .setAppliedIndex(last.getIndex())
+                .build();
         // Write aside, then publish complete: log appenders look for the latest snapshot concurrently
         // (SimpleStateMachineStorage.getLatestSnapshot scans the directory while none is cached) and would cache a
         // half-written file under its final name, with its size at that moment and no digest, and send a new member
@@ -304,17 +309,11 @@ public final class PoolStateMachine extends BaseStateMachine {
             proto = PoolSnapshot.parseFrom(in);
         }
         TermIndex last = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file);
-        Applied loaded = new Applied(SnapshotCodec.decode(proto), last.getIndex(), proto.getLastEventSequence());
+        AppliedState loaded =
+                new AppliedState(SnapshotCodec.decode(proto), last.getIndex(), proto.getLastEventSequence());
         current = loaded;
         setLastAppliedTermIndex(last);
         listener.reloaded(loaded);
-    }
-
-    /** The snapshot of an applied state, with its event sequence. */
-    public static PoolSnapshot encode(Applied applied) {
-        return SnapshotCodec.encode(applied.state(), applied.logIndex()).toBuilder()
-                .setLastEventSequence(applied.sequence())
-                .build();
     }
 
     /** Decodes a reply of {@link #applyTransaction}. */

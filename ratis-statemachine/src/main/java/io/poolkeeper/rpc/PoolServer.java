@@ -4,7 +4,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.port.MemberService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -20,7 +20,7 @@ public final class PoolServer implements AutoCloseable {
     }
 
     public static PoolServer start(
-            String host, int port, RatisPoolMember member, Optional<ServerInterceptor> interceptor) {
+            String host, int port, MemberService member, Optional<ServerInterceptor> interceptor) {
         try {
             PoolServiceImpl service = new PoolServiceImpl(member);
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))

@@ -9,10 +9,13 @@ import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.codec.CommandCodec;
 import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.codec.SnapshotCodec;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
+import io.poolkeeper.port.Heartbeat;
+import io.poolkeeper.port.MemberService;
 import io.poolkeeper.proto.CommandResult;
 import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.EmergencyReply;
@@ -35,8 +38,6 @@ import io.poolkeeper.proto.RecoverSlavesRequest;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
-import io.poolkeeper.ratis.PoolStateMachine;
-import io.poolkeeper.ratis.RatisPoolMember;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -48,7 +49,7 @@ import java.util.concurrent.Executors;
  * {@link CommandCodec#fromProto}, so garbage fields come back as a refusal with a code, never as a crash.
  */
 final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
-    private final RatisPoolMember member;
+    private final MemberService member;
     /** Emergency calls block for seconds (group changes, elections, nested member calls): their own threads. */
     private final ExecutorService emergencyCalls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "emergency-call");
@@ -56,7 +57,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         return t;
     });
 
-    PoolServiceImpl(RatisPoolMember member) {
+    PoolServiceImpl(MemberService member) {
         this.member = member;
     }
 
@@ -75,7 +76,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                             .build());
             return;
         }
-        member.pool().submit(command).whenComplete((result, error) -> {
+        member.submit(command).whenComplete((result, error) -> {
             if (error != null) {
                 out.onError(Errors.toStatus(error));
                 return;
@@ -108,15 +109,19 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             reply(
                     out,
                     ReadReply.newBuilder()
-                            .setState(PoolStateMachine.encode(applied))
+                            .setState(SnapshotCodec.encode(applied))
                             .build());
             return;
         }
-        member.pool().readSnapshot().whenComplete((snapshot, error) -> {
+        member.readLinearizable().whenComplete((applied, error) -> {
             if (error != null) {
                 out.onError(Errors.toStatus(error));
             } else {
-                reply(out, ReadReply.newBuilder().setState(snapshot).build());
+                reply(
+                        out,
+                        ReadReply.newBuilder()
+                                .setState(SnapshotCodec.encode(applied))
+                                .build());
             }
         });
     }
@@ -124,7 +129,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     @Override
     public void watch(WatchRequest request, StreamObserver<PoolEvent> out) {
         ServerCallStreamObserver<PoolEvent> stream = (ServerCallStreamObserver<PoolEvent>) out;
-        Subscription subscription = member.pool().watch(request.getFromToken(), event -> {
+        Subscription subscription = member.watch(request.getFromToken(), event -> {
             synchronized (stream) {
                 if (!stream.isCancelled()) {
                     stream.onNext(EventCodec.toProto(event));
@@ -172,7 +177,12 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatReply> out) {
-        reply(out, member.onHeartbeat(request));
+        Heartbeat.Answer answer = member.onHeartbeat(
+                new Heartbeat(request.getHostUuid(), request.getGeneration(), request.getShuttingDown()));
+        HeartbeatReply.Builder reply =
+                HeartbeatReply.newBuilder().setGeneration(answer.generation()).setKnown(answer.known());
+        member.applied().state().pool().flatMap(p -> p.master()).ifPresent(m -> reply.setMasterUuid(m.toString()));
+        reply(out, reply.build());
     }
 
     @Override
@@ -239,7 +249,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                             .build());
             return;
         }
-        member.pool().designateNewMaster(target).whenComplete((ok, error) -> {
+        member.designateNewMaster(target).whenComplete((ok, error) -> {
             Optional<CommandResult> refused = refusal(error);
             if (refused.isPresent()) {
                 reply(out, SubmitReply.newBuilder().setResult(refused.get()).build());
@@ -266,7 +276,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         return Optional.empty();
     }
 
-    static MemberStatus status(RatisPoolMember member) {
+    static MemberStatus status(MemberService member) {
         var applied = member.applied();
         PoolState state = applied.state();
         MemberStatus.Builder b = MemberStatus.newBuilder()

@@ -5,7 +5,7 @@ import io.poolkeeper.api.Pool;
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.VmSpec;
 import io.poolkeeper.api.model.VmId;
-import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.member.RatisPoolMember;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

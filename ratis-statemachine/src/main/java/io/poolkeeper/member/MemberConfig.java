@@ -1,8 +1,9 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.member;
 
 import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.port.LinkFilter;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -21,9 +22,9 @@ import java.util.Optional;
  * @param witness whether to join as a witness
  * @param timeouts the timeouts
  * @param agent the hypervisor bridge
- * @param faults injected link faults (cluster tests only)
+ * @param faults which member-to-member messages to drop (failure tests only)
  */
-record MemberConfig(
+public record MemberConfig(
         HostId hostId,
         String nameLabel,
         String host,
@@ -36,13 +37,13 @@ record MemberConfig(
         boolean witness,
         MemberTimeouts timeouts,
         HostAgent agent,
-        Optional<LinkFaults> faults) {
+        Optional<LinkFilter> faults) {
 
-    String serviceAddress() {
+    public String serviceAddress() {
         return host + ":" + servicePort;
     }
 
-    String raftAddress() {
+    public String raftAddress() {
         return host + ":" + raftPort;
     }
 }

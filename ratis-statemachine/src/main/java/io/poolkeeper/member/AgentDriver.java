@@ -1,4 +1,4 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.member;
 
 import io.poolkeeper.api.FencingToken;
 import io.poolkeeper.api.HostAgent;
@@ -95,7 +95,7 @@ final class AgentDriver implements AutoCloseable {
             succeeded = false;
         }
         PoolCommand completion = new PoolCommand(
-                "complete/" + vm.uuid() + "/" + token.generation() + "/" + token.logIndex(),
+                RequestIds.complete(vm.uuid(), token.generation(), token.logIndex()),
                 0,
                 token.generation(),
                 new Operation.VmCompleteOperation(vm.uuid(), op, succeeded));

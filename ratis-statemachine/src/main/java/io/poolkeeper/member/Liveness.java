@@ -1,4 +1,4 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.member;
 
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;

@@ -1,16 +1,6 @@
 package io.poolkeeper.ratis;
 
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.Status;
+import io.poolkeeper.port.LinkFilter;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.proto.RaftProtos.InstallSnapshotRequestProto;
@@ -20,63 +10,23 @@ import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
 import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 
 /**
- * The gRPC interceptors that make {@link LinkFaults} real: on the Raft server (through Ratis' services customizer)
- * and on the PoolService, a receiving member closes a call whose sender's link to it is cut. Raft messages name
- * their sender; member-to-member PoolService calls name it in the {@link #FROM} header.
+ * The Raft side of a {@link LinkFilter}: a receiving member closes a Raft call whose sender's link to it is cut.
+ * Raft messages name their sender (AppendEntries, RequestVote, InstallSnapshot, ReadIndex, StartLeaderElection).
  */
-public final class FaultInterceptors {
-    /** The header in which a member names itself on member-to-member PoolService calls. */
-    public static final Metadata.Key<String> FROM =
-            Metadata.Key.of("poolkeeper-from", Metadata.ASCII_STRING_MARSHALLER);
+public final class RaftLinkFilter {
+    private RaftLinkFilter() {}
 
-    private FaultInterceptors() {}
-
-    /** Adds the Raft-side filter of {@code self} to Ratis' gRPC server. */
-    static GrpcServices.Customizer ratis(LinkFaults faults, String self) {
+    /** Adds the filter of {@code self} to Ratis' gRPC server. */
+    static GrpcServices.Customizer customizer(LinkFilter faults, String self) {
         return (builder, types) -> builder.intercept(new RatisFilter(faults, self));
-    }
-
-    /** The PoolService-side filter of {@code self}. */
-    public static ServerInterceptor poolService(LinkFaults faults, String self) {
-        return new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-                String from = headers.get(FROM);
-                if (from != null && faults.blocked(from, self)) {
-                    call.close(
-                            Status.UNAVAILABLE.withDescription("link " + from + " -> " + self + " cut"),
-                            new Metadata());
-                    return new ServerCall.Listener<>() {};
-                }
-                return next.startCall(call, headers);
-            }
-        };
-    }
-
-    /** Names {@code self} on the calls this member makes to other members. */
-    public static ClientInterceptor caller(String self) {
-        return new ClientInterceptor() {
-            @Override
-            public <Q, R> ClientCall<Q, R> interceptCall(
-                    MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-                    @Override
-                    public void start(Listener<R> listener, Metadata headers) {
-                        headers.put(FROM, self);
-                        super.start(listener, headers);
-                    }
-                };
-            }
-        };
     }
 
     /** Ratis' gRPC is shaded, so this filter uses the shaded classes. */
     private static final class RatisFilter implements org.apache.ratis.thirdparty.io.grpc.ServerInterceptor {
-        private final LinkFaults faults;
+        private final LinkFilter faults;
         private final String self;
 
-        RatisFilter(LinkFaults faults, String self) {
+        RatisFilter(LinkFilter faults, String self) {
             this.faults = faults;
             this.self = self;
         }

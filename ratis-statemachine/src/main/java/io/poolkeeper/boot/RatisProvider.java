@@ -1,4 +1,4 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.boot;
 
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.PoolMember;

@@ -1,4 +1,4 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.member;
 
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolEvent;
@@ -10,12 +10,13 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.codec.ResultCodec;
-import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.Rejection;
-import io.poolkeeper.proto.PoolSnapshot;
+import io.poolkeeper.pool.CommandPool;
+import io.poolkeeper.ratis.PoolStateMachine;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,7 +111,7 @@ public final class MemberPool extends CommandPool {
     }
 
     /** Called on the apply thread after every batch: settles the agent-backed commands it concerns. */
-    void applied(List<PoolStateMachine.AppliedCommand> commands, PoolStateMachine.Applied after) {
+    void applied(List<PoolStateMachine.AppliedCommand> commands, AppliedState after) {
         if (waiters.isEmpty()) {
             return;
         }
@@ -132,7 +133,7 @@ public final class MemberPool extends CommandPool {
     }
 
     /** Completes a begun waiter once its VM has no operation in progress any more. */
-    private void settle(Waiter w, PoolStateMachine.Applied after) {
+    private void settle(Waiter w, AppliedState after) {
         synchronized (w) {
             if (w.begun == null || !w.appliedHere || w.done.isDone()) {
                 return;
@@ -197,41 +198,26 @@ public final class MemberPool extends CommandPool {
     @Override
     public CompletableFuture<PoolView> read(ReadConsistency consistency) {
         if (consistency == ReadConsistency.LOCAL) {
-            PoolStateMachine.Applied now = member.applied();
+            AppliedState now = member.applied();
             return CompletableFuture.completedFuture(now.state().toView(now.sequence()));
         }
-        return readSnapshot()
-                .thenApply(snapshot -> SnapshotCodec.decode(snapshot).toView(snapshot.getLastEventSequence()));
+        return readState().thenApply(now -> now.state().toView(now.sequence()));
     }
 
     /** The state after a Raft read index: reflects every write acknowledged before the call. */
-    public CompletableFuture<PoolSnapshot> readSnapshot() {
+    public CompletableFuture<AppliedState> readState() {
         try {
             member.checkWritable();
         } catch (PoolException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return member.client()
-                .async()
-                .sendReadOnly(PoolStateMachine.READ_STATE)
-                .thenApply(reply -> {
-                    if (!reply.isSuccess()) {
-                        throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(reply.getException()));
-                    }
-                    try {
-                        return PoolSnapshot.parseFrom(
-                                reply.getMessage().getContent().toByteArray());
-                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                        throw PoolException.of(ErrorCode.INTERNAL_ERROR, List.of(), e.toString());
-                    }
-                })
-                .exceptionally(e -> {
-                    Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                    if (t instanceof PoolException p) {
-                        throw p;
-                    }
-                    throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(t));
-                });
+        return member.groups().readLinearizable().exceptionally(e -> {
+            Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (t instanceof PoolException p) {
+                throw p;
+            }
+            throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(t));
+        });
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.member;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.member;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

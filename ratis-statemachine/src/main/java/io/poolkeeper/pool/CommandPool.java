@@ -1,4 +1,4 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.pool;
 
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.Pool;

@@ -1,10 +1,18 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.boot;
 
 import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.member.MemberConfig;
+import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.member.SystemScheduler;
+import io.poolkeeper.port.LinkFilter;
+import io.poolkeeper.ratis.Ports;
+import io.poolkeeper.rpc.FaultInterceptors;
+import io.poolkeeper.rpc.GrpcPeerLink;
+import io.poolkeeper.rpc.PoolServer;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,7 +32,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private long memoryTotal = 64L << 30;
     private boolean witness;
     private MemberTimeouts timeouts = MemberTimeouts.defaults();
-    private LinkFaults faults;
+    private LinkFilter faults;
     private HostAgent agent;
 
     @Override
@@ -94,7 +102,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     }
 
     /** Link faults the member's servers honour (cluster tests: cut and heal links per direction). */
-    public MemberBuilder linkFaults(LinkFaults faults) {
+    public MemberBuilder linkFaults(LinkFilter faults) {
         this.faults = faults;
         return this;
     }
@@ -118,7 +126,7 @@ public final class MemberBuilder implements PoolMember.Builder {
             port = Ports.free();
         }
         int raft = raftPort != null ? raftPort : (listenAddress.endsWith(":0") ? Ports.free() : port + 1);
-        return new RatisPoolMember(new MemberConfig(
+        MemberConfig config = new MemberConfig(
                 hostUuid,
                 nameLabel != null ? nameLabel : hostUuid.toString().substring(0, 8),
                 host,
@@ -131,6 +139,25 @@ public final class MemberBuilder implements PoolMember.Builder {
                 witness,
                 timeouts,
                 agent != null ? agent : new SimulatedHypervisor(hostUuid, memoryTotal),
-                Optional.ofNullable(faults)));
+                Optional.ofNullable(faults));
+        String self = hostUuid.toString();
+        return new RatisPoolMember(config, new SystemScheduler(self), new GrpcPeerLink(self), member -> {
+            PoolServer server = PoolServer.start(
+                    config.host(),
+                    config.servicePort(),
+                    member,
+                    config.faults().map(f -> FaultInterceptors.poolService(f, self)));
+            return new RatisPoolMember.Endpoint() {
+                @Override
+                public int port() {
+                    return server.port();
+                }
+
+                @Override
+                public void close() {
+                    server.close();
+                }
+            };
+        });
     }
 }

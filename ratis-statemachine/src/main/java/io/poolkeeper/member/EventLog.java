@@ -1,10 +1,11 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.member;
 
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolEvent;
 import io.poolkeeper.api.Subscription;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
+import io.poolkeeper.ratis.PoolStateMachine;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

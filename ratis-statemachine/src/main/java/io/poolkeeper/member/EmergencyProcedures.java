@@ -1,0 +1,277 @@
+package io.poolkeeper.member;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolException;
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.Pool;
+import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.pool.CommandPool;
+import io.poolkeeper.port.PeerLink;
+import io.poolkeeper.port.PeerStatus;
+import io.poolkeeper.port.Scheduler;
+import io.poolkeeper.ratis.RaftGroups;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The procedures that move a member between pool generations (DESIGN §5): re-founding the pool on a new Raft group
+ * from this member's copy (emergency transition to master, by hand or by the half-pool rule), resetting onto
+ * another master's generation, recovering the other hosts, and leaving the pool. Each runs with group changes
+ * serialized by the member's lock.
+ *
+ * <p>Thread-safe.
+ */
+final class EmergencyProcedures {
+    private static final Logger LOG = LoggerFactory.getLogger(EmergencyProcedures.class);
+
+    private final MemberConfig config;
+    private final RaftGroups groups;
+    private final RoleState role;
+    private final PeerLink peers;
+    private final Scheduler scheduler;
+    private final MemberPool pool;
+    private final EventLog events;
+    private final MasterWatch watch;
+    private final PoolMembership membership;
+    private final ReentrantLock switching;
+    private final Supplier<String> selfAddress;
+
+    EmergencyProcedures(
+            MemberConfig config,
+            RaftGroups groups,
+            RoleState role,
+            PeerLink peers,
+            Scheduler scheduler,
+            MemberPool pool,
+            EventLog events,
+            MasterWatch watch,
+            PoolMembership membership,
+            ReentrantLock switching,
+            Supplier<String> selfAddress) {
+        this.config = config;
+        this.groups = groups;
+        this.role = role;
+        this.peers = peers;
+        this.scheduler = scheduler;
+        this.pool = pool;
+        this.events = events;
+        this.watch = watch;
+        this.membership = membership;
+        this.switching = switching;
+        this.selfAddress = selfAddress;
+    }
+
+    /**
+     * {@code pool-emergency-transition-to-master}: allowed in emergency mode only; see {@link #refound}.
+     */
+    void transitionToMaster() {
+        switching.lock();
+        try {
+            MemberState now = role.get();
+            if (now == MemberState.STALE) {
+                role.checkWritable(generation()); // throws POOL_GENERATION_STALE: a newer generation exists
+            }
+            if (now != MemberState.EMERGENCY) {
+                throw PoolException.of(
+                        ErrorCode.NOT_IN_EMERGENCY_MODE,
+                        List.of(config.hostId().toString()),
+                        "this member is " + now.role() + "; pool-emergency-transition-to-master needs emergency mode");
+            }
+            refound("pool-emergency-transition-to-master");
+        } finally {
+            switching.unlock();
+        }
+    }
+
+    /**
+     * Re-founds the pool on a new Raft group, generation + 1, with this member as its only voter and, as first
+     * entry, an import of everything in its local log, committed or not (a write acknowledged by a majority that
+     * included this member is never lost). Other hosts stay in the pool, not live, until they rejoin.
+     *
+     * @return the new generation
+     */
+    long refound(String why) {
+        switching.lock();
+        try {
+            AppliedState local = groups.appliedWithLogTail();
+            PoolState state = local.state();
+            Pool p = state.requirePool();
+            long generation = p.generation() + 1;
+            PoolState imported = state;
+            for (Host host : state.hosts().values()) {
+                if (!host.uuid().equals(config.hostId()) && host.live()) {
+                    // Live in the new generation only once it rejoins it.
+                    imported = imported.withHost(host.withLive(false));
+                }
+            }
+            LOG.warn(
+                    "{}: generation {} -> {}, importing {} VMs at log index {}",
+                    why,
+                    p.generation(),
+                    generation,
+                    state.vms().size(),
+                    local.logIndex());
+            groups.drop(false);
+            events.reset();
+            role.move(
+                    EnumSet.of(MemberState.MASTER, MemberState.SLAVE, MemberState.NO_MASTER, MemberState.EMERGENCY),
+                    MemberState.NO_MASTER,
+                    why + ": founding generation " + generation);
+            // The new group is this member's own: it has a master again as soon as it elects itself.
+            watch.observe(true, scheduler.nanos());
+            groups.found(p.uuid().toString(), generation);
+            PoolCommand importCommand = new PoolCommand(
+                    RequestIds.importOf(p.uuid().toString(), generation),
+                    0,
+                    0,
+                    new Operation.PoolImport(imported, generation, config.hostId()));
+            CommandPool.resultOrThrow(pool.submit(importCommand)
+                    .get(config.timeouts().requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS));
+            watch.observe(true, scheduler.nanos());
+            return generation;
+        } catch (IOException e) {
+            throw PoolException.of(ErrorCode.INTERNAL_ERROR, List.of(), why + " failed: " + e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof PoolException pe
+                    ? pe
+                    : PoolException.of(ErrorCode.INTERNAL_ERROR, List.of(), why + " failed: " + e);
+        } catch (TimeoutException e) {
+            throw PoolException.of(ErrorCode.TIMEOUT, List.of(), why + ": the import did not commit");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PoolException.of(ErrorCode.INTERNAL_ERROR, List.of(), "interrupted");
+        } finally {
+            switching.unlock();
+        }
+    }
+
+    /**
+     * {@code pool-emergency-reset-master}: allowed in emergency mode, or when this member is of an older generation
+     * than the master at {@code masterAddress}. Drops the local copy (its Raft group is kept on disk, renamed) and
+     * joins that master's generation, catching up through its log or a snapshot.
+     */
+    void resetMaster(String masterAddress) {
+        switching.lock();
+        try {
+            PeerStatus master = peers.status(masterAddress, config.timeouts().requestTimeout())
+                    .exceptionally(e -> {
+                        throw PoolException.of(
+                                ErrorCode.NO_MASTER, List.of(masterAddress), "cannot reach " + masterAddress);
+                    })
+                    .join();
+            long mine = generation();
+            MemberState now = role.get();
+            boolean standalone = now == MemberState.STANDALONE;
+            if (master.generation() < mine && !standalone) {
+                throw PoolException.of(
+                        ErrorCode.POOL_GENERATION_STALE,
+                        List.of(Long.toString(master.generation()), Long.toString(mine)),
+                        "the member at " + masterAddress + " is of an older generation than this one");
+            }
+            boolean allowed = standalone || now.emergency() || master.generation() > mine;
+            if (!allowed) {
+                throw PoolException.of(
+                        ErrorCode.NOT_IN_EMERGENCY_MODE,
+                        List.of(config.hostId().toString()),
+                        "this member is " + now.role() + " in generation " + mine
+                                + "; reset needs emergency mode or an older generation");
+            }
+            groups.drop(false);
+            events.reset();
+            role.force(MemberState.STARTING, "pool-emergency-reset-master: joining generation " + master.generation());
+            watch.observe(true, scheduler.nanos());
+            try {
+                membership.join(masterAddress, master.generation());
+            } catch (IOException | RuntimeException e) {
+                role.force(MemberState.STANDALONE, "pool-emergency-reset-master failed: " + e.getMessage());
+                throw e;
+            }
+            role.move(
+                    EnumSet.of(MemberState.STARTING),
+                    MemberState.NO_MASTER,
+                    "joined generation " + master.generation());
+            watch.observe(true, scheduler.nanos());
+        } catch (IOException e) {
+            throw PoolException.of(ErrorCode.INTERNAL_ERROR, List.of(), "emergency reset failed: " + e);
+        } finally {
+            switching.unlock();
+        }
+    }
+
+    /**
+     * {@code pool-recover-slaves}: on the master, asks every host of {@code hosts} that is not yet in this
+     * generation's Raft group to reset to this master. Unreachable hosts are skipped.
+     */
+    List<HostId> recoverSlaves(Iterable<Host> hosts) {
+        if (role.get() != MemberState.MASTER) {
+            throw PoolException.of(
+                    ErrorCode.NO_MASTER,
+                    List.of(config.hostId().toString()),
+                    "pool-recover-slaves runs on the master; this member is "
+                            + role.get().role());
+        }
+        List<HostId> inGroup = groups.peers();
+        List<HostId> recovered = new ArrayList<>();
+        for (Host host : hosts) {
+            if (host.uuid().equals(config.hostId()) || inGroup.contains(host.uuid())) {
+                continue;
+            }
+            try {
+                peers.emergencyResetMaster(
+                        host.address(),
+                        selfAddress.get(),
+                        generation(),
+                        config.timeouts().requestTimeout());
+                recovered.add(host.uuid());
+            } catch (RuntimeException e) {
+                LOG.warn("could not recover host {}: {}", host.uuid(), e.getMessage());
+            }
+        }
+        return recovered;
+    }
+
+    /** This host is no longer in the pool (ejected or forgotten): wipe the copy and become standalone. */
+    void leavePool() {
+        switching.lock();
+        try {
+            if (!role.get().inGroup()) {
+                return;
+            }
+            LOG.info("host {} is no longer in the pool: wiping the local copy", config.hostId());
+            groups.drop(true);
+            role.force(MemberState.STANDALONE, "no longer in the pool");
+            events.reset();
+        } finally {
+            switching.unlock();
+        }
+    }
+
+    /** The pool moved on without this member: leave the old group (kept on disk) if still stale. */
+    void leaveStaleGroup() {
+        switching.lock();
+        try {
+            if (role.get() == MemberState.STALE && groups.inGroup()) {
+                groups.drop(false);
+            }
+        } finally {
+            switching.unlock();
+        }
+    }
+
+    private long generation() {
+        return groups.applied().state().pool().map(p -> p.generation()).orElse(0L);
+    }
+}

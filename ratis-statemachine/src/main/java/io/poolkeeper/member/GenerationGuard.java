@@ -1,0 +1,122 @@
+package io.poolkeeper.member;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.port.PeerLink;
+import io.poolkeeper.port.Scheduler;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+
+/**
+ * Generations (DESIGN §5), on this member: asks the pool's other hosts which generation they are in, makes this
+ * member stale when one is newer, and holds a new master's writes until that check is done ({@link
+ * GenerationCheck}). Also remembers when each host last answered, which the master's half-pool rule reads.
+ *
+ * <p>Thread-safe.
+ */
+final class GenerationGuard {
+    private final HostId self;
+    private final PeerLink peers;
+    private final Scheduler scheduler;
+    private final Supplier<PoolState> state;
+    private final RoleState role;
+    private final LongConsumer onStale;
+    private final GenerationCheck check;
+    private final Map<HostId, Long> lastAnswer = new ConcurrentHashMap<>();
+
+    GenerationGuard(
+            HostId self,
+            PeerLink peers,
+            Scheduler scheduler,
+            Supplier<PoolState> state,
+            RoleState role,
+            Duration electionTimeoutMax,
+            LongConsumer onStale) {
+        this.self = self;
+        this.peers = peers;
+        this.scheduler = scheduler;
+        this.state = state;
+        this.role = role;
+        this.onStale = onStale;
+        this.check = new GenerationCheck(electionTimeoutMax);
+    }
+
+    /** A leadership began: writes wait for the next {@link #probe(boolean) gated} probe. */
+    void leadershipStarted() {
+        check.leadershipStarted();
+    }
+
+    /**
+     * Asks the other hosts of the pool which generation they are in. A newer one makes this member stale. At the
+     * start of a leadership ({@code gate}) writes wait for the answers, so a master of a superseded generation
+     * never accepts one; hosts that do not answer within the check's deadline cannot hold a newer generation that
+     * matters to a write this member could take.
+     */
+    void probe(boolean gate) {
+        PoolState now = state.get();
+        if (now.pool().isEmpty()) {
+            if (gate) {
+                check.checked(true);
+            }
+            return;
+        }
+        long mine = now.requirePool().generation();
+        String poolUuid = now.requirePool().uuid().toString();
+        List<CompletableFuture<?>> answers = new ArrayList<>();
+        for (Host host : now.hosts().values()) {
+            if (host.uuid().equals(self)) {
+                continue;
+            }
+            answers.add(peers.status(host.address(), check.deadline()).handle((status, error) -> {
+                if (status != null && status.poolUuid().equals(poolUuid)) {
+                    lastAnswer.put(host.uuid(), scheduler.nanos());
+                    observed(status.generation());
+                }
+                return null;
+            }));
+        }
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
+            if (gate) {
+                check.checked(role.get() != MemberState.STALE);
+            }
+        });
+    }
+
+    /** A generation seen on a call or an answer: newer than this member's makes it stale. */
+    void observed(long generation) {
+        long mine = state.get().pool().map(p -> p.generation()).orElse(0L);
+        if (generation > mine && mine > 0) {
+            if (role.becomeStale(
+                    generation, "the pool moved on to generation " + generation + " (this one: " + mine + ")")) {
+                check.checked(false);
+                onStale.accept(generation);
+            }
+        }
+    }
+
+    /** When {@code host} last answered a probe as a member of this pool, if it did. */
+    Optional<Long> lastAnswer(HostId host) {
+        return Optional.ofNullable(lastAnswer.get(host));
+    }
+
+    /** On the leader, before a write is logged: refuses it when this member is stale, waits for the check. */
+    void beforeWrite() throws IOException {
+        if (role.get() == MemberState.STALE) {
+            throw new IOException(
+                    ErrorCode.POOL_GENERATION_STALE.name() + ": the pool moved on to generation " + role.staleBy());
+        }
+        if (!check.awaitChecked()) {
+            throw new IOException(ErrorCode.POOL_GENERATION_STALE.name() + ": a newer generation exists");
+        }
+    }
+}

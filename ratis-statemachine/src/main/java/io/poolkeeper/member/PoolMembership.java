@@ -1,0 +1,134 @@
+package io.poolkeeper.member;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolException;
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostRole;
+import io.poolkeeper.api.model.PoolId;
+import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.core.Result;
+import io.poolkeeper.pool.CommandPool;
+import io.poolkeeper.port.PeerLink;
+import io.poolkeeper.port.PeerStatus;
+import io.poolkeeper.port.Scheduler;
+import io.poolkeeper.ratis.RaftGroups;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Creating a pool and joining one, on both sides: the joiner enters the pool's Raft group empty and asks the master
+ * to add it; the master commits the host ({@code pool-join}) and adds its Raft peer.
+ *
+ * <p>Thread-safe; the joiner's side is called with group changes serialized by the member.
+ */
+final class PoolMembership {
+    private final MemberConfig config;
+    private final RaftGroups groups;
+    private final PeerLink peers;
+    private final Scheduler scheduler;
+    private final MemberPool pool;
+    private final Supplier<AppliedState> applied;
+
+    PoolMembership(
+            MemberConfig config,
+            RaftGroups groups,
+            PeerLink peers,
+            Scheduler scheduler,
+            MemberPool pool,
+            Supplier<AppliedState> applied) {
+        this.config = config;
+        this.groups = groups;
+        this.peers = peers;
+        this.scheduler = scheduler;
+        this.pool = pool;
+        this.applied = applied;
+    }
+
+    /** Founds a one-member pool of generation 1 with this host as master. */
+    void create(String name) throws IOException {
+        String poolUuid = PoolId.random().toString();
+        groups.found(poolUuid, 1);
+        Operation.PoolCreate create = new Operation.PoolCreate(PoolId.of(poolUuid), name, hostSpec(), 0);
+        CommandPool.resultOrThrow(pool.submit(new PoolCommand(RequestIds.create(poolUuid), 0, 0, create))
+                .join());
+    }
+
+    /**
+     * Joins the pool served at {@code address}: a new Raft group member that starts empty and is sent the log or a
+     * snapshot once the master adds it. {@code generation} 0 joins whatever generation the pool is in.
+     */
+    void join(String address, long generation) throws IOException {
+        PeerStatus status = peers.status(address, config.timeouts().requestTimeout())
+                .exceptionally(e -> {
+                    throw PoolException.of(ErrorCode.NO_MASTER, List.of(address), "cannot reach " + address + ": " + e);
+                })
+                .join();
+        if (status.poolUuid().isEmpty()) {
+            throw PoolException.of(ErrorCode.NO_POOL, List.of(address), "the member at " + address + " is in no pool");
+        }
+        if (generation != 0 && status.generation() != generation) {
+            throw PoolException.of(
+                    ErrorCode.POOL_GENERATION_STALE,
+                    List.of(Long.toString(generation), Long.toString(status.generation())),
+                    "the member at " + address + " is of generation " + status.generation());
+        }
+        groups.enter(status.poolUuid(), status.generation());
+        peers.join(
+                address,
+                hostSpec(),
+                config.raftAddress(),
+                status.generation(),
+                config.timeouts().requestTimeout());
+        groups.remember(status.poolUuid(), status.generation());
+    }
+
+    /**
+     * The master's side of a join: a new host is proposed to the pool ({@code pool-join}); a host the pool already
+     * has (rejoining a new generation after an emergency reset) keeps its record and role. Then its Raft peer is
+     * added.
+     */
+    CompletableFuture<HostRole> accept(Operation.HostSpec host, String raftAddress, long expected) {
+        AppliedState now = applied.get();
+        long mine = now.state().pool().map(p -> p.generation()).orElse(0L);
+        if (expected != 0 && expected != mine) {
+            return CompletableFuture.failedFuture(PoolException.of(
+                    ErrorCode.POOL_GENERATION_STALE,
+                    List.of(Long.toString(expected), Long.toString(mine)),
+                    "this member is of generation " + mine));
+        }
+        Host known = now.state().hosts().get(host.uuid());
+        CompletableFuture<HostRole> role;
+        if (known != null && expected != 0) {
+            role = CompletableFuture.completedFuture(known.role());
+        } else {
+            role = pool.submit(new PoolCommand(RequestIds.join(host.uuid()), 0, 0, new Operation.PoolJoin(host)))
+                    .thenApply(reply -> ((Result.Joined) CommandPool.resultOrThrow(reply)).role());
+        }
+        CompletableFuture<HostRole> added = new CompletableFuture<>();
+        role.whenComplete((r, e) -> {
+            if (e != null) {
+                added.completeExceptionally(e);
+                return;
+            }
+            // Adding a peer blocks on Raft: never on the apply or gRPC threads.
+            scheduler.execute(() -> {
+                try {
+                    groups.addPeer(host.uuid(), raftAddress, r);
+                    added.complete(r);
+                } catch (IOException | RuntimeException ex) {
+                    added.completeExceptionally(PoolException.of(ErrorCode.NO_QUORUM, List.of(), ex.toString()));
+                }
+            });
+        });
+        return added;
+    }
+
+    Operation.HostSpec hostSpec() {
+        return new Operation.HostSpec(
+                config.hostId(), config.nameLabel(), config.serviceAddress(), config.memoryTotal(), config.witness());
+    }
+}

@@ -1,0 +1,481 @@
+package io.poolkeeper.member;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolEvent;
+import io.poolkeeper.api.PoolException;
+import io.poolkeeper.api.PoolMember;
+import io.poolkeeper.api.Subscription;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.HostRole;
+import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.port.Heartbeat;
+import io.poolkeeper.port.MemberService;
+import io.poolkeeper.port.PeerLink;
+import io.poolkeeper.port.Scheduler;
+import io.poolkeeper.ratis.CommandBatcher;
+import io.poolkeeper.ratis.MembershipFile;
+import io.poolkeeper.ratis.PoolStateMachine;
+import io.poolkeeper.ratis.RaftConfigSync;
+import io.poolkeeper.ratis.RaftGroups;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pool member on Apache Ratis: the {@link PoolMember} facade that wires the member runtime together. Its state is
+ * one {@link MemberState} ({@link RoleState}); the duties of each state live in their own classes, started and
+ * stopped with it: {@link MasterDuties} (master), {@link SlaveHeartbeats} (slave), {@link GenerationGuard} (every
+ * state in a pool), {@link HalfPoolKeeper} (the recorded master of a pool cut in half), {@link EmergencyProcedures}
+ * and {@link PoolMembership}. The Raft side is {@link RaftGroups}; time and work come from one {@link Scheduler}.
+ *
+ * <p>Thread-safe. Start once; a closed member cannot be restarted (build a new one on the same directory).
+ */
+public final class RatisPoolMember implements PoolMember, MemberService {
+    private static final Logger LOG = LoggerFactory.getLogger(RatisPoolMember.class);
+
+    /** What serves this member to others (PoolService), started once the member exists. */
+    public interface Endpoint extends AutoCloseable {
+        int port();
+
+        @Override
+        void close();
+    }
+
+    private final MemberConfig config;
+    private final Scheduler scheduler;
+    private final PeerLink peers;
+    private final Function<MemberService, Endpoint> serve;
+    private final RoleState role;
+    private final EventLog events = new EventLog();
+    private final MemberPool pool;
+    private final AgentDriver agentDriver;
+    private final RaftGroups groups;
+    private final MasterWatch watch;
+    private final HeartbeatReceiver heartbeats;
+    private final GenerationGuard generations;
+    private final MasterDuties master;
+    private final SlaveHeartbeats slave;
+    private final PoolMembership membership;
+    private final EmergencyProcedures emergency;
+    private final HalfPoolKeeper halfPool;
+    /** Serializes group changes: start, emergency transition, reset, leaving the pool, close. */
+    private final ReentrantLock switching = new ReentrantLock();
+
+    private volatile Endpoint service;
+    /** The bound PoolService port, kept so the address stays known after close. */
+    private volatile int servicePort;
+
+    private long lastBeatNanos;
+
+    public RatisPoolMember(
+            MemberConfig config, Scheduler scheduler, PeerLink peers, Function<MemberService, Endpoint> serve) {
+        HostId self = config.hostId();
+        this.config = config;
+        this.scheduler = scheduler;
+        this.peers = peers;
+        this.serve = serve;
+        this.role = new RoleState(self, config.timeouts().emergencyAfter());
+        this.groups =
+                new RaftGroups(self, config.raftAddress(), config.storage(), config.timeouts(), new ApplyEvents());
+        this.pool = new MemberPool(this);
+        this.agentDriver = new AgentDriver(self, config.agent(), pool::submit);
+        this.watch = new MasterWatch(config.timeouts().emergencyAfter(), scheduler.nanos());
+        this.generations = new GenerationGuard(
+                self,
+                peers,
+                scheduler,
+                this::poolState,
+                role,
+                config.timeouts().electionTimeoutMax(),
+                newer -> scheduler.execute(this::leaveStaleGroup));
+        this.heartbeats = new HeartbeatReceiver(
+                self, config.timeouts().hostDeadAfter(), this::poolState, role, generations::observed, pool::submit);
+        this.master = new MasterDuties(
+                self,
+                scheduler,
+                this::applied,
+                heartbeats,
+                generations,
+                new RaftConfigSync(groups, self),
+                pool::submit);
+        this.slave = new SlaveHeartbeats(
+                self,
+                peers,
+                groups,
+                this::poolState,
+                config.timeouts().heartbeatInterval(),
+                generations::observed,
+                () -> scheduler.execute(this::leavePool));
+        this.membership = new PoolMembership(config, groups, peers, scheduler, pool, this::applied);
+        this.emergency = new EmergencyProcedures(
+                config,
+                groups,
+                role,
+                peers,
+                scheduler,
+                pool,
+                events,
+                watch,
+                membership,
+                switching,
+                this::serviceAddress);
+        this.halfPool = new HalfPoolKeeper(
+                self, role, groups, generations, peers, emergency, this::poolState, this::serviceAddress, config);
+        role.listen(this::roleChanged);
+    }
+
+    /** Duties start and stop with the state (Proxmox {@code set_local_status}). */
+    private void roleChanged(RoleState.Change change) {
+        if (change.from() == MemberState.MASTER) {
+            master.stop();
+        }
+        if (change.to() == MemberState.MASTER) {
+            master.start();
+        }
+    }
+
+    /** Listens to role changes (tests, metrics): every move, in order, on the thread that made it. */
+    public void onRoleChange(Consumer<RoleState.Change> listener) {
+        role.listen(listener);
+    }
+
+    /** The member's state. */
+    public MemberState state() {
+        return role.get();
+    }
+
+    private PoolState poolState() {
+        return applied().state();
+    }
+
+    @Override
+    public void start() {
+        switching.lock();
+        try {
+            if (role.get() != MemberState.STARTING || service != null) {
+                throw new IllegalStateException("already started");
+            }
+            service = serve.apply(this);
+            servicePort = service.port();
+            groups.start(config.host(), config.raftPort(), config.faults());
+            Optional<MembershipFile> stored = groups.stored();
+            if (stored.isPresent()) {
+                groups.resume(stored.get());
+                inPool("resumed generation " + stored.get().generation());
+            } else if (config.createPool().isPresent()) {
+                inPool("founding a pool");
+                membership.create(config.createPool().get());
+            } else if (config.joinAddress().isPresent()) {
+                membership.join(config.joinAddress().get(), 0);
+                inPool("joined the pool at " + config.joinAddress().get());
+            } else {
+                throw new IllegalStateException("no pool stored in " + config.storage() + ": createPool or joinPool");
+            }
+            AppliedState now = applied();
+            agentDriver.enable(now.state(), now.logIndex());
+            scheduler.every(tickPeriod(), this::tick);
+        } catch (IOException e) {
+            closeNow(false);
+            throw new UncheckedIOException("member " + config.hostId() + " failed to start", e);
+        } catch (RuntimeException e) {
+            closeNow(false);
+            throw e;
+        } finally {
+            switching.unlock();
+        }
+    }
+
+    private void inPool(String why) {
+        role.move(EnumSet.of(MemberState.STARTING), MemberState.NO_MASTER, why);
+    }
+
+    /** Ticks often enough to notice a change within half a heartbeat interval, at most every 100 ms. */
+    private Duration tickPeriod() {
+        return Duration.ofMillis(
+                Math.max(10, Math.min(100, config.timeouts().heartbeatInterval().toMillis() / 2)));
+    }
+
+    // --- the monitor: one tick dispatches to the current state's duties (hashicorp's runFollower / runLeader)
+
+    private void tick() {
+        try {
+            MemberState now = role.get();
+            if (!now.inGroup()) {
+                return;
+            }
+            long nanos = scheduler.nanos();
+            Optional<HostId> leader = groups.leaderId();
+            boolean masterKnown = now == MemberState.MASTER || leader.isPresent();
+            watch.observe(masterKnown, nanos);
+            boolean beat = nanos - lastBeatNanos
+                    >= config.timeouts().heartbeatInterval().toNanos();
+            if (beat) {
+                lastBeatNanos = nanos;
+            }
+            if (now != MemberState.MASTER && !leader.equals(Optional.of(config.hostId()))) {
+                MemberState next = leader.isPresent()
+                        ? MemberState.SLAVE
+                        : watch.emergency(nanos) ? MemberState.EMERGENCY : MemberState.NO_MASTER;
+                role.move(
+                        RoleState.FOLLOWING,
+                        next,
+                        leader.map(l -> "master is " + l)
+                                .orElse(next == MemberState.EMERGENCY ? "no master for emergency-after" : "no master"));
+            }
+            switch (role.get()) {
+                case MASTER -> master.tick(nanos, beat);
+                case SLAVE -> {
+                    if (beat) {
+                        slave.beat();
+                    }
+                }
+                case NO_MASTER, EMERGENCY -> {
+                    if (beat) {
+                        // No master: a newer generation may have been founded without this member.
+                        generations.probe(false);
+                    }
+                }
+                default -> {}
+            }
+            if (beat) {
+                halfPool.check(nanos);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("monitor tick failed: {}", e.toString());
+        }
+    }
+
+    private void leaveStaleGroup() {
+        emergency.leaveStaleGroup();
+    }
+
+    private void leavePool() {
+        emergency.leavePool();
+    }
+
+    // --- the Raft state machine's events (apply thread: quick, never call Ratis here)
+
+    private final class ApplyEvents implements PoolStateMachine.ApplyListener {
+        @Override
+        public void applied(long logIndex, List<PoolStateMachine.AppliedCommand> commands, AppliedState after) {
+            events.append(commands);
+            pool.applied(commands, after);
+            agentDriver.reconcile(after.state(), logIndex);
+            master.applied(commands, after);
+        }
+
+        @Override
+        public void leaderReady() {
+            role.move(RoleState.FOLLOWING, MemberState.MASTER, "Raft leader of generation " + generation());
+        }
+
+        @Override
+        public void notLeader() {
+            role.move(EnumSet.of(MemberState.MASTER), MemberState.NO_MASTER, "no longer Raft leader");
+        }
+
+        @Override
+        public void reloaded(AppliedState after) {
+            pool.applied(List.of(), after);
+        }
+
+        @Override
+        public void beforeWrite() throws IOException {
+            generations.beforeWrite();
+        }
+    }
+
+    // --- used by MemberPool
+
+    CommandBatcher batcher() {
+        checkWritable();
+        return groups.batcher();
+    }
+
+    void checkWritable() {
+        role.checkWritable(generation());
+    }
+
+    RaftGroups groups() {
+        return groups;
+    }
+
+    EventLog events() {
+        return events;
+    }
+
+    MemberConfig config() {
+        return config;
+    }
+
+    // --- PoolMember and MemberService
+
+    @Override
+    public AppliedState applied() {
+        return role.get() == MemberState.STANDALONE ? AppliedState.empty() : groups.applied();
+    }
+
+    @Override
+    public String raftAddress() {
+        return config.raftAddress();
+    }
+
+    /** The hosts of this member's current Raft configuration (voters, then listeners), for diagnostics and tests. */
+    public List<HostId> raftPeers() {
+        return groups.peers();
+    }
+
+    @Override
+    public String serviceAddress() {
+        return servicePort == 0 ? config.serviceAddress() : config.host() + ":" + servicePort;
+    }
+
+    @Override
+    public HostId hostId() {
+        return config.hostId();
+    }
+
+    @Override
+    public MemberRole role() {
+        return role.get().role();
+    }
+
+    @Override
+    public boolean isInEmergencyMode() {
+        return role.get().emergency();
+    }
+
+    @Override
+    public long generation() {
+        return applied().state().pool().map(p -> p.generation()).orElse(0L);
+    }
+
+    /** The newer generation this member learned of, or 0. */
+    public long staleBy() {
+        return role.staleBy();
+    }
+
+    @Override
+    public MemberPool pool() {
+        return pool;
+    }
+
+    @Override
+    public CompletableFuture<ResultCodec.Reply> submit(PoolCommand command) {
+        return pool.submit(command);
+    }
+
+    @Override
+    public CompletableFuture<AppliedState> readLinearizable() {
+        return pool.readState();
+    }
+
+    @Override
+    public Subscription watch(long fromToken, Consumer<PoolEvent> listener) {
+        return pool.watch(fromToken, listener);
+    }
+
+    @Override
+    public CompletableFuture<Void> designateNewMaster(HostId host) {
+        return pool.designateNewMaster(host);
+    }
+
+    @Override
+    public CompletableFuture<HostRole> join(Operation.HostSpec host, String raftAddress, long generation) {
+        return membership.accept(host, raftAddress, generation);
+    }
+
+    @Override
+    public Heartbeat.Answer onHeartbeat(Heartbeat beat) {
+        return heartbeats.onHeartbeat(beat, scheduler.nanos(), role.staleBy());
+    }
+
+    /** Planned master change: Raft leadership transfer (blocking, so off the caller's thread). */
+    CompletableFuture<Void> transferLeadership(HostId target) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                groups.transferLeadership(target);
+            } catch (IOException | RuntimeException e) {
+                throw PoolException.of(ErrorCode.NO_MASTER, List.of(target.toString()), e.getMessage());
+            }
+        });
+    }
+
+    @Override
+    public void emergencyTransitionToMaster() {
+        emergency.transitionToMaster();
+    }
+
+    @Override
+    public void emergencyResetMaster(String masterAddress) {
+        emergency.resetMaster(masterAddress);
+    }
+
+    @Override
+    public List<HostId> recoverSlaves() {
+        return emergency.recoverSlaves(poolState().hosts().values());
+    }
+
+    @Override
+    public void close() {
+        switching.lock();
+        try {
+            if (role.get() == MemberState.CLOSED) {
+                return;
+            }
+            if (role.get() == MemberState.SLAVE || role.get() == MemberState.NO_MASTER) {
+                // A clean shutdown: the master marks this host dead at once instead of after the timeout.
+                slave.goodbye(config.timeouts().requestTimeout());
+            }
+            closeNow(true);
+        } finally {
+            switching.unlock();
+        }
+    }
+
+    /**
+     * Stops at once, as a crash would look to the others: no goodbye heartbeat. Commands in flight fail at once
+     * (their outcome is unknown); then the Raft server stops, which may take a few seconds while Ratis drains its
+     * channels. For tests and for embedders that must stop without a word (the host is being fenced).
+     */
+    public void kill() {
+        switching.lock();
+        try {
+            closeNow(false);
+        } finally {
+            switching.unlock();
+        }
+    }
+
+    private void closeNow(boolean clean) {
+        if (role.get() == MemberState.CLOSED) {
+            return;
+        }
+        role.force(MemberState.CLOSED, clean ? "closed" : "killed");
+        scheduler.close();
+        halfPool.close();
+        agentDriver.close();
+        // Callers first: a command in flight fails now, not after the slow Raft close.
+        pool.close();
+        groups.close();
+        if (service != null) {
+            service.close();
+        }
+        peers.close();
+        LOG.debug("member {} closed ({})", config.hostId(), clean ? "clean" : "abrupt");
+    }
+}

@@ -1,0 +1,14 @@
+package io.poolkeeper.port;
+
+/**
+ * Which member-to-member messages a member's servers drop: the seam through which tests (and embedders' own failure
+ * tests) pull a cable between members without root. Production members have none. Hosts are named by uuid; an
+ * empty sender (not known) is never dropped.
+ *
+ * <p>Implementations are thread-safe and fast: they are consulted on every received message.
+ */
+@FunctionalInterface
+public interface LinkFilter {
+    /** Whether a message that {@code from} sends to {@code to} is dropped. */
+    boolean blocked(String from, String to);
+}

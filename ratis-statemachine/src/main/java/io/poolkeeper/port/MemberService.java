@@ -1,0 +1,60 @@
+package io.poolkeeper.port;
+
+import io.poolkeeper.api.PoolEvent;
+import io.poolkeeper.api.Subscription;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.HostRole;
+import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.PoolCommand;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * What a member serves to clients and to other members over PoolService: the transport calls this and nothing
+ * else of the member runtime. Refusals are {@link io.poolkeeper.api.PoolException}s (thrown, or failing the future)
+ * with a stable code.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface MemberService {
+    HostId hostId();
+
+    /** The member's role right now. */
+    MemberRole role();
+
+    long generation();
+
+    boolean isInEmergencyMode();
+
+    /** Where this member's Raft server listens. */
+    String raftAddress();
+
+    /** This member's copy of the pool (a LOCAL read). */
+    AppliedState applied();
+
+    /** A command into the pool through this member: its answer once committed (and carried out by an agent). */
+    CompletableFuture<ResultCodec.Reply> submit(PoolCommand command);
+
+    /** The pool after a Raft read index: reflects every write acknowledged before the call. */
+    CompletableFuture<AppliedState> readLinearizable();
+
+    Subscription watch(long fromToken, Consumer<PoolEvent> listener);
+
+    CompletableFuture<Void> designateNewMaster(HostId host);
+
+    /** The master's side of a join; see {@link PeerLink#join}. */
+    CompletableFuture<HostRole> join(Operation.HostSpec host, String raftAddress, long generation);
+
+    /** The master's side of a heartbeat. */
+    Heartbeat.Answer onHeartbeat(Heartbeat beat);
+
+    void emergencyTransitionToMaster();
+
+    void emergencyResetMaster(String masterAddress);
+
+    List<HostId> recoverSlaves();
+}

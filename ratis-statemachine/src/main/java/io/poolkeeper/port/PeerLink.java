@@ -1,0 +1,37 @@
+package io.poolkeeper.port;
+
+import io.poolkeeper.api.model.HostRole;
+import io.poolkeeper.core.Operation;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a member asks of another member, by service address. Every call names the caller, so the receiver knows who
+ * is calling (and a test's link faults can drop it). Refusals of the called member arrive as
+ * {@link io.poolkeeper.api.PoolException}s with its code; an unreachable member as a
+ * {@link io.poolkeeper.api.PoolUnavailableException}.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface PeerLink extends AutoCloseable {
+
+    /** The member's view of itself, within {@code deadline}. */
+    CompletableFuture<PeerStatus> status(String address, Duration deadline);
+
+    /** A heartbeat to the master at {@code address}, within {@code deadline}. */
+    CompletableFuture<Heartbeat.Answer> heartbeat(String address, Heartbeat beat, Duration deadline);
+
+    /**
+     * Asks the member at {@code address} (the master) to add this host to its pool; blocks. {@code generation} 0
+     * joins whatever generation it is in.
+     *
+     * @return the role the pool gave the host
+     */
+    HostRole join(String address, Operation.HostSpec host, String raftAddress, long generation, Duration timeout);
+
+    /** {@code pool-emergency-reset-master} on the member at {@code address}: it rejoins the given master; blocks. */
+    void emergencyResetMaster(String address, String masterAddress, long generation, Duration timeout);
+
+    @Override
+    void close();
+}

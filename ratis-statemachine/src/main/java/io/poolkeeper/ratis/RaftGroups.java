@@ -1,0 +1,350 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.PoolException;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.HostRole;
+import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.port.LinkFilter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.ExitUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft side of one member: its Raft server, and the one Raft group of the pool generation it takes part in, with
+ * that group's state machine, client and group-commit batcher. Groups are added (founded, joined, or recovered from
+ * disk) and dropped (renamed aside, or deleted when the host leaves the pool); a pool's generation is its group
+ * ({@link #groupId}). Knows nothing of the member runtime: it is told what to do.
+ *
+ * <p>Thread-safe for reads; group changes are serialized by the caller.
+ */
+public final class RaftGroups implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftGroups.class);
+
+    /** The Raft group this member currently takes part in, with its client and batcher. */
+    private record Group(RaftGroupId id, RaftClient client, CommandBatcher batcher) {}
+
+    private final HostId self;
+    private final String raftAddress;
+    private final Path storage;
+    private final MemberTimeouts timeouts;
+    private final PoolStateMachine.ApplyListener listener;
+    private volatile RaftServer server;
+    private volatile PoolStateMachine stateMachine;
+    private volatile Group group;
+
+    public RaftGroups(
+            HostId self,
+            String raftAddress,
+            Path storage,
+            MemberTimeouts timeouts,
+            PoolStateMachine.ApplyListener listener) {
+        this.self = self;
+        this.raftAddress = raftAddress;
+        this.storage = storage;
+        this.timeouts = timeouts;
+        this.listener = listener;
+    }
+
+    /** The Raft group id of a pool generation. */
+    public static String groupOf(String poolUuid, long generation) {
+        return RaftSettings.groupId(poolUuid, generation).toString();
+    }
+
+    /** Starts the Raft server; groups found on disk are recovered. */
+    public void start(String host, int raftPort, Optional<LinkFilter> faults) throws IOException {
+        // A bind failure would otherwise call System.exit and take the embedding JVM down.
+        ExitUtils.disableSystemExit();
+        Parameters parameters = new Parameters();
+        faults.ifPresent(f ->
+                GrpcConfigKeys.Server.setServicesCustomizer(parameters, RaftLinkFilter.customizer(f, self.toString())));
+        server = RaftServer.newBuilder()
+                .setServerId(selfId())
+                .setProperties(RaftSettings.server(storage, host, raftPort, timeouts))
+                .setParameters(parameters)
+                .setStateMachineRegistry(gid -> {
+                    // A new state machine per group: Ratis cannot re-initialize one.
+                    stateMachine = new PoolStateMachine(listener);
+                    return stateMachine;
+                })
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        server.start();
+    }
+
+    /** The pool and generation stored on disk, if this member is in a pool. */
+    public Optional<MembershipFile> stored() {
+        return MembershipFile.read(storage);
+    }
+
+    /** Recovers the stored generation's group (its configuration is on disk). */
+    public void resume(MembershipFile membership) throws IOException {
+        add(RaftGroup.valueOf(RaftSettings.groupId(membership.poolUuid(), membership.generation())));
+    }
+
+    /** Founds a pool generation with this member as its only voter, and records it on disk. */
+    public void found(String poolUuid, long generation) throws IOException {
+        add(RaftGroup.valueOf(RaftSettings.groupId(poolUuid, generation), selfPeer()));
+        new MembershipFile(poolUuid, generation).write(storage);
+    }
+
+    /** Takes part in an existing generation as a new, empty member: the leader sends it the log or a snapshot. */
+    public void enter(String poolUuid, long generation) throws IOException {
+        add(RaftGroup.valueOf(RaftSettings.groupId(poolUuid, generation)));
+    }
+
+    /** Records on disk the generation entered with {@link #enter}, once the pool accepted this member. */
+    public void remember(String poolUuid, long generation) throws IOException {
+        new MembershipFile(poolUuid, generation).write(storage);
+    }
+
+    private void add(RaftGroup raftGroup) throws IOException {
+        boolean recovered = false;
+        for (RaftGroupId id : server.getGroupIds()) {
+            recovered |= id.equals(raftGroup.getGroupId());
+        }
+        // A group found on disk was recovered by the server at start (RECOVER); its stored configuration wins.
+        if (!recovered) {
+            RaftClientReply reply = server.groupManagement(
+                    GroupManagementRequest.newAdd(ClientId.randomId(), selfId(), 0, raftGroup, true));
+            if (!reply.isSuccess()) {
+                throw new IOException("cannot add Raft group " + raftGroup.getGroupId(), reply.getException());
+            }
+        }
+        // Ratis creates a division's state machine lazily, on first touch: this creates it now.
+        List<RaftPeer> clientPeers = new ArrayList<>(raftGroup.getPeers());
+        RaftConfiguration conf = server.getDivision(raftGroup.getGroupId()).getRaftConf();
+        if (clientPeers.isEmpty()) {
+            clientPeers.addAll(conf.getCurrentPeers());
+        }
+        if (clientPeers.isEmpty()) {
+            clientPeers.add(selfPeer());
+        }
+        RaftClient client = RaftClient.newBuilder()
+                .setRaftGroup(RaftGroup.valueOf(raftGroup.getGroupId(), clientPeers))
+                .setProperties(RaftSettings.client(timeouts))
+                .setRetryPolicy(RaftSettings.retryPolicy(timeouts))
+                .build();
+        CommandBatcher batcher =
+                new CommandBatcher(self.toString(), message -> client.async().send(message));
+        group = new Group(raftGroup.getGroupId(), client, batcher);
+    }
+
+    /**
+     * Leaves the current group: fails the commands in flight, closes its client, and removes it from the server —
+     * renamed aside (kept for forensics and a later reset) or, when this host left the pool, deleted with the
+     * membership record.
+     */
+    public void drop(boolean leavePool) {
+        Group g = group;
+        group = null;
+        if (g != null) {
+            g.batcher().close();
+            closeQuietly(g.client());
+            try {
+                RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(
+                        ClientId.randomId(), selfId(), 0, g.id(), leavePool, !leavePool));
+                if (!reply.isSuccess()) {
+                    LOG.warn("removing Raft group {} failed: {}", g.id(), reply.getException());
+                }
+            } catch (IOException e) {
+                LOG.warn("removing Raft group {} failed: {}", g.id(), e.toString());
+            }
+        }
+        if (leavePool) {
+            MembershipFile.delete(storage);
+        }
+    }
+
+    /** Whether this member takes part in a group now. */
+    public boolean inGroup() {
+        return group != null;
+    }
+
+    /** The state applied by the current group's state machine (empty when none). */
+    public AppliedState applied() {
+        PoolStateMachine sm = stateMachine;
+        return sm == null || group == null ? AppliedState.empty() : sm.current();
+    }
+
+    /** The whole local copy, the log tail included, committed or not (DESIGN §5); see the state machine. */
+    public AppliedState appliedWithLogTail() throws IOException {
+        Group g = requireGroup();
+        return stateMachine.withLogTail(server.getDivision(g.id()).getRaftLog());
+    }
+
+    /** The current group's batcher: the way writes go in. */
+    public CommandBatcher batcher() {
+        return requireGroup().batcher();
+    }
+
+    /** The current group's client, for admin calls. */
+    RaftClient client() {
+        return requireGroup().client();
+    }
+
+    /** The pool after a Raft read index: reflects every write acknowledged before the call. */
+    public CompletableFuture<AppliedState> readLinearizable() {
+        return requireGroup()
+                .client()
+                .async()
+                .sendReadOnly(PoolStateMachine.READ_STATE)
+                .thenApply(reply -> {
+                    if (!reply.isSuccess()) {
+                        throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(reply.getException()));
+                    }
+                    return PoolStateMachine.decodeState(reply.getMessage());
+                });
+    }
+
+    private Group requireGroup() {
+        Group g = group;
+        if (g == null) {
+            throw PoolException.of(ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running");
+        }
+        return g;
+    }
+
+    /** The leader of the current group as this member knows it. */
+    public Optional<HostId> leaderId() {
+        Group g = group;
+        if (g == null || server == null) {
+            return Optional.empty();
+        }
+        try {
+            RaftPeerId id = server.getDivision(g.id()).getInfo().getLeaderId();
+            return id == null ? Optional.empty() : Optional.of(HostId.of(id.toString()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The current group's configuration; empty when in no group. */
+    public Optional<RaftConfiguration> configuration() {
+        Group g = group;
+        if (g == null || server == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(server.getDivision(g.id()).getRaftConf());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The hosts of the current configuration: voters, then listeners. */
+    public List<HostId> peers() {
+        Optional<RaftConfiguration> conf = configuration();
+        if (conf.isEmpty()) {
+            return List.of();
+        }
+        List<HostId> out = new ArrayList<>();
+        conf.get()
+                .getCurrentPeers(RaftPeerRole.FOLLOWER)
+                .forEach(p -> out.add(HostId.of(p.getId().toString())));
+        conf.get()
+                .getCurrentPeers(RaftPeerRole.LISTENER)
+                .forEach(p -> out.add(HostId.of(p.getId().toString())));
+        return out;
+    }
+
+    /** The voters of the current configuration. */
+    public List<HostId> voters() {
+        return configuration()
+                .map(c -> c.getCurrentPeers(RaftPeerRole.FOLLOWER).stream()
+                        .map(p -> HostId.of(p.getId().toString()))
+                        .toList())
+                .orElse(List.of());
+    }
+
+    /** Adds a host the pool accepted to the configuration: a voter, or a listener when the pool made it one. */
+    public void addPeer(HostId host, String address, HostRole role) throws IOException {
+        RaftPeer peer = RaftPeer.newBuilder()
+                .setId(host.toString())
+                .setAddress(address)
+                .setStartupRole(role.votes() ? RaftPeerRole.FOLLOWER : RaftPeerRole.LISTENER)
+                .build();
+        SetConfigurationRequest.Arguments.Builder args =
+                SetConfigurationRequest.Arguments.newBuilder().setMode(SetConfigurationRequest.Mode.ADD);
+        if (role.votes()) {
+            args.setServersInNewConf(List.of(peer));
+        } else {
+            args.setListenersInNewConf(List.of(peer));
+        }
+        RaftClientReply reply = client().admin().setConfiguration(args.build());
+        if (!reply.isSuccess()) {
+            throw new IOException("could not add " + host + " to the Raft group", reply.getException());
+        }
+    }
+
+    /** Planned leader change; returns once Raft reports it done. */
+    public void transferLeadership(HostId target) throws IOException {
+        RaftClientReply reply = client().admin()
+                .transferLeadership(
+                        RaftPeerId.valueOf(target.toString()),
+                        timeouts.requestTimeout().toMillis());
+        if (!reply.isSuccess()) {
+            throw new IOException("leadership transfer failed: " + reply.getException());
+        }
+    }
+
+    private RaftPeerId selfId() {
+        return RaftPeerId.valueOf(self.toString());
+    }
+
+    private RaftPeer selfPeer() {
+        return RaftPeer.newBuilder()
+                .setId(self.toString())
+                .setAddress(raftAddress)
+                .build();
+    }
+
+    /**
+     * Fails the commands in flight at once, then stops the Raft server (which can take seconds: Ratis waits for its
+     * channels to peers to drain), then the client.
+     */
+    @Override
+    public void close() {
+        Group g = group;
+        if (g != null) {
+            g.batcher().close();
+        }
+        closeQuietly(server);
+        if (g != null) {
+            closeQuietly(g.client());
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("close failed: {}", e.toString());
+        }
+    }
+}

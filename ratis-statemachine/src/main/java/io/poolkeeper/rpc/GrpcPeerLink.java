@@ -1,0 +1,141 @@
+package io.poolkeeper.rpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.poolkeeper.api.model.HostRole;
+import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.Result;
+import io.poolkeeper.port.Heartbeat;
+import io.poolkeeper.port.PeerLink;
+import io.poolkeeper.port.PeerStatus;
+import io.poolkeeper.proto.HeartbeatReply;
+import io.poolkeeper.proto.HeartbeatRequest;
+import io.poolkeeper.proto.JoinReply;
+import io.poolkeeper.proto.MemberStatus;
+import io.poolkeeper.proto.MemberStatusRequest;
+import io.poolkeeper.proto.PoolServiceGrpc;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A member's {@link PeerLink} over gRPC: one channel per address, kept open for the periodic calls (heartbeats,
+ * generation probes), and one-off connections for the long blocking ones (join, emergency reset). Every call names
+ * this member in the {@link FaultInterceptors#FROM} header, so the receiver knows who is calling.
+ *
+ * <p>Thread-safe.
+ */
+public final class GrpcPeerLink implements PeerLink {
+    private final String self;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public GrpcPeerLink(String self) {
+        this.self = self;
+    }
+
+    private PoolServiceGrpc.PoolServiceStub stub(String address, Duration deadline) {
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
+                .usePlaintext()
+                .intercept(FaultInterceptors.caller(self))
+                .build());
+        return PoolServiceGrpc.newStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public CompletableFuture<Heartbeat.Answer> heartbeat(String address, Heartbeat beat, Duration deadline) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+        }
+        CompletableFuture<HeartbeatReply> reply = new CompletableFuture<>();
+        stub(address, deadline)
+                .heartbeat(
+                        HeartbeatRequest.newBuilder()
+                                .setHostUuid(beat.hostUuid())
+                                .setGeneration(beat.generation())
+                                .setShuttingDown(beat.shuttingDown())
+                                .build(),
+                        into(reply));
+        return reply.thenApply(r -> new Heartbeat.Answer(r.getGeneration(), r.getKnown()));
+    }
+
+    @Override
+    public CompletableFuture<PeerStatus> status(String address, Duration deadline) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+        }
+        CompletableFuture<MemberStatus> reply = new CompletableFuture<>();
+        stub(address, deadline).getMemberStatus(MemberStatusRequest.getDefaultInstance(), into(reply));
+        return reply.thenApply(GrpcPeerLink::status);
+    }
+
+    static PeerStatus status(MemberStatus s) {
+        MemberRole role;
+        try {
+            role = MemberRole.valueOf(s.getRole().name());
+        } catch (IllegalArgumentException e) {
+            role = MemberRole.STANDALONE;
+        }
+        return new PeerStatus(
+                s.getHostUuid(),
+                role,
+                s.getPoolUuid(),
+                s.getGeneration(),
+                s.getInEmergencyMode(),
+                s.getMasterAddress().isEmpty() ? Optional.empty() : Optional.of(s.getMasterAddress()));
+    }
+
+    @Override
+    public HostRole join(
+            String address, Operation.HostSpec host, String raftAddress, long generation, Duration timeout) {
+        try (RemoteMember remote = connect(address, timeout)) {
+            JoinReply reply = remote.join(host, raftAddress, generation);
+            return ((Result.Joined)
+                            ResultCodec.decode(reply.getResult()).result().orElseThrow())
+                    .role();
+        }
+    }
+
+    @Override
+    public void emergencyResetMaster(String address, String masterAddress, long generation, Duration timeout) {
+        try (RemoteMember remote = connect(address, timeout)) {
+            remote.emergencyResetMaster(masterAddress, generation);
+        }
+    }
+
+    private RemoteMember connect(String address, Duration timeout) {
+        return RemoteMember.connect(address, timeout, FaultInterceptors.caller(self));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+
+    private static <T> StreamObserver<T> into(CompletableFuture<T> future) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                future.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                future.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                future.completeExceptionally(new IllegalStateException("no reply"));
+            }
+        };
+    }
+}
