@@ -8,6 +8,7 @@ import io.poolkeeper.ratis.RaftGroups;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +46,8 @@ final class HalfPoolKeeper {
     private final long deadAfterNanos;
     /** Hosts left behind by an automatic re-founding, reset into the new generation when they come back. */
     private final Set<HostId> leftBehind = ConcurrentHashMap.newKeySet();
+    /** When each voter was first seen as one: a voter that just joined has been silent since then at most. */
+    private final Map<HostId, Long> voterSince = new ConcurrentHashMap<>();
 
     /**
      * Re-founding and resets block on other members, which call back into this one (a reset host joins through
@@ -100,6 +103,7 @@ final class HalfPoolKeeper {
                 && pool.isMaster(self);
         if (!eligible || refounding) {
             watchingSince = -1;
+            voterSince.clear();
             return;
         }
         if (watchingSince < 0) {
@@ -119,7 +123,10 @@ final class HalfPoolKeeper {
                 reached.add(voter);
                 continue;
             }
-            long last = Math.max(watchingSince, generations.lastAnswer(voter).orElse(Long.MIN_VALUE));
+            long since = voterSince.computeIfAbsent(voter, v -> now);
+            long last = Math.max(
+                    Math.max(watchingSince, since),
+                    generations.lastAnswer(voter).orElse(Long.MIN_VALUE));
             (now - last < deadAfterNanos ? reached : silent).add(voter);
         }
         if (reached.size() * 2 != voters.size()) {

@@ -280,7 +280,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
 
         @Override
         public void leaderReady() {
-            role.move(RoleState.FOLLOWING, MemberState.MASTER, "Raft leader of generation " + generation());
+            role.move(RoleState.FOLLOWING, MemberState.MASTER, "Raft leader");
         }
 
         @Override
@@ -438,7 +438,9 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 return;
             }
             if (role.get() == MemberState.SLAVE || role.get() == MemberState.NO_MASTER) {
-                // A clean shutdown: the master marks this host dead at once instead of after the timeout.
+                // A clean shutdown: the master marks this host dead at once instead of after the timeout. Ticks
+                // stop first, so no heartbeat follows the goodbye.
+                scheduler.close();
                 slave.goodbye(config.timeouts().requestTimeout());
             }
             closeNow(true);

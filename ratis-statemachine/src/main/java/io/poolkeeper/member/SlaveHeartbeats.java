@@ -49,9 +49,12 @@ final class SlaveHeartbeats {
         this.notInPool = notInPool;
     }
 
+    /** The last heartbeat sent, so a goodbye never overtakes it. */
+    private volatile CompletableFuture<?> lastBeat = CompletableFuture.completedFuture(null);
+
     void beat() {
         send(false)
-                .ifPresent(reply -> reply.whenComplete((answer, e) -> {
+                .ifPresent(reply -> lastBeat = reply.whenComplete((answer, e) -> {
                     if (answer == null) {
                         return;
                     }
@@ -64,8 +67,17 @@ final class SlaveHeartbeats {
                 }));
     }
 
-    /** A clean shutdown: tells the master, so it marks this host dead at once; waits at most {@code wait}. */
+    /**
+     * A clean shutdown: tells the master, so it marks this host dead at once; waits at most {@code wait}. Call once
+     * no more {@link #beat}s can start: an ordinary heartbeat that reached the master after the goodbye would make
+     * the host live again, so the goodbye is sent only once the last one was answered.
+     */
     void goodbye(Duration wait) {
+        try {
+            lastBeat.get(interval.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.debug("last heartbeat: {}", e.toString());
+        }
         send(true).ifPresent(reply -> {
             try {
                 reply.get(wait.toMillis(), TimeUnit.MILLISECONDS);

@@ -59,9 +59,17 @@ public final class SystemScheduler implements Scheduler {
         }
     }
 
+    /** Stops both threads; waits briefly for a tick in progress, so none runs once this returns. */
     @Override
     public void close() {
         ticks.shutdownNow();
         duties.shutdownNow();
+        if (!Thread.currentThread().getName().startsWith("monitor-")) {
+            try {
+                ticks.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -21,6 +21,7 @@ public interface Scheduler extends AutoCloseable {
     /** Runs {@code tick} every {@code period} until closed; ticks never overlap each other. */
     void every(Duration period, Runnable tick);
 
+    /** Stops ticks and duties; once it returns no tick is running (unless called from a tick). */
     @Override
     void close();
 }

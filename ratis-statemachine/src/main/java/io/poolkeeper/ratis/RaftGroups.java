@@ -175,6 +175,7 @@ public final class RaftGroups implements AutoCloseable {
         }
         if (leavePool) {
             MembershipFile.delete(storage);
+            stateMachine = null;
         }
     }
 
@@ -183,10 +184,13 @@ public final class RaftGroups implements AutoCloseable {
         return group != null;
     }
 
-    /** The state applied by the current group's state machine (empty when none). */
+    /**
+     * The state applied by the current group's state machine; after the group was dropped aside, the last one it
+     * applied (a stale member still serves local reads of it); empty once this host left the pool.
+     */
     public AppliedState applied() {
         PoolStateMachine sm = stateMachine;
-        return sm == null || group == null ? AppliedState.empty() : sm.current();
+        return sm == null ? AppliedState.empty() : sm.current();
     }
 
     /** The whole local copy, the log tail included, committed or not (DESIGN §5); see the state machine. */
