@@ -9,6 +9,7 @@ import io.poolkeeper.member.MemberConfig;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.member.SystemScheduler;
 import io.poolkeeper.port.LinkFilter;
+import io.poolkeeper.port.Scheduler;
 import io.poolkeeper.ratis.Ports;
 import io.poolkeeper.rpc.FaultInterceptors;
 import io.poolkeeper.rpc.GrpcPeerLink;
@@ -33,6 +34,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private boolean witness;
     private MemberTimeouts timeouts = MemberTimeouts.defaults();
     private LinkFilter faults;
+    private Scheduler scheduler;
     private HostAgent agent;
 
     @Override
@@ -104,6 +106,15 @@ public final class MemberBuilder implements PoolMember.Builder {
     /** Link faults the member's servers honour (cluster tests: cut and heal links per direction). */
     public MemberBuilder linkFaults(LinkFilter faults) {
         this.faults = faults;
+        return this;
+    }
+
+    /**
+     * The clock and threads the member's runtime uses (default: the system's). A manual one
+     * ({@code io.poolkeeper.testing.ManualScheduler}) lets a test move the runtime's time by hand; Raft keeps its own.
+     */
+    public MemberBuilder scheduler(Scheduler scheduler) {
+        this.scheduler = scheduler;
         return this;
     }
 
