@@ -7,6 +7,7 @@ import io.poolkeeper.proto.HeartbeatRequest;
 import io.poolkeeper.proto.MemberStatus;
 import io.poolkeeper.proto.MemberStatusRequest;
 import io.poolkeeper.proto.PoolServiceGrpc;
+import io.poolkeeper.rpc.PoolIdentity;
 import io.poolkeeper.rpc.RemoteMember;
 import java.time.Duration;
 import java.util.Map;
@@ -18,6 +19,11 @@ import java.util.concurrent.TimeUnit;
  * This member's channels to the other members' PoolService, one per address, kept open for the periodic calls
  * (heartbeats, generation probes). Every call names this member ({@link FaultInterceptors#FROM}), so the receiver
  * can check the link and knows who is calling.
+ *
+ * <p>Pool identity ({@link PoolIdentity}): a heartbeat names the sender's pool, and a reply naming another pool
+ * fails the call with {@code POOL_MISMATCH}: the address now serves another pool, whose generation and verdicts mean
+ * nothing to this member. Status replies name their pool for the caller to compare; a {@link #connect connection}
+ * pins the pool of the member's first answer.
  *
  * <p>Thread-safe.
  */
@@ -44,7 +50,10 @@ final class Peers implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalStateException("closed"));
         }
         stub(address, deadline).heartbeat(request, Observers.into(reply));
-        return reply;
+        return reply.thenApply(r -> {
+            PoolIdentity.check(address, request.getPoolUuid(), PoolIdentity.of(r));
+            return r;
+        });
     }
 
     CompletableFuture<MemberStatus> status(String address, Duration deadline) {

@@ -684,6 +684,8 @@ public final class RatisPoolMember implements PoolMember, PoolStateMachine.Apply
                 .setHostUuid(config.hostId().toString())
                 .setGeneration(generation())
                 .setShuttingDown(shuttingDown)
+                .setPoolUuid(
+                        applied().state().pool().map(p -> p.uuid().toString()).orElse(""))
                 .build();
         CompletableFuture<HeartbeatReply> reply =
                 peers.heartbeat(master.get(), request, config.timeouts().heartbeatInterval());

@@ -1,5 +1,7 @@
 package io.poolkeeper.rpc;
 
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.ErrorCode;
@@ -58,6 +60,18 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     PoolServiceImpl(RatisPoolMember member) {
         this.member = member;
+    }
+
+    /**
+     * This service with pool identity (DESIGN §8) around every call, in one place: a request naming another pool is
+     * refused with POOL_MISMATCH before any handler below runs, and every reply names this member's pool.
+     */
+    ServerServiceDefinition withPoolIdentity() {
+        return ServerInterceptors.intercept(this, PoolIdentity.server(() -> member.applied()
+                .state()
+                .pool()
+                .map(p -> p.uuid().toString())
+                .orElse("")));
     }
 
     @Override
