@@ -46,6 +46,10 @@ public enum ErrorCode {
     POOL_JOINING_HOST_HAS_VMS(403, Kind.REJECTED, "A joining host must have no VMs."),
     NOT_IN_EMERGENCY_MODE(404, Kind.REJECTED, "This call is only allowed in emergency mode."),
     MEMBER_FENCED(405, Kind.REJECTED, "This member fenced itself and takes no part in the pool."),
+    POOL_MISMATCH(
+            406,
+            Kind.REJECTED,
+            "The member at this address serves another pool than the one the request is for; nothing changed."),
 
     // --- HA (5xx)
     HA_IS_ENABLED(500, Kind.REJECTED, "The operation is not allowed while pool HA is enabled."),

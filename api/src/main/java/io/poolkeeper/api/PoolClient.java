@@ -2,14 +2,21 @@ package io.poolkeeper.api;
 
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.api.model.PoolId;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
  * A remote client of a pool, given any members' addresses. It sends writes to the master, follows master
  * changes and fails over between members by itself; it gives up on an operation only after its request timeout
  * ({@link PoolUnavailableException}). Thread-safe; close it when done.
+ *
+ * <p>A client serves one pool (DESIGN §8): the one given to {@link Builder#poolUuid}, else the one the first member
+ * to answer belongs to. Every request names that pool, and a member of another pool (an address re-provisioned to
+ * another pool, a stale list) is treated as no member at all: the client tries the next address, and when no
+ * address given serves the pool it fails with {@link ErrorCode#POOL_MISMATCH}.
  */
 public interface PoolClient extends AutoCloseable {
     static Builder builder() {
@@ -22,6 +29,9 @@ public interface PoolClient extends AutoCloseable {
 
     /** The pool, through whichever member answers. */
     Pool pool();
+
+    /** The pool this client is pinned to: given to the builder, or learned from the first answer; empty before. */
+    Optional<PoolId> poolUuid();
 
     /** The role the member at {@code address} reports (for {@code host-get-role}). */
     MemberRole roleOf(String address);
@@ -54,6 +64,12 @@ public interface PoolClient extends AutoCloseable {
 
         /** How long one operation may take, failovers included. */
         Builder requestTimeout(Duration timeout);
+
+        /**
+         * The pool the members must belong to. Optional: without it the client pins the pool of the first member
+         * that answers, so give it whenever the addresses may be stale.
+         */
+        Builder poolUuid(PoolId pool);
 
         PoolClient build();
     }

@@ -1,6 +1,7 @@
 package io.poolkeeper.cli;
 
 import io.poolkeeper.api.ReadConsistency;
+import io.poolkeeper.api.model.PoolId;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,7 @@ public final class Cli {
     public static final String DEFAULT_SERVER = "127.0.0.1:7400";
 
     static final String ENV_SERVERS = "POOLKEEPER_SERVERS";
+    static final String ENV_POOL = "POOLKEEPER_POOL";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     private final PrintStream out;
@@ -75,9 +77,11 @@ public final class Cli {
         });
         spec.name("poolkeeper");
         spec.usageMessage()
-                .customSynopsis("poolkeeper <command> [name=value ...] [--force] [-s host:port,...] [--minimal|--json]")
+                .customSynopsis(
+                        "poolkeeper <command> [name=value ...] [--force] [-s host:port,...] [--pool UUID] [--minimal|--json]")
                 .description("Drive a poolkeeper pool like xe. Members are found with -s, else $" + ENV_SERVERS
-                        + ", else " + DEFAULT_SERVER + ".")
+                        + ", else " + DEFAULT_SERVER + "; only members of the pool given with --pool (or $" + ENV_POOL
+                        + ") are used, else those of the first member's pool.")
                 .footer(
                         "",
                         "Exit status: 0 done, 1 refused by the pool, 2 usage error, 3 pool unavailable (retry),"
@@ -137,11 +141,17 @@ public final class Cli {
         return cl;
     }
 
-    /** -s, --minimal, --json, --local, --timeout and help, on the root and on every xe-style command. */
+    /** -s, --pool, --minimal, --json, --local, --timeout and help, on the root and on every xe-style command. */
     private static void globalOptions(CommandSpec spec, boolean xe) {
         spec.addOption(OptionSpec.builder("-s", "--servers")
                 .paramLabel("HOST:PORT,...")
                 .description("member addresses (default: $" + ENV_SERVERS + ", else " + DEFAULT_SERVER + ")")
+                .type(String.class)
+                .build());
+        spec.addOption(OptionSpec.builder("--pool")
+                .paramLabel("UUID")
+                .description("the pool the members must belong to; a member of another pool is not used (default: $"
+                        + ENV_POOL + ", else the pool of the first member that answers)")
                 .type(String.class)
                 .build());
         spec.addOption(OptionSpec.builder("--minimal")
@@ -184,6 +194,7 @@ public final class Cli {
         Printer printer = new Printer(out, format());
         try (Session session = new Session(
                 servers(),
+                pool(),
                 Invocation.parse("--timeout", global("--timeout").orElse("10s"), Values::duration),
                 flag("--local") ? ReadConsistency.LOCAL : ReadConsistency.LINEARIZABLE,
                 printer)) {
@@ -211,6 +222,15 @@ public final class Cli {
                 .map(String::trim)
                 .filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    /** The pool given with --pool or $POOLKEEPER_POOL, if any. */
+    private java.util.Optional<PoolId> pool() {
+        java.util.Optional<String> uuid = global("--pool")
+                .or(() -> java.util.Optional.ofNullable(env.get(ENV_POOL)))
+                .map(String::trim)
+                .filter(u -> !u.isEmpty());
+        return uuid.map(u -> Invocation.parse("--pool", u, PoolId::of));
     }
 
     /** A global option's value, from after the command or else from before it. */

@@ -7,9 +7,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.PoolId;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -264,6 +266,22 @@ class CliCommandsTest {
                 "-s",
                 pool.addresses().get(1));
         assertEquals(ExitStatus.REJECTED, reset.status(), reset.toString());
+    }
+
+    @Test
+    void onlyMembersOfTheGivenPoolAreUsed() {
+        String uuid = ok("pool-list", "--minimal").value();
+        assertEquals(
+                host1 + "," + host2,
+                ok("host-list", "--minimal", "--pool", uuid).value());
+        String other = PoolId.random().toString();
+        refused("POOL_MISMATCH", "host-list", "--pool", other);
+        refused("POOL_MISMATCH", "host-get-role", "--pool", other);
+        CliRunner.Result viaEnv = new CliRunner(pool.addresses(), Map.of(Cli.ENV_POOL, other)).run("vm-list");
+        assertEquals(ExitStatus.REJECTED, viaEnv.status(), viaEnv.toString());
+        assertTrue(viaEnv.err().contains("no member given serves pool " + other), viaEnv.err());
+        assertEquals(
+                ExitStatus.USAGE, cli.run("vm-list", "--pool", "not-a-uuid").status());
     }
 
     @Test

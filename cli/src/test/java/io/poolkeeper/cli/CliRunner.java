@@ -30,7 +30,14 @@ final class CliRunner {
     private final Map<String, String> env;
 
     CliRunner(List<String> servers) {
-        this.env = Map.of(Cli.ENV_SERVERS, String.join(",", servers));
+        this(servers, Map.of());
+    }
+
+    /** With more environment variables than the member addresses. */
+    CliRunner(List<String> servers, Map<String, String> more) {
+        Map<String, String> env = new java.util.HashMap<>(more);
+        env.put(Cli.ENV_SERVERS, String.join(",", servers));
+        this.env = Map.copyOf(env);
     }
 
     Result run(String... args) {

@@ -92,8 +92,12 @@ final class SlaveHeartbeats {
                 .filter(id -> !id.equals(self))
                 .map(id -> state.get().hosts().get(id))
                 .map(Host::address);
-        return master.map(address ->
-                peers.heartbeat(address, new Heartbeat(self.toString(), generation(), shuttingDown), interval));
+        return master.map(address -> peers.heartbeat(
+                address, new Heartbeat(self.toString(), poolUuid(), generation(), shuttingDown), interval));
+    }
+
+    private String poolUuid() {
+        return state.get().pool().map(p -> p.uuid().toString()).orElse("");
     }
 
     private long generation() {

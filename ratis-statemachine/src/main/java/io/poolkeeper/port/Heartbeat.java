@@ -4,10 +4,11 @@ package io.poolkeeper.port;
  * A slave's heartbeat to the master (DESIGN §4).
  *
  * @param hostUuid the sender's host (as sent: the receiver validates it)
+ * @param poolUuid the sender's pool (empty: in none yet); an answer from a member of another pool is refused
  * @param generation the sender's pool generation
  * @param shuttingDown a clean shutdown: the master marks the host dead at once
  */
-public record Heartbeat(String hostUuid, long generation, boolean shuttingDown) {
+public record Heartbeat(String hostUuid, String poolUuid, long generation, boolean shuttingDown) {
 
     /**
      * The master's answer.

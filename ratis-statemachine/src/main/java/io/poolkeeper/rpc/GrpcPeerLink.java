@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A member's {@link PeerLink} over gRPC: one channel per address, kept open for the periodic calls (heartbeats,
  * generation probes), and one-off connections for the long blocking ones (join, emergency reset). Every call names
- * this member in the {@link FaultInterceptors#FROM} header, so the receiver knows who is calling.
+ * this member in the {@link FaultInterceptors#FROM} header, so the receiver knows who is calling. Pool identity
+ * ({@link PoolIdentity}): a heartbeat names the sender's pool and fails on an answer from another pool; status
+ * answers name their pool for the caller to compare; a blocking connection pins the pool of its first answer.
  *
  * <p>Thread-safe.
  */
@@ -60,9 +62,15 @@ public final class GrpcPeerLink implements PeerLink {
                                 .setHostUuid(beat.hostUuid())
                                 .setGeneration(beat.generation())
                                 .setShuttingDown(beat.shuttingDown())
+                                .setPoolUuid(beat.poolUuid())
                                 .build(),
                         into(reply));
-        return reply.thenApply(r -> new Heartbeat.Answer(r.getGeneration(), r.getKnown()));
+        // An answer from another pool's member (the address was re-provisioned) means nothing to this member: its
+        // newer generation or its "not known" would make this one stale or leave its own pool.
+        return reply.thenApply(r -> {
+            PoolIdentity.check(address, beat.poolUuid(), PoolIdentity.of(r));
+            return new Heartbeat.Answer(r.getGeneration(), r.getKnown());
+        });
     }
 
     @Override

@@ -1,16 +1,20 @@
 package io.poolkeeper.rpc;
 
+import com.google.protobuf.Message;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.PoolEvent;
+import io.poolkeeper.api.PoolException;
 import io.poolkeeper.api.PoolView;
 import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.api.Subscription;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.api.model.PoolId;
 import io.poolkeeper.codec.CommandCodec;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.codec.SnapshotCodec;
@@ -20,25 +24,32 @@ import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.MemberStatus;
 import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.proto.ReadRequest;
-import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * {@link PoolClient} over gRPC. Every call goes to the member that answered last; when a member is unreachable or
  * has no master it moves to the next one, until the request timeout runs out. Writes carry a request id, so a
  * write retried on another member after a lost answer is applied once.
+ *
+ * <p>Pool identity ({@link PoolIdentity}): the client is pinned to the pool given to the builder, else to the pool of
+ * the first member that answers, and names it in every request. A member of another pool refuses such a request,
+ * and an answer naming another pool is refused here; either way that member counts as no member of the pool for
+ * the call, which moves on to the next address, and fails with POOL_MISMATCH when no address serves the pool.
  */
 public final class GrpcPoolClient implements PoolClient {
     private final List<ManagedChannel> channels = new ArrayList<>();
@@ -46,10 +57,13 @@ public final class GrpcPoolClient implements PoolClient {
     private final Duration requestTimeout;
     private final AtomicInteger current = new AtomicInteger();
     private final RemotePool pool = new RemotePool();
+    /** The pool uuid this client serves; empty until given or learned. */
+    private final AtomicReference<String> pinned;
 
-    private GrpcPoolClient(List<String> addresses, Duration requestTimeout) {
+    private GrpcPoolClient(List<String> addresses, Duration requestTimeout, Optional<PoolId> pool) {
         this.addresses = List.copyOf(addresses);
         this.requestTimeout = requestTimeout;
+        this.pinned = new AtomicReference<>(pool.map(PoolId::toString).orElse(""));
         for (String address : addresses) {
             channels.add(NettyChannelBuilder.forTarget(address).usePlaintext().build());
         }
@@ -63,6 +77,7 @@ public final class GrpcPoolClient implements PoolClient {
     public static final class Builder implements PoolClient.Builder {
         private List<String> members;
         private Duration requestTimeout = Duration.ofSeconds(10);
+        private Optional<PoolId> poolUuid = Optional.empty();
 
         @Override
         public Builder members(List<String> addresses) {
@@ -77,18 +92,48 @@ public final class GrpcPoolClient implements PoolClient {
         }
 
         @Override
+        public Builder poolUuid(PoolId pool) {
+            this.poolUuid = Optional.of(Objects.requireNonNull(pool, "pool"));
+            return this;
+        }
+
+        @Override
         public GrpcPoolClient build() {
             Objects.requireNonNull(members, "members");
             if (members.isEmpty()) {
                 throw new IllegalArgumentException("at least one member address");
             }
-            return new GrpcPoolClient(members, requestTimeout);
+            return new GrpcPoolClient(members, requestTimeout, poolUuid);
         }
     }
 
     @Override
     public CommandPool pool() {
         return pool;
+    }
+
+    @Override
+    public Optional<PoolId> poolUuid() {
+        String pool = pinned.get();
+        return pool.isEmpty() ? Optional.empty() : Optional.of(PoolId.of(pool));
+    }
+
+    /**
+     * Takes an answer of the member at {@code address}, which serves {@code served}: pins that pool if none is yet.
+     *
+     * @throws PoolException POOL_MISMATCH when the client is pinned to another pool
+     */
+    private void accept(String address, String served) {
+        String pool = PoolIdentity.check(address, pinned.get(), served);
+        if (!pinned.compareAndSet("", pool)) {
+            // Pinned meanwhile, maybe by another call's answer from another pool.
+            PoolIdentity.check(address, pinned.get(), served);
+        }
+    }
+
+    /** A connection to one member for a per-member command, pinned to this client's pool. */
+    private RemoteMember remote(String address) {
+        return RemoteMember.connect(address, pinned.get(), requestTimeout);
     }
 
     @Override
@@ -103,35 +148,51 @@ public final class GrpcPoolClient implements PoolClient {
 
     /** The status a member reports about itself. */
     public MemberStatus statusOf(String address) {
-        try (RemoteMember member = RemoteMember.connect(address, requestTimeout)) {
-            return member.status();
+        try (RemoteMember member = remote(address)) {
+            MemberStatus status = member.status();
+            accept(address, member.pool());
+            return status;
         }
     }
 
     @Override
     public void emergencyTransitionToMaster(String address) {
-        try (RemoteMember member = RemoteMember.connect(address, requestTimeout)) {
+        try (RemoteMember member = remote(address)) {
             member.emergencyTransitionToMaster();
+            accept(address, member.pool());
         }
     }
 
+    /**
+     * The member is sent the master's pool, checked against this client's: a member of another pool refuses to be
+     * reset into it (one in no pool joins it).
+     */
     @Override
     public void emergencyResetMaster(String address, String masterAddress) {
         long generation;
-        try (RemoteMember master = RemoteMember.connect(masterAddress, requestTimeout)) {
+        String masterPool;
+        try (RemoteMember master = remote(masterAddress)) {
             generation = master.status().getGeneration();
+            masterPool = master.pool();
         }
-        try (RemoteMember member = RemoteMember.connect(address, requestTimeout)) {
+        if (masterPool.isEmpty()) {
+            throw PoolException.of(
+                    ErrorCode.NO_POOL, List.of(masterAddress), "the member at " + masterAddress + " is in no pool");
+        }
+        accept(masterAddress, masterPool);
+        try (RemoteMember member = RemoteMember.connect(address, masterPool, requestTimeout)) {
             member.emergencyResetMaster(masterAddress, generation);
         }
     }
 
     @Override
     public List<HostId> recoverSlaves(String address) {
-        try (RemoteMember member = RemoteMember.connect(address, requestTimeout)) {
-            return member.recoverSlaves().getRecoveredHostUuidsList().stream()
+        try (RemoteMember member = remote(address)) {
+            List<HostId> recovered = member.recoverSlaves().getRecoveredHostUuidsList().stream()
                     .map(HostId::of)
                     .toList();
+            accept(address, member.pool());
+            return recovered;
         }
     }
 
@@ -145,50 +206,113 @@ public final class GrpcPoolClient implements PoolClient {
                 .withDeadlineAfter(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** One PoolService method on a stub. */
+    @FunctionalInterface
+    private interface Rpc<Q, T> {
+        void call(PoolServiceGrpc.PoolServiceStub stub, Q request, StreamObserver<T> out);
+    }
+
     /**
-     * Calls members in turn, starting with the last one that answered, until one answers or the request timeout
-     * passes; only failures that mean "try elsewhere" move on.
+     * Calls members in turn, starting with the last one that answered, until one of the pool answers or the request
+     * timeout passes; only failures that mean "try elsewhere" move on. The request names the pinned pool at each
+     * attempt, so the first answer pins it for the next attempts too.
      */
-    private <T> CompletableFuture<T> call(BiConsumer<PoolServiceGrpc.PoolServiceStub, StreamObserver<T>> rpc) {
+    private <Q extends Message, T extends Message> CompletableFuture<T> call(Q request, Rpc<Q, T> rpc) {
         CompletableFuture<T> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + requestTimeout.toNanos();
-        attempt(rpc, result, current.get(), 0, deadline);
+        attempt(new Call<>(request, rpc, result, deadline), current.get(), 0);
         return result;
     }
 
-    private <T> void attempt(
-            BiConsumer<PoolServiceGrpc.PoolServiceStub, StreamObserver<T>> rpc,
-            CompletableFuture<T> result,
-            int member,
-            int tried,
-            long deadline) {
-        rpc.accept(stub(member), new StreamObserver<>() {
+    /** One call in progress: the members found to serve another pool are skipped for the rest of it. */
+    private record Call<Q extends Message, T extends Message>(
+            Q request, Rpc<Q, T> rpc, CompletableFuture<T> result, long deadline, Map<Integer, String> foreign) {
+        Call(Q request, Rpc<Q, T> rpc, CompletableFuture<T> result, long deadline) {
+            this(request, rpc, result, deadline, new ConcurrentSkipListMap<>());
+        }
+    }
+
+    private <Q extends Message, T extends Message> void attempt(Call<Q, T> call, int member, int tried) {
+        String address = addresses.get(member);
+        Q request = PoolIdentity.naming(call.request(), pinned.get());
+        call.rpc().call(stub(member), request, new StreamObserver<>() {
             @Override
             public void onNext(T value) {
+                try {
+                    accept(address, PoolIdentity.of(value));
+                } catch (PoolException mismatch) {
+                    notOfThePool(call, member, tried, mismatch, mismatch);
+                    return;
+                }
                 current.set(member);
-                result.complete(value);
+                call.result().complete(value);
             }
 
             @Override
             public void onError(Throwable error) {
+                Optional<PoolException> refused = PoolIdentity.refusal(address, pinned.get(), error);
+                if (refused.isPresent()) {
+                    notOfThePool(call, member, tried, refused.get(), error);
+                    return;
+                }
                 Status.Code code = Status.fromThrowable(error).getCode();
                 boolean elsewhere = code == Status.Code.UNAVAILABLE
                         || code == Status.Code.DEADLINE_EXCEEDED
                         || code == Status.Code.CANCELLED;
-                if (!elsewhere || System.nanoTime() >= deadline) {
-                    result.completeExceptionally(Errors.fromStatus(error));
+                if (!elsewhere) {
+                    call.result().completeExceptionally(Errors.fromStatus(error));
                     return;
                 }
-                int next = (member + 1) % channels.size();
-                // Back off once every member has been tried, so a pool electing a master is not hammered.
-                long pauseMs = (tried + 1) % channels.size() == 0 ? 100 : 0;
-                Executor later = CompletableFuture.delayedExecutor(pauseMs, TimeUnit.MILLISECONDS);
-                later.execute(() -> attempt(rpc, result, next, tried + 1, deadline));
+                moveOn(call, member, tried, error);
             }
 
             @Override
             public void onCompleted() {}
         });
+    }
+
+    /** The member serves another pool: skipped for the rest of the call; the call fails once every member is. */
+    private <Q extends Message, T extends Message> void notOfThePool(
+            Call<Q, T> call, int member, int tried, PoolException mismatch, Throwable error) {
+        String prefix = ErrorCode.POOL_MISMATCH.name() + ": ";
+        String why = mismatch.getMessage();
+        call.foreign().put(member, why.startsWith(prefix) ? why.substring(prefix.length()) : why);
+        if (call.foreign().size() == channels.size()) {
+            call.result()
+                    .completeExceptionally(PoolException.of(
+                            ErrorCode.POOL_MISMATCH,
+                            List.of(pinned.get()),
+                            "no member given serves pool " + pinned.get() + ": "
+                                    + String.join("; ", call.foreign().values())));
+            return;
+        }
+        moveOn(call, member, tried, error);
+    }
+
+    /** Tries the next member of the pool, or fails with {@code error} once the request timeout passed. */
+    private <Q extends Message, T extends Message> void moveOn(
+            Call<Q, T> call, int member, int tried, Throwable error) {
+        if (System.nanoTime() >= call.deadline()) {
+            PoolException failure = Errors.fromStatus(error);
+            if (!call.foreign().isEmpty()) {
+                failure = PoolException.of(
+                        failure.code(),
+                        failure.params(),
+                        failure.getMessage() + " (not of pool " + pinned.get() + ": "
+                                + String.join("; ", call.foreign().values()) + ")");
+            }
+            call.result().completeExceptionally(failure);
+            return;
+        }
+        int next = (member + 1) % channels.size();
+        while (call.foreign().containsKey(next)) {
+            next = (next + 1) % channels.size();
+        }
+        // Back off once every member has been tried, so a pool electing a master is not hammered.
+        long pauseMs = (tried + 1) % channels.size() == 0 ? 100 : 0;
+        Executor later = CompletableFuture.delayedExecutor(pauseMs, TimeUnit.MILLISECONDS);
+        int chosen = next;
+        later.execute(() -> attempt(call, chosen, tried + 1));
     }
 
     private final class RemotePool extends CommandPool {
@@ -197,8 +321,7 @@ public final class GrpcPoolClient implements PoolClient {
             SubmitRequest request = SubmitRequest.newBuilder()
                     .setCommand(CommandCodec.toProto(command))
                     .build();
-            return GrpcPoolClient.this
-                    .<SubmitReply>call((stub, out) -> stub.submit(request, out))
+            return call(request, PoolServiceGrpc.PoolServiceStub::submit)
                     .thenApply(reply -> ResultCodec.decode(reply.getResult()));
         }
 
@@ -207,8 +330,7 @@ public final class GrpcPoolClient implements PoolClient {
             ReadRequest request = ReadRequest.newBuilder()
                     .setConsistency(io.poolkeeper.proto.ReadConsistency.valueOf(consistency.name()))
                     .build();
-            return GrpcPoolClient.this
-                    .<io.poolkeeper.proto.ReadReply>call((stub, out) -> stub.read(request, out))
+            return call(request, PoolServiceGrpc.PoolServiceStub::read)
                     .thenApply(reply -> SnapshotCodec.decode(reply.getState())
                             .toView(reply.getState().getLastEventSequence()));
         }
@@ -218,8 +340,7 @@ public final class GrpcPoolClient implements PoolClient {
             DesignateNewMasterRequest request = DesignateNewMasterRequest.newBuilder()
                     .setHostUuid(host.toString())
                     .build();
-            return GrpcPoolClient.this
-                    .<SubmitReply>call((stub, out) -> stub.designateNewMaster(request, out))
+            return call(request, PoolServiceGrpc.PoolServiceStub::designateNewMaster)
                     .thenApply(reply -> {
                         CommandPool.resultOrThrow(ResultCodec.decode(reply.getResult()));
                         return null;
@@ -232,7 +353,10 @@ public final class GrpcPoolClient implements PoolClient {
         }
     }
 
-    /** Follows events from one member, resuming from the last token on another member when the stream breaks. */
+    /**
+     * Follows events from one member, resuming from the last token on another member when the stream breaks. A member
+     * of another pool refuses the stream, and events naming another pool end it: both move on to the next member.
+     */
     private final class RemoteWatch implements Subscription {
         private final AtomicLong last;
         private final Consumer<PoolEvent> listener;
@@ -249,29 +373,41 @@ public final class GrpcPoolClient implements PoolClient {
             if (closed) {
                 return;
             }
-            context = io.grpc.Context.current().withCancellation();
-            context.run(() -> PoolServiceGrpc.newStub(channels.get(member))
-                    .watch(WatchRequest.newBuilder().setFromToken(last.get()).build(), new StreamObserver<>() {
-                        @Override
-                        public void onNext(io.poolkeeper.proto.PoolEvent event) {
-                            PoolEvent e = EventCodec.fromProto(event);
-                            if (e.kind() == PoolEvent.Kind.ALERT || e.token() > last.get()) {
-                                last.set(Math.max(last.get(), e.token()));
-                                listener.accept(e);
-                            }
-                        }
+            io.grpc.Context.CancellableContext stream =
+                    io.grpc.Context.current().withCancellation();
+            context = stream;
+            WatchRequest request = WatchRequest.newBuilder()
+                    .setFromToken(last.get())
+                    .setPoolUuid(pinned.get())
+                    .build();
+            stream.run(() -> PoolServiceGrpc.newStub(channels.get(member)).watch(request, new StreamObserver<>() {
+                @Override
+                public void onNext(io.poolkeeper.proto.PoolEvent event) {
+                    try {
+                        accept(addresses.get(member), PoolIdentity.of(event));
+                    } catch (PoolException mismatch) {
+                        // onError follows the cancellation and opens the next member.
+                        stream.cancel(mismatch);
+                        return;
+                    }
+                    PoolEvent e = EventCodec.fromProto(event);
+                    if (e.kind() == PoolEvent.Kind.ALERT || e.token() > last.get()) {
+                        last.set(Math.max(last.get(), e.token()));
+                        listener.accept(e);
+                    }
+                }
 
-                        @Override
-                        public void onError(Throwable t) {
-                            Executor later = CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS);
-                            later.execute(() -> open((member + 1) % channels.size()));
-                        }
+                @Override
+                public void onError(Throwable t) {
+                    Executor later = CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS);
+                    later.execute(() -> open((member + 1) % channels.size()));
+                }
 
-                        @Override
-                        public void onCompleted() {
-                            onError(Status.UNAVAILABLE.asRuntimeException());
-                        }
-                    }));
+                @Override
+                public void onCompleted() {
+                    onError(Status.UNAVAILABLE.asRuntimeException());
+                }
+            }));
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.poolkeeper.rpc;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.poolkeeper.port.MemberService;
 import java.io.IOException;
@@ -22,12 +23,12 @@ public final class PoolServer implements AutoCloseable {
     public static PoolServer start(
             String host, int port, MemberService member, Optional<ServerInterceptor> interceptor) {
         try {
-            PoolServiceImpl service = new PoolServiceImpl(member);
+            ServerServiceDefinition service = new PoolServiceImpl(member).withPoolIdentity();
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                     .addService(
                             interceptor.isPresent()
                                     ? ServerInterceptors.intercept(service, interceptor.get())
-                                    : service.bindService())
+                                    : service)
                     .build()
                     .start();
             return new PoolServer(server);

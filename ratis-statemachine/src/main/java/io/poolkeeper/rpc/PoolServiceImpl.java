@@ -1,5 +1,7 @@
 package io.poolkeeper.rpc;
 
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.ErrorCode;
@@ -59,6 +61,18 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     PoolServiceImpl(MemberService member) {
         this.member = member;
+    }
+
+    /**
+     * This service with pool identity (DESIGN §8) around every call, in one place: a request naming another pool is
+     * refused with POOL_MISMATCH before any handler below runs, and every reply names this member's pool.
+     */
+    ServerServiceDefinition withPoolIdentity() {
+        return ServerInterceptors.intercept(this, PoolIdentity.server(() -> member.applied()
+                .state()
+                .pool()
+                .map(p -> p.uuid().toString())
+                .orElse("")));
     }
 
     @Override
@@ -177,8 +191,8 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatReply> out) {
-        Heartbeat.Answer answer = member.onHeartbeat(
-                new Heartbeat(request.getHostUuid(), request.getGeneration(), request.getShuttingDown()));
+        Heartbeat.Answer answer = member.onHeartbeat(new Heartbeat(
+                request.getHostUuid(), request.getPoolUuid(), request.getGeneration(), request.getShuttingDown()));
         HeartbeatReply.Builder reply =
                 HeartbeatReply.newBuilder().setGeneration(answer.generation()).setKnown(answer.known());
         member.applied().state().pool().flatMap(p -> p.master()).ifPresent(m -> reply.setMasterUuid(m.toString()));

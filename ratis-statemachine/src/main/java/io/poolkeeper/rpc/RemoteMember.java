@@ -1,5 +1,6 @@
 package io.poolkeeper.rpc;
 
+import com.google.protobuf.Message;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -22,23 +23,64 @@ import io.poolkeeper.proto.RecoverSlavesRequest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** A blocking connection to one member's PoolService, for member-to-member calls (status, join). */
+/**
+ * A blocking connection to one member's PoolService, for member-to-member calls (status, join) and the per-member
+ * commands of a client.
+ *
+ * <p>Pool identity ({@link PoolIdentity}): every request names the pool this connection is pinned to, given at
+ * connect or else learned from the member's first answer; an answer naming another pool fails with {@code
+ * POOL_MISMATCH}. So a join goes to the pool whose status the joiner read, not to whatever serves the address since.
+ * Thread-safe.
+ */
 public final class RemoteMember implements AutoCloseable {
+    private final String address;
     private final ManagedChannel channel;
     private final Duration timeout;
+    private final ClientInterceptor[] interceptors;
+    private volatile String pool;
 
-    private RemoteMember(ManagedChannel channel, Duration timeout) {
+    private RemoteMember(
+            String address, ManagedChannel channel, Duration timeout, String pool, ClientInterceptor[] interceptors) {
+        this.address = address;
         this.channel = channel;
         this.timeout = timeout;
+        this.pool = pool;
+        this.interceptors = interceptors;
     }
 
+    /** A connection that takes the pool of the member's first answer. */
     public static RemoteMember connect(String address, Duration timeout, ClientInterceptor... interceptors) {
+        return connect(address, "", timeout, interceptors);
+    }
+
+    /** A connection pinned to {@code pool} (empty: the pool of the member's first answer). */
+    public static RemoteMember connect(
+            String address, String pool, Duration timeout, ClientInterceptor... interceptors) {
         return new RemoteMember(
+                address,
                 NettyChannelBuilder.forTarget(address)
                         .usePlaintext()
                         .intercept(interceptors)
                         .build(),
-                timeout);
+                timeout,
+                pool,
+                interceptors);
+    }
+
+    /** The pool this connection is pinned to; empty until a member of a pool answered. */
+    public String pool() {
+        return pool;
+    }
+
+    /** {@code reply} if it names the pinned pool (pinning it if none was); POOL_MISMATCH otherwise. */
+    private <T extends Message> T checked(T reply) {
+        pool = PoolIdentity.check(address, pool, PoolIdentity.of(reply));
+        return reply;
+    }
+
+    /** A call's failure: a member's pool refusal naming its address, else the pool error its status carries. */
+    private PoolException failure(RuntimeException e) {
+        return PoolIdentity.refusal(address, pool, e).orElseGet(() -> Errors.fromStatus(e));
     }
 
     private PoolServiceGrpc.PoolServiceBlockingStub stub() {
@@ -47,9 +89,10 @@ public final class RemoteMember implements AutoCloseable {
 
     public MemberStatus status() {
         try {
-            return stub().getMemberStatus(MemberStatusRequest.getDefaultInstance());
+            return checked(stub().getMemberStatus(
+                            MemberStatusRequest.newBuilder().setPoolUuid(pool).build()));
         } catch (RuntimeException e) {
-            throw Errors.fromStatus(e);
+            throw failure(e);
         }
     }
 
@@ -68,10 +111,12 @@ public final class RemoteMember implements AutoCloseable {
                                     .setRequestedRole(host.witness() ? HostRole.WITNESS : HostRole.VOTER))
                             .setRaftAddress(raftAddress)
                             .setGeneration(generation)
+                            .setPoolUuid(pool)
                             .build());
         } catch (RuntimeException e) {
-            throw Errors.fromStatus(e);
+            throw failure(e);
         }
+        checked(reply);
         ResultCodec.Reply result = ResultCodec.decode(reply.getResult());
         if (result.rejection().isPresent()) {
             var r = result.rejection().get();
@@ -84,24 +129,44 @@ public final class RemoteMember implements AutoCloseable {
     public MemberStatus emergencyTransitionToMaster() {
         EmergencyReply reply;
         try {
-            reply = longStub().emergencyTransitionToMaster(EmergencyTransitionRequest.getDefaultInstance());
+            reply = longStub()
+                    .emergencyTransitionToMaster(EmergencyTransitionRequest.newBuilder()
+                            .setPoolUuid(pool)
+                            .build());
         } catch (RuntimeException e) {
-            throw Errors.fromStatus(e);
+            throw failure(e);
         }
-        return emergencyReply(reply);
+        return emergencyReply(checked(reply));
     }
 
-    /** {@code pool-emergency-reset-master} on this member: it joins the master at that address. */
+    /**
+     * {@code pool-emergency-reset-master} on this member: it joins the master at that address. The request names the
+     * master's pool, so a member of another pool refuses it rather than leave its pool for the master's: the pool this
+     * connection is pinned to (the caller checked the master's), else the one the master says it serves.
+     */
     public MemberStatus emergencyResetMaster(String masterAddress, long generation) {
+        String masterPool = pool;
+        if (masterPool.isEmpty()) {
+            try (RemoteMember master = connect(masterAddress, timeout, interceptors)) {
+                master.status();
+                masterPool = master.pool();
+            }
+        }
         EmergencyReply reply;
         try {
             reply = longStub()
                     .emergencyResetMaster(EmergencyResetMasterRequest.newBuilder()
                             .setMasterAddress(masterAddress)
                             .setGeneration(generation)
+                            .setPoolUuid(masterPool)
                             .build());
         } catch (RuntimeException e) {
-            throw Errors.fromStatus(e);
+            throw failure(e);
+        }
+        // A member that has just joined may not have caught up with the master's log yet: its reply names no pool.
+        String served = PoolIdentity.of(reply);
+        if (!served.isEmpty()) {
+            pool = PoolIdentity.check(address, masterPool, served);
         }
         return emergencyReply(reply);
     }
@@ -109,9 +174,11 @@ public final class RemoteMember implements AutoCloseable {
     /** {@code pool-recover-slaves} on this member (the master). */
     public RecoverSlavesReply recoverSlaves() {
         try {
-            return longStub().recoverSlaves(RecoverSlavesRequest.getDefaultInstance());
+            return checked(longStub()
+                    .recoverSlaves(
+                            RecoverSlavesRequest.newBuilder().setPoolUuid(pool).build()));
         } catch (RuntimeException e) {
-            throw Errors.fromStatus(e);
+            throw failure(e);
         }
     }
 
