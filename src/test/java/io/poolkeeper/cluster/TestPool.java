@@ -1,12 +1,12 @@
 package io.poolkeeper.cluster;
 
-import io.poolkeeper.agent.HypervisorWorld;
-import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.ratis.MemberBuilder;
 import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.testing.HypervisorWorld;
+import io.poolkeeper.testing.SimulatedHypervisor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /**
  * A pool of real members in this JVM for tests: Ratis and gRPC on loopback, ports from {@link
- * io.poolkeeper.ratis.Ports}, one storage directory per member, simulated hypervisors sharing one world.
+ * io.poolkeeper.testing.Ports}, one storage directory per member, simulated hypervisors sharing one world.
  *
  * <p>Members keep their index for the whole test: {@link #kill} closes one, {@link #restart} starts a new member on
  * the same directory and ports (the Raft configuration holds the addresses, so a restarted peer must keep them).

@@ -2,18 +2,18 @@ package io.poolkeeper.seed;
 
 import static org.awaitility.Awaitility.await;
 
-import io.poolkeeper.agent.HypervisorWorld;
-import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.BlockingPool;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.VmSpec;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.VmId;
-import io.poolkeeper.ratis.LinkFaults;
 import io.poolkeeper.ratis.MemberBuilder;
-import io.poolkeeper.ratis.Ports;
 import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.testing.HypervisorWorld;
+import io.poolkeeper.testing.LinkFaults;
+import io.poolkeeper.testing.Ports;
+import io.poolkeeper.testing.SimulatedHypervisor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,7 +101,7 @@ final class LivePool implements AutoCloseable {
                 .memoryTotal(HOST_MEMORY)
                 .timeouts(timeouts)
                 .hostAgent(hypervisors.get(index))
-                .linkFaults(faults);
+                .linkFilter(faults);
     }
 
     RatisPoolMember member(int index) {

@@ -1,11 +1,11 @@
 package io.poolkeeper.cli;
 
-import io.poolkeeper.agent.HypervisorWorld;
-import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.ratis.RatisPoolMember;
+import io.poolkeeper.testing.HypervisorWorld;
+import io.poolkeeper.testing.SimulatedHypervisor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -11,6 +11,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.poolkeeper.rpc.LinkFilter;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.proto.RaftProtos.InstallSnapshotRequestProto;
@@ -20,7 +21,7 @@ import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
 import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 
 /**
- * The gRPC interceptors that make {@link LinkFaults} real: on the Raft server (through Ratis' services customizer)
+ * The gRPC interceptors that make a {@link LinkFilter} real: on the Raft server (through Ratis' services customizer)
  * and on the PoolService, a receiving member closes a call whose sender's link to it is cut. Raft messages name
  * their sender; member-to-member PoolService calls name it in the {@link #FROM} header.
  */
@@ -32,12 +33,12 @@ public final class FaultInterceptors {
     private FaultInterceptors() {}
 
     /** Adds the Raft-side filter of {@code self} to Ratis' gRPC server. */
-    static GrpcServices.Customizer ratis(LinkFaults faults, String self) {
+    static GrpcServices.Customizer ratis(LinkFilter faults, String self) {
         return (builder, types) -> builder.intercept(new RatisFilter(faults, self));
     }
 
     /** The PoolService-side filter of {@code self}. */
-    public static ServerInterceptor poolService(LinkFaults faults, String self) {
+    public static ServerInterceptor poolService(LinkFilter faults, String self) {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -73,10 +74,10 @@ public final class FaultInterceptors {
 
     /** Ratis' gRPC is shaded, so this filter uses the shaded classes. */
     private static final class RatisFilter implements org.apache.ratis.thirdparty.io.grpc.ServerInterceptor {
-        private final LinkFaults faults;
+        private final LinkFilter faults;
         private final String self;
 
-        RatisFilter(LinkFaults faults, String self) {
+        RatisFilter(LinkFilter faults, String self) {
             this.faults = faults;
             this.self = self;
         }

@@ -3,6 +3,7 @@ package io.poolkeeper.ratis;
 import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.rpc.LinkFilter;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -21,7 +22,7 @@ import java.util.Optional;
  * @param witness whether to join as a witness
  * @param timeouts the timeouts
  * @param agent the hypervisor bridge
- * @param faults injected link faults (cluster tests only)
+ * @param faults the filter that drops messages of cut links (cluster tests only)
  */
 record MemberConfig(
         HostId hostId,
@@ -36,7 +37,7 @@ record MemberConfig(
         boolean witness,
         MemberTimeouts timeouts,
         HostAgent agent,
-        Optional<LinkFaults> faults) {
+        Optional<LinkFilter> faults) {
 
     String serviceAddress() {
         return host + ":" + servicePort;
