@@ -10,6 +10,7 @@ import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.ratis.CommandPool;
 import io.poolkeeper.ratis.RatisPoolMember;
 import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,8 +32,7 @@ class FullRestartTest {
 
     @Test
     void everyMemberKilledMidLoadAndRestartedFromDiskKeepsEveryAcknowledgedWrite() throws Exception {
-        try (TestPool pool = new TestPool(dir)) {
-            pool.startThree(WAIT);
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                             .members(pool.addresses())
@@ -80,17 +80,17 @@ class FullRestartTest {
             }
 
             int master = pool.soleMaster().orElseThrow();
-            HostId masterHost = pool.hosts.get(master);
-            await().atMost(WAIT).until(() -> pool.members.stream()
+            HostId masterHost = pool.host(master);
+            await().atMost(WAIT).until(() -> pool.members().stream()
                     .allMatch(m -> m.applied().state().isMaster(masterHost)));
             assertEquals(master, pool.soleMaster().orElseThrow());
 
             // An embedded write on a slave after the restart, seen by every member.
-            RatisPoolMember slave = pool.members.get((master + 1) % 3);
+            RatisPoolMember slave = pool.member(pool.others(master).get(0));
             VmId vm = slave.pool().blocking().createVm(VmSpec.of("after-restart", 1L << 30, 1));
-            await().atMost(WAIT).until(() -> pool.members.stream()
+            await().atMost(WAIT).until(() -> pool.members().stream()
                     .allMatch(m -> m.applied().state().vms().containsKey(vm)));
-            assertTrue(pool.members.stream()
+            assertTrue(pool.members().stream()
                     .allMatch(m -> m.applied().state().hosts().size() == 3));
         }
     }

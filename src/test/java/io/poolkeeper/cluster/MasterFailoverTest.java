@@ -8,6 +8,7 @@ import io.poolkeeper.core.PoolState;
 import io.poolkeeper.ratis.CommandPool;
 import io.poolkeeper.ratis.RatisPoolMember;
 import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,8 +31,7 @@ class MasterFailoverTest {
 
     @Test
     void killingTheMasterUnderLoadLosesNoAcknowledgedWrite() throws Exception {
-        try (TestPool pool = new TestPool(dir)) {
-            pool.startThree(WAIT);
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                             .members(pool.addresses())
@@ -47,9 +47,9 @@ class MasterFailoverTest {
                 List<CommandPool> via = List.of(
                         client.pool(),
                         impatient.pool(),
-                        pool.members.get(0).pool(),
-                        pool.members.get(1).pool(),
-                        pool.members.get(2).pool());
+                        pool.member(0).pool(),
+                        pool.member(1).pool(),
+                        pool.member(2).pool());
                 List<Integer> survivors;
                 long killedAtNanos;
                 long newMasterAtNanos;
@@ -69,7 +69,7 @@ class MasterFailoverTest {
 
                     await().atMost(WAIT).until(() -> pool.soleMaster()
                             .filter(i -> i != killed
-                                    && pool.members.get(i).applied().state().isMaster(pool.hosts.get(i)))
+                                    && pool.member(i).applied().state().isMaster(pool.host(i)))
                             .isPresent());
                     newMasterAtNanos = System.nanoTime();
                     int ackedAtNewMaster = writers.acknowledgedCount();
@@ -100,12 +100,12 @@ class MasterFailoverTest {
 
     /** Waits until the survivors agree, then checks that their state holds every acknowledged write. */
     static void assertEveryWriteOnEverySurvivor(
-            TestPool pool, List<Integer> survivors, LoadWriters writers, boolean uncertainToo) {
+            TestingPool pool, List<Integer> survivors, LoadWriters writers, boolean uncertainToo) {
         await().atMost(WAIT).untilAsserted(() -> {
-            RatisPoolMember first = pool.members.get(survivors.get(0));
+            RatisPoolMember first = pool.member(survivors.get(0));
             PoolState reference = first.applied().state();
             for (int i : survivors) {
-                RatisPoolMember m = pool.members.get(i);
+                RatisPoolMember m = pool.member(i);
                 assertEquals(first.applied().sequence(), m.applied().sequence(), "applied sequence of member " + i);
                 assertEquals(reference, m.applied().state(), "state of member " + i);
             }
