@@ -117,7 +117,9 @@ class EventStreamTest {
                     writers.stop();
                     assertEquals(List.of(), writers.unexpected);
                     // A busy machine can cause an election: writes caught in it are settled before counting.
-                    assertEquals(List.of(), writers.resolveUncertain(client.pool()));
+                    assertEquals(List.of(), writers.resolveUncertain(client.pool(), () -> pool.member(master)
+                            .applied()
+                            .state()));
 
                     long last = pool.member(master).applied().sequence();
                     await().atMost(WAIT).until(() -> watchers.stream().allMatch(w -> w.lastToken() >= last));

@@ -71,11 +71,17 @@ class FullRestartTest {
 
                     assertEquals(List.of(), writers.unexpected, "writes answered other than success or retry");
                     MasterFailoverTest.assertEveryWriteOnEverySurvivor(pool, ALL, writers, false);
-                    assertEquals(List.of(), writers.resolveUncertain(client.pool()));
+                    assertEquals(List.of(), writers.resolveUncertain(client.pool(), () -> pool.member(0)
+                            .applied()
+                            .state()));
                     MasterFailoverTest.assertEveryWriteOnEverySurvivor(pool, ALL, writers, true);
                     System.out.printf(
-                            "full restart: %d acknowledged (%d before the restart), %d uncertain%n",
-                            writers.acknowledgedCount(), ackedBeforeRestart, writers.uncertain.size());
+                            "full restart: %d acknowledged (%d before the restart), %d uncertain (%d of them applied and"
+                                    + " out of the de-duplication window)%n",
+                            writers.acknowledgedCount(),
+                            ackedBeforeRestart,
+                            writers.uncertain.size(),
+                            writers.beyondWindow());
                 }
             }
 
