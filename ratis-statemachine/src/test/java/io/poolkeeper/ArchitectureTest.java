@@ -33,7 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The layering of DESIGN §1: the pure core knows nothing of Ratis, gRPC, protobuf or the runtime packages, and reads
  * no clock, no randomness and no unordered collection, so every replica applying the same log reaches the same
- * state; the public API exposes no Ratis, gRPC or protobuf type.
+ * state; the public API exposes no Ratis, gRPC or protobuf type; no main class imports the test support of {@code
+ * poolkeeper-testing}.
  *
  * <p>Each rule is also evaluated against classes known to break it, so a rule that stopped matching anything (a
  * renamed package, a wrong method name) fails here instead of passing vacuously.
@@ -42,6 +43,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ArchitectureTest {
     private static final String CORE = "io.poolkeeper.core";
     private static final String API = "io.poolkeeper.api";
+    private static final String TESTING = "io.poolkeeper.testing";
 
     private static final JavaClasses CORE_CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -133,6 +135,23 @@ class ArchitectureTest {
             .because(ORDER);
 
     /** The public API is what embedders compile against: none of the implementation's libraries leak into it. */
+    /** Every main class of this module and of the modules below it (api, proto: jars on this module's classpath). */
+    private static final JavaClasses MAIN_CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.poolkeeper");
+
+    /**
+     * Test support (simulated hypervisor, link faults, test pool) lives in poolkeeper-testing, which depends on this
+     * module; production code reaches it only through interfaces such as {@code HostAgent} and {@code LinkFilter}.
+     */
+    static final ArchRule MAIN_IMPORTS_NO_TEST_SUPPORT = noClasses()
+            .that()
+            .resideOutsideOfPackage(TESTING + "..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(TESTING + "..")
+            .because("no main package imports test support (DESIGN §1): the production artifact ships without it");
+
     static final ArchRule API_EXPOSES_NO_IMPLEMENTATION = noClasses()
             .should()
             .dependOnClassesThat()
@@ -188,6 +207,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void mainClassesImportNoTestSupport() {
+        assertImported(MAIN_CLASSES, "io.poolkeeper.ratis.RatisPoolMember");
+        assertImported(MAIN_CLASSES, "io.poolkeeper.port.LinkFilter");
+        assertImported(MAIN_CLASSES, API + ".PoolMember");
+        assertFalse(MAIN_CLASSES.contain(ArchitectureTest.class.getName()), "test classes were imported as main");
+        MAIN_IMPORTS_NO_TEST_SUPPORT.check(MAIN_CLASSES);
+    }
+
+    @Test
     void apiExposesNoRatisGrpcOrProtobuf() {
         assertImported(API_CLASSES, API + ".ErrorCode");
         assertImported(API_CLASSES, API + ".model.Vm");
@@ -210,7 +238,14 @@ class ArchitectureTest {
                 Arguments.of(NO_RANDOM_GENERATORS, java.util.Collections.class),
                 Arguments.of(NO_HASH_COLLECTIONS, HashSet.class),
                 Arguments.of(NO_UNORDERED_FACTORIES, java.lang.module.Configuration.class),
-                Arguments.of(API_EXPOSES_NO_IMPLEMENTATION, io.poolkeeper.proto.PoolCommand.class));
+                Arguments.of(API_EXPOSES_NO_IMPLEMENTATION, io.poolkeeper.proto.PoolCommand.class),
+                Arguments.of(MAIN_IMPORTS_NO_TEST_SUPPORT, UsesTestSupport.class));
+    }
+
+    /** Breaks {@link #MAIN_IMPORTS_NO_TEST_SUPPORT}: a class outside the testing package that uses a class in it. */
+    private static final class UsesTestSupport {
+        @SuppressWarnings("unused")
+        private final io.poolkeeper.testing.KnownViolation used = new io.poolkeeper.testing.KnownViolation();
     }
 
     @ParameterizedTest(name = "rule {index} reports {1}")

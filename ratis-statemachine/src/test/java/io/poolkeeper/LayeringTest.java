@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Who may import whom inside the member artifact (DESIGN §1): {@code core} at the bottom, then {@code codec}, then
  * {@code port} (the seams), {@code ratis} (knows no member and no gRPC server), {@code member} (the runtime, no
  * transport), {@code rpc} (reaches the runtime only through {@code port}), and {@code boot} wiring them; no package
- * cycle; no main package imports test support.
+ * cycle. (No main package imports test support: {@code ArchitectureTest}.)
  *
  * <p>Each rule is also evaluated against test classes that break it on purpose ({@code knownViolations}), so a rule
  * cannot pass vacuously.
@@ -65,21 +65,12 @@ class LayeringTest {
             .resideInAnyPackage("io.poolkeeper.rpc..", "io.poolkeeper.boot..", "io.grpc..", "io.poolkeeper.proto..")
             .because("the runtime speaks domain records to its peers through port.PeerLink");
 
-    static final ArchRule NO_TEST_SUPPORT_IN_MAIN = noClasses()
-            .that()
-            .resideOutsideOfPackages("io.poolkeeper.testing..", "io.poolkeeper.agent..")
-            .should()
-            .dependOnClassesThat()
-            .resideInAnyPackage("io.poolkeeper.testing..", "io.poolkeeper.agent..")
-            .because("the simulated hypervisor and fault injection are test support (poolkeeper-testing)");
-
     static Stream<Arguments> rules() {
         return Stream.of(
                 Arguments.of("has no package cycle", NO_CYCLES),
                 Arguments.of("rpc reaches the runtime through ports", RPC_REACHES_THE_RUNTIME_THROUGH_PORTS),
                 Arguments.of("ratis knows no runtime", RATIS_KNOWS_NO_RUNTIME),
-                Arguments.of("runtime knows no transport", RUNTIME_KNOWS_NO_TRANSPORT),
-                Arguments.of("main imports no test support", NO_TEST_SUPPORT_IN_MAIN));
+                Arguments.of("runtime knows no transport", RUNTIME_KNOWS_NO_TRANSPORT));
     }
 
     @ParameterizedTest(name = "main code {0}")
@@ -98,8 +89,8 @@ class LayeringTest {
                         RPC_REACHES_THE_RUNTIME_THROUGH_PORTS,
                         new Class<?>[] {io.poolkeeper.rpc.KnownLayeringViolation.class}),
                 Arguments.of(RATIS_KNOWS_NO_RUNTIME, new Class<?>[] {io.poolkeeper.ratis.KnownCycle.class}),
-                Arguments.of(RUNTIME_KNOWS_NO_TRANSPORT, new Class<?>[] {io.poolkeeper.member.KnownTransportUse.class}),
-                Arguments.of(NO_TEST_SUPPORT_IN_MAIN, new Class<?>[] {io.poolkeeper.member.KnownTransportUse.class}));
+                Arguments.of(
+                        RUNTIME_KNOWS_NO_TRANSPORT, new Class<?>[] {io.poolkeeper.member.KnownTransportUse.class}));
     }
 
     @ParameterizedTest(name = "rule {index} reports its known violation")

@@ -9,6 +9,7 @@ import io.poolkeeper.api.PoolEvent;
 import io.poolkeeper.api.Subscription;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,10 +93,9 @@ class EventStreamTest {
 
     @Test
     void watchersSeeEveryCommittedChangeInOrderWithoutGapsAndResumeExactly() throws Exception {
-        try (TestPool pool = new TestPool(dir)) {
-            pool.startThree(WAIT);
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.soleMaster().orElseThrow();
-            RatisPoolMember slave = pool.members.get((master + 1) % 3);
+            RatisPoolMember slave = pool.member(pool.others(master).get(0));
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                     .members(pool.addresses())
@@ -104,8 +104,8 @@ class EventStreamTest {
                 Watcher embedded = new Watcher(slave.pool());
                 Watcher remote = new Watcher(client.pool());
                 List<Watcher> watchers = List.of(embedded, remote);
-                try (LoadWriters writers = new LoadWriters(
-                        "events", List.of(pool.members.get(master).pool(), client.pool()), 8)) {
+                try (LoadWriters writers =
+                        new LoadWriters("events", List.of(pool.member(master).pool(), client.pool()), 8)) {
                     for (int r = 0; r < RESUMES; r++) {
                         for (Watcher w : watchers) {
                             long before = w.lastToken();
@@ -117,11 +117,13 @@ class EventStreamTest {
                     writers.stop();
                     assertEquals(List.of(), writers.unexpected);
                     // A busy machine can cause an election: writes caught in it are settled before counting.
-                    assertEquals(List.of(), writers.resolveUncertain(client.pool()));
+                    assertEquals(List.of(), writers.resolveUncertain(client.pool(), () -> pool.member(master)
+                            .applied()
+                            .state()));
 
-                    long last = pool.members.get(master).applied().sequence();
+                    long last = pool.member(master).applied().sequence();
                     await().atMost(WAIT).until(() -> watchers.stream().allMatch(w -> w.lastToken() >= last));
-                    await().atMost(WAIT).until(() -> pool.members.stream()
+                    await().atMost(WAIT).until(() -> pool.members().stream()
                             .allMatch(m -> m.applied().sequence() == last));
                     watchers.forEach(Watcher::close);
 

@@ -10,6 +10,7 @@ import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.pool.CommandPool;
 import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,8 +32,7 @@ class FullRestartTest {
 
     @Test
     void everyMemberKilledMidLoadAndRestartedFromDiskKeepsEveryAcknowledgedWrite() throws Exception {
-        try (TestPool pool = new TestPool(dir)) {
-            pool.startThree(WAIT);
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                             .members(pool.addresses())
@@ -71,26 +71,32 @@ class FullRestartTest {
 
                     assertEquals(List.of(), writers.unexpected, "writes answered other than success or retry");
                     MasterFailoverTest.assertEveryWriteOnEverySurvivor(pool, ALL, writers, false);
-                    assertEquals(List.of(), writers.resolveUncertain(client.pool()));
+                    assertEquals(List.of(), writers.resolveUncertain(client.pool(), () -> pool.member(0)
+                            .applied()
+                            .state()));
                     MasterFailoverTest.assertEveryWriteOnEverySurvivor(pool, ALL, writers, true);
                     System.out.printf(
-                            "full restart: %d acknowledged (%d before the restart), %d uncertain%n",
-                            writers.acknowledgedCount(), ackedBeforeRestart, writers.uncertain.size());
+                            "full restart: %d acknowledged (%d before the restart), %d uncertain (%d of them applied and"
+                                    + " out of the de-duplication window)%n",
+                            writers.acknowledgedCount(),
+                            ackedBeforeRestart,
+                            writers.uncertain.size(),
+                            writers.beyondWindow());
                 }
             }
 
             int master = pool.soleMaster().orElseThrow();
-            HostId masterHost = pool.hosts.get(master);
-            await().atMost(WAIT).until(() -> pool.members.stream()
+            HostId masterHost = pool.host(master);
+            await().atMost(WAIT).until(() -> pool.members().stream()
                     .allMatch(m -> m.applied().state().isMaster(masterHost)));
             assertEquals(master, pool.soleMaster().orElseThrow());
 
             // An embedded write on a slave after the restart, seen by every member.
-            RatisPoolMember slave = pool.members.get((master + 1) % 3);
+            RatisPoolMember slave = pool.member(pool.others(master).get(0));
             VmId vm = slave.pool().blocking().createVm(VmSpec.of("after-restart", 1L << 30, 1));
-            await().atMost(WAIT).until(() -> pool.members.stream()
+            await().atMost(WAIT).until(() -> pool.members().stream()
                     .allMatch(m -> m.applied().state().vms().containsKey(vm)));
-            assertTrue(pool.members.stream()
+            assertTrue(pool.members().stream()
                     .allMatch(m -> m.applied().state().hosts().size() == 3));
         }
     }

@@ -25,42 +25,50 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Writer threads that create VMs concurrently, each through its own {@link CommandPool} (an embedded member's or a
- * remote client's) with a few commands in flight (a writer stops when its embedded member is closed), and keep a ledger: what the pool acknowledged, and what failed
- * with an outcome the caller cannot know ({@link PoolUnavailableException}, {@link IndeterminateOutcomeException}).
- * Anything else (a refusal of a fresh create, another exception, a future that never completes) is recorded as
- * unexpected.
+ * remote client's) with a few commands in flight (a writer stops when its embedded member is closed), and keep a
+ * ledger: what the pool acknowledged, and what failed with an outcome the caller cannot know ({@link
+ * PoolUnavailableException}, {@link IndeterminateOutcomeException}). Anything else (a refusal of a fresh create,
+ * another exception, a future that never completes) is recorded as unexpected.
  *
- * <p>Each write carries its own request id, so {@link #resolveUncertain} can retry exactly the command that was sent.
+ * <p>Each write creates its own VM (a fresh uuid and name), so whether a write is in a state is read from the VM
+ * itself. Each write also carries its own request id, so {@link #resolveUncertain} can retry exactly the command
+ * that was sent.
  */
 final class LoadWriters implements AutoCloseable {
     /** The longest a write may stay unanswered; beyond it the member or client hangs, which is a bug. */
     static final long ANSWER_WITHIN_SECONDS = 30;
 
-    /** One vm-create, with the request id it was sent under. */
-    record Write(String requestId, VmId vm, String nameLabel) {
+    /** The memory of every VM written. */
+    static final long MEMORY = 1L << 20;
+
+    /** One vm-create, with the request id it was sent under and when it was sent ({@link System#nanoTime}). */
+    record Write(String requestId, VmId vm, String nameLabel, long sentNanos) {
         PoolCommand command() {
             return new PoolCommand(
                     requestId,
                     0,
                     0,
-                    new Operation.VmCreate(vm, nameLabel, 1L << 20, 1, Optional.empty(), HaRestartPriority.NONE, 0));
+                    new Operation.VmCreate(vm, nameLabel, MEMORY, 1, Optional.empty(), HaRestartPriority.NONE, 0));
         }
 
-        /** Whether {@code state} holds this write's VM, applied under its request id. */
+        /**
+         * Whether {@code state} holds this write's VM, as created. Never judged by the request id: the pool remembers
+         * ids only for a while (its de-duplication window), VMs for ever.
+         */
         boolean in(PoolState state) {
             var created = state.vms().get(vm);
-            return created != null
-                    && created.nameLabel().equals(nameLabel)
-                    && state.requests().find(requestId).isPresent();
+            return created != null && created.nameLabel().equals(nameLabel) && created.memory() == MEMORY;
         }
     }
 
     final Set<Write> acknowledged = ConcurrentHashMap.newKeySet();
     final Set<Write> uncertain = ConcurrentHashMap.newKeySet();
     final List<String> unexpected = new CopyOnWriteArrayList<>();
+    private final AtomicInteger beyondWindow = new AtomicInteger();
     private final AtomicInteger sequence = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
     private final List<Semaphore> windows = new ArrayList<>();
@@ -102,7 +110,7 @@ final class LoadWriters implements AutoCloseable {
                 return;
             }
             int n = sequence.incrementAndGet();
-            Write write = new Write(prefix + "/" + n, VmId.random(), prefix + "-" + n);
+            Write write = new Write(prefix + "/" + n, VmId.random(), prefix + "-" + n, System.nanoTime());
             submit(writer, pool, write).whenComplete((r, e) -> {
                 // An embedded member that was closed takes no more writes: its writer stops.
                 if (unwrap(e) instanceof PoolException p && p.code() == ErrorCode.MEMBER_NOT_RUNNING) {
@@ -157,6 +165,11 @@ final class LoadWriters implements AutoCloseable {
         return acknowledged.size();
     }
 
+    /** The acknowledged writes sent at or after {@code nanos} ({@link System#nanoTime}). */
+    long acknowledgedSentSince(long nanos) {
+        return acknowledged.stream().filter(w -> w.sentNanos() - nanos >= 0).count();
+    }
+
     /** Stops the writers and waits until every write sent has its answer. */
     void stop() throws InterruptedException {
         stopped = true;
@@ -175,10 +188,20 @@ final class LoadWriters implements AutoCloseable {
      * answer must be the original success. A command that had been applied is not applied again (its request id is
      * known), and one that had not been is applied now; a refusal ("already exists") would mean it was applied as a
      * new command a second time.
+     *
+     * <p>The pool promises this only while it remembers the request id, in its de-duplication window. A write that
+     * {@code current} (the pool's state now, the writers stopped) holds although its id has left the window was
+     * applied, and a retry would rightly be refused as a second create: it is not sent, and counted in {@link
+     * #beyondWindow()}.
      */
-    List<String> resolveUncertain(CommandPool pool) {
+    List<String> resolveUncertain(CommandPool pool, Supplier<PoolState> current) {
         List<String> problems = new ArrayList<>();
         for (Write write : uncertain) {
+            PoolState now = current.get();
+            if (now.requests().find(write.requestId()).isEmpty() && write.in(now)) {
+                beyondWindow.incrementAndGet();
+                continue;
+            }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_WITHIN_SECONDS);
             while (true) {
                 try {
@@ -204,6 +227,11 @@ final class LoadWriters implements AutoCloseable {
             }
         }
         return problems;
+    }
+
+    /** The uncertain writes {@link #resolveUncertain} found applied with their request id no longer remembered. */
+    int beyondWindow() {
+        return beyondWindow.get();
     }
 
     /**

@@ -27,9 +27,11 @@ import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.VmCreate;
-import io.poolkeeper.ratis.Ports;
 import io.poolkeeper.rpc.FaultInterceptors;
 import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.testing.Ports;
+import io.poolkeeper.testing.SimulatedHypervisor;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +57,7 @@ class PoolIdentityTest {
 
     @Test
     void aClientRefusesTheMemberOfAnotherPoolNowServingItsAddress() {
-        try (TestPool a = new TestPool(dir.resolve("a"))) {
+        try (TestingPool a = TestingPool.builder(dir.resolve("a")).build()) {
             RatisPoolMember a0 = a.add();
             awaitMaster(a0);
             String address = a0.serviceAddress();
@@ -69,7 +71,7 @@ class PoolIdentityTest {
                 assertEquals(Optional.of(PoolId.of(poolA)), client.poolUuid());
 
                 // The host is re-provisioned: its member closed, a member of a new pool B on the same address.
-                a.members.get(0).close();
+                a.member(0).close();
                 try (RatisPoolMember b0 = startPoolB(address)) {
                     awaitMaster(b0);
                     String poolB = poolOf(b0);
@@ -100,7 +102,7 @@ class PoolIdentityTest {
 
     @Test
     void aStaleAddressListAndRequestsForAnotherPoolChangeNothingThere() {
-        try (TestPool a = new TestPool(dir.resolve("a"));
+        try (TestingPool a = TestingPool.builder(dir.resolve("a")).build();
                 RatisPoolMember b0 = startPoolB("127.0.0.1:" + Ports.free())) {
             RatisPoolMember a0 = a.add();
             awaitMaster(a0);
@@ -140,7 +142,7 @@ class PoolIdentityTest {
 
             ManagedChannel channel = NettyChannelBuilder.forTarget(b0.serviceAddress())
                     .usePlaintext()
-                    .intercept(FaultInterceptors.caller(a.hosts.get(0).toString()))
+                    .intercept(FaultInterceptors.caller(a.host(0).toString()))
                     .build();
             try {
                 var stub = PoolServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -207,8 +209,9 @@ class PoolIdentityTest {
                 .listenAddress(address)
                 .raftPort(Ports.free())
                 .storageDirectory(dir.resolve("b"))
-                .memoryTotal(TestPool.HOST_MEMORY)
-                .timeouts(TestPool.TIMEOUTS)
+                .memoryTotal(TestingPool.HOST_MEMORY)
+                .timeouts(TestingPool.TIMEOUTS)
+                .hostAgent(new SimulatedHypervisor(B_HOST, TestingPool.HOST_MEMORY))
                 .createPool("pool-b")
                 .build();
         member.start();

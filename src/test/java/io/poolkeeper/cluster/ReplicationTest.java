@@ -19,6 +19,7 @@ import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,13 +37,13 @@ class ReplicationTest {
 
     @Test
     void threeMembersReplicateEveryWriteAndTheLeaderIsMaster() {
-        try (TestPool pool = new TestPool(dir)) {
+        try (TestingPool pool = TestingPool.builder(dir).build()) {
             RatisPoolMember first = pool.add();
             pool.add();
             pool.add();
             BlockingPool master = first.pool().blocking();
 
-            await().atMost(WAIT).until(() -> pool.members.stream()
+            await().atMost(WAIT).until(() -> pool.members().stream()
                     .allMatch(m -> m.applied().state().hosts().size() == 3));
             PoolView view = master.read(ReadConsistency.LINEARIZABLE);
             assertEquals(3, view.hosts().size());
@@ -50,43 +51,43 @@ class ReplicationTest {
             HostId leader = view.pool().orElseThrow().master().orElseThrow();
             assertEquals(
                     1,
-                    pool.members.stream()
+                    pool.members().stream()
                             .filter(m -> m.role() == MemberRole.MASTER)
                             .count());
             assertEquals(
                     leader,
-                    pool.members.stream()
+                    pool.members().stream()
                             .filter(m -> m.role() == MemberRole.MASTER)
                             .findFirst()
                             .orElseThrow()
                             .hostId());
 
             VmId vm = master.createVm(VmSpec.of("web", 1L << 30, 2));
-            HostId placed = pool.members.get(2).pool().blocking().startVm(vm, Optional.empty(), false);
+            HostId placed = pool.member(2).pool().blocking().startVm(vm, Optional.empty(), false);
 
             // The agent of the chosen host runs it, and every member's local copy equals the master's.
-            int hostIndex = pool.hosts.indexOf(placed);
-            assertTrue(pool.hypervisors.get(hostIndex).runningVms().containsKey(vm));
+            int hostIndex = pool.indexOf(placed);
+            assertTrue(pool.hypervisor(hostIndex).runningVms().containsKey(vm));
             PoolView after = master.read(ReadConsistency.LINEARIZABLE);
             assertEquals(PowerState.RUNNING, after.vm(vm).orElseThrow().powerState());
             await().atMost(WAIT).untilAsserted(() -> {
-                for (RatisPoolMember m : pool.members) {
+                for (RatisPoolMember m : pool.members()) {
                     PoolView local = m.pool().blocking().read(ReadConsistency.LOCAL);
                     assertEquals(after.vms(), local.vms());
                     assertEquals(after.hosts(), local.hosts());
                 }
             });
-            assertTrue(pool.world.vmsRunningTwice().isEmpty());
+            pool.assertNoVmEverRanTwice();
         }
     }
 
     @Test
     void anAgentFailureLeavesTheVmHaltedAndFailsTheCall() {
-        try (TestPool pool = new TestPool(dir)) {
+        try (TestingPool pool = TestingPool.builder(dir).build()) {
             RatisPoolMember first = pool.add();
             BlockingPool master = first.pool().blocking();
             VmId vm = master.createVm(VmSpec.of("db", 1L << 30, 1));
-            pool.hypervisors.get(0).failNext("start");
+            pool.hypervisor(0).failNext("start");
 
             PoolRejectedException e =
                     assertThrows(PoolRejectedException.class, () -> master.startVm(vm, Optional.empty(), false));
@@ -100,11 +101,11 @@ class ReplicationTest {
 
     @Test
     void aRemoteClientGetsRefusalsWithCodesAndKeepsWorkingWhenItsMemberDies() {
-        try (TestPool pool = new TestPool(dir)) {
+        try (TestingPool pool = TestingPool.builder(dir).build()) {
             pool.add();
             pool.add();
             pool.add();
-            await().atMost(WAIT).until(() -> pool.members.stream()
+            await().atMost(WAIT).until(() -> pool.members().stream()
                     .allMatch(m -> m.applied().state().hosts().size() == 3));
             try (PoolClient client = GrpcPoolClient.builder()
                     .members(pool.addresses())
@@ -152,7 +153,7 @@ class ReplicationTest {
                 assertEquals(before.pool(), unchanged.pool());
 
                 // The member the client used first goes away; the client moves on by itself.
-                pool.members.get(0).close();
+                pool.stop(0);
                 VmId second = remote.createVm(VmSpec.of("app2", 1L << 30, 1));
                 assertTrue(remote.read(ReadConsistency.LINEARIZABLE).vm(second).isPresent());
             }

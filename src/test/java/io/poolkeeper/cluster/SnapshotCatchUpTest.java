@@ -10,6 +10,7 @@ import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,10 +43,9 @@ class SnapshotCatchUpTest {
 
     @Test
     void aFourthMemberJoiningAfterTenThousandCommitsCatchesUpThroughASnapshot() throws Exception {
-        try (TestPool pool = new TestPool(dir)) {
-            pool.startThree(WAIT);
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.soleMaster().orElseThrow();
-            RatisPoolMember masterMember = pool.members.get(master);
+            RatisPoolMember masterMember = pool.member(master);
             List<VmId> vms = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 vms.add(masterMember.pool().blocking().createVm(VmSpec.of("vm" + i, 1L << 30, 1)));
@@ -104,7 +104,7 @@ class SnapshotCatchUpTest {
 
             long joinStarted = System.nanoTime();
             RatisPoolMember joiner = pool.add(master);
-            int joinerIndex = pool.members.size() - 1;
+            int joinerIndex = pool.size() - 1;
             await().atMost(WAIT).untilAsserted(() -> {
                 assertEquals(masterMember.applied().sequence(), joiner.applied().sequence());
                 assertEquals(masterMember.applied().state(), joiner.applied().state());
@@ -114,11 +114,7 @@ class SnapshotCatchUpTest {
             assertEquals(4, joiner.applied().state().hosts().size());
             assertEquals(
                     HostRole.VOTER,
-                    joiner.applied()
-                            .state()
-                            .hosts()
-                            .get(pool.hosts.get(joinerIndex))
-                            .role());
+                    joiner.applied().state().hosts().get(pool.host(joinerIndex)).role());
 
             // It was sent the snapshot: its log does not start at 0, and it holds a snapshot that covers everything
             // before its log, which it could not have taken itself (it applied far fewer entries than the
@@ -140,7 +136,7 @@ class SnapshotCatchUpTest {
 
             // And it takes part: a write through the joiner reaches every member.
             VmId after = joiner.pool().blocking().createVm(VmSpec.of("after-join", 1L << 30, 1));
-            await().atMost(WAIT).until(() -> pool.members.stream()
+            await().atMost(WAIT).until(() -> pool.members().stream()
                     .allMatch(m -> m.applied().state().vms().containsKey(after)));
         }
     }

@@ -19,6 +19,7 @@ import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.PbdId;
 import io.poolkeeper.api.model.SrId;
 import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -44,11 +45,11 @@ class DefaultSrAndPartitionTest {
 
     @Test
     void aNewMasterRaisesDefaultSrInvalidWhenTheDefaultSrIsNotAttachedThere() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
             BlockingPool p = pool.pool(master);
             SortedMap<HostId, PbdId> pbds = new TreeMap<>();
-            pool.hosts.forEach(h -> pbds.put(h, PbdId.random()));
+            pool.hosts().forEach(h -> pbds.put(h, PbdId.random()));
             SrId sr = p.createSr(new SrSpec(SrId.random(), "shared", "nfs", true, new TreeMap<>(), pbds));
             p.setParam("default-SR", sr.toString());
             assertEquals(List.of(), p.read(ReadConsistency.LINEARIZABLE).alerts());
@@ -56,21 +57,21 @@ class DefaultSrAndPartitionTest {
             int watcher = master;
             try (Subscription ignored = pool.member(watcher).pool().watch(0, seen::add)) {
                 // A master change with a valid default SR raises nothing.
-                int valid = (master + 1) % 3;
-                p.designateNewMaster(pool.hosts.get(valid));
-                await().atMost(LivePool.WAIT).until(() -> seen.stream()
+                int valid = pool.others(master).get(0);
+                p.designateNewMaster(pool.host(valid));
+                await().atMost(TestingPool.WAIT).until(() -> seen.stream()
                         .anyMatch(e -> e.name().equals("pool-set-master")
                                 && e.params()
                                         .get("host")
-                                        .equals(pool.hosts.get(valid).toString())));
+                                        .equals(pool.host(valid).toString())));
                 assertEquals(List.of(), alerts(seen));
 
                 // The next master does not see the default SR: the alert.
-                int broken = (master + 2) % 3;
-                pool.pool(valid).unplugPbd(pbds.get(pool.hosts.get(broken)));
-                pool.pool(valid).designateNewMaster(pool.hosts.get(broken));
+                int broken = pool.others(master).get(1);
+                pool.pool(valid).unplugPbd(pbds.get(pool.host(broken)));
+                pool.pool(valid).designateNewMaster(pool.host(broken));
 
-                await().atMost(LivePool.WAIT).until(() -> !alerts(seen).isEmpty());
+                await().atMost(TestingPool.WAIT).until(() -> !alerts(seen).isEmpty());
                 PoolEvent alert = alerts(seen).get(0);
                 assertEquals(ErrorCode.DEFAULT_SR_INVALID.name(), alert.name());
                 assertEquals(Map.of("0", sr.toString()), alert.params());
@@ -84,23 +85,23 @@ class DefaultSrAndPartitionTest {
 
     @Test
     void anIsolatedMasterLosesItsRoleAndTheMajorityGoesOnThenItReturnsAsASlave() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
             RatisPoolMember isolated = pool.member(master);
-            pool.faults.isolate(pool.hosts.get(master), pool.hosts);
+            pool.isolate(master);
 
-            await().atMost(LivePool.WAIT).until(() -> pool.running()
+            await().atMost(TestingPool.WAIT).until(() -> pool.running()
                     .anyMatch(i -> i != master && pool.member(i).role() == MemberRole.MASTER));
             int next = pool.running()
                     .filter(i -> i != master && pool.member(i).role() == MemberRole.MASTER)
                     .findFirst()
                     .orElseThrow();
             assertNotEquals(master, next);
-            pool.startVms(next, 1, java.util.Optional.of(pool.hosts.get(next)));
+            pool.startVms(next, 1, java.util.Optional.of(pool.host(next)));
             // Cut off, the old master steps down and cannot commit; it never enters emergency mode silently: it
             // answers at once once the timeout passed.
-            await().atMost(LivePool.WAIT).until(() -> isolated.role() != MemberRole.MASTER);
-            await().atMost(LivePool.WAIT).until(isolated::isInEmergencyMode);
+            await().atMost(TestingPool.WAIT).until(() -> isolated.role() != MemberRole.MASTER);
+            await().atMost(TestingPool.WAIT).until(isolated::isInEmergencyMode);
             assertEquals(
                     ErrorCode.HOST_IN_EMERGENCY_MODE,
                     assertThrows(
@@ -108,25 +109,25 @@ class DefaultSrAndPartitionTest {
                                     () -> isolated.pool().blocking().createVm(VmSpec.of("minority", 1L << 30, 1)))
                             .code());
             // The majority marks the isolated host dead: it heard no heartbeat.
-            await().atMost(LivePool.WAIT).until(() -> !pool.member(next)
+            await().atMost(TestingPool.WAIT).until(() -> !pool.member(next)
                     .applied()
                     .state()
                     .hosts()
-                    .get(pool.hosts.get(master))
+                    .get(pool.host(master))
                     .live());
 
-            pool.faults.healAll();
+            pool.healAll();
 
-            await().atMost(LivePool.WAIT).until(() -> isolated.role() == MemberRole.SLAVE);
-            await().atMost(LivePool.WAIT).until(() -> pool.member(next)
+            await().atMost(TestingPool.WAIT).until(() -> isolated.role() == MemberRole.SLAVE);
+            await().atMost(TestingPool.WAIT).until(() -> pool.member(next)
                     .applied()
                     .state()
                     .hosts()
-                    .get(pool.hosts.get(master))
+                    .get(pool.host(master))
                     .live());
             assertTrue(isolated.applied().state().vms().values().stream()
                     .noneMatch(v -> v.nameLabel().equals("minority")));
-            await().atMost(LivePool.WAIT).until(() -> isolated.applied()
+            await().atMost(TestingPool.WAIT).until(() -> isolated.applied()
                     .state()
                     .vms()
                     .equals(pool.member(next).applied().state().vms()));

@@ -13,6 +13,7 @@ import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.proto.PoolSetMaster;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,10 +29,10 @@ class InternalOperationsTest {
 
     @Test
     void clientsCannotJudgeHostsRecordMastersOrRaiseAlerts() {
-        try (LivePool pool = LivePool.start(dir, 2)) {
+        try (TestingPool pool = TestingPool.start(dir, 2)) {
             int master = pool.awaitMaster();
-            int slave = 1 - master;
-            String slaveUuid = pool.hosts.get(slave).toString();
+            int slave = pool.others(master).get(0);
+            String slaveUuid = pool.host(slave).toString();
             ManagedChannel channel = NettyChannelBuilder.forTarget(
                             pool.member(slave).serviceAddress())
                     .usePlaintext()
@@ -59,10 +60,9 @@ class InternalOperationsTest {
                             "UNKNOWN_OPERATION", reply.getResult().getRejected().getCode(), command.toString());
                 }
                 var view = pool.pool(master).read(ReadConsistency.LINEARIZABLE);
-                assertTrue(view.hosts().get(pool.hosts.get(slave)).live());
+                assertTrue(view.hosts().get(pool.host(slave)).live());
                 assertEquals(
-                        pool.hosts.get(master),
-                        view.pool().orElseThrow().master().orElseThrow());
+                        pool.host(master), view.pool().orElseThrow().master().orElseThrow());
             } finally {
                 channel.shutdownNow();
             }

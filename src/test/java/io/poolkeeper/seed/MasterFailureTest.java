@@ -16,6 +16,7 @@ import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.member.RoleState;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ class MasterFailureTest {
 
     @Test
     void aLostMasterIsReplacedWithoutEmergencyMode() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
             List<VmId> acknowledged = createVms(pool.member(master), 5);
             // Every state change of the survivors during the whole election and the first write after it.
@@ -58,15 +59,14 @@ class MasterFailureTest {
             acknowledged.addAll(createVms(pool.member(next), 1));
             PoolView view = pool.pool(next).read(ReadConsistency.LINEARIZABLE);
             assertTrue(view.vms().keySet().containsAll(acknowledged));
-            assertEquals(
-                    Optional.of(pool.hosts.get(next)), view.pool().orElseThrow().master());
+            assertEquals(Optional.of(pool.host(next)), view.pool().orElseThrow().master());
             assertTrue(changes.stream().noneMatch(c -> c.to().emergency()), String.valueOf(changes));
-            await().atMost(LivePool.WAIT).until(() -> pool.running()
+            await().atMost(TestingPool.WAIT).until(() -> pool.running()
                     .allMatch(i -> pool.member(i).role() == MemberRole.MASTER
                             || pool.member(i).role() == MemberRole.SLAVE));
             // The old master's host is dead after the timeout, like any other.
-            HostId old = pool.hosts.get(master);
-            await().atMost(LivePool.WAIT).until(() -> !pool.member(next)
+            HostId old = pool.host(master);
+            await().atMost(TestingPool.WAIT).until(() -> !pool.member(next)
                     .applied()
                     .state()
                     .hosts()
@@ -77,13 +77,13 @@ class MasterFailureTest {
 
     @Test
     void aSurvivorWithoutMajorityGoesToEmergencyThenReFoundsThePoolAndRecoversTheOthers() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
-            int survivor = (master + 1) % 3;
-            int otherSlave = (master + 2) % 3;
+            int survivor = pool.others(master).get(0);
+            int otherSlave = pool.others(master).get(1);
             List<VmId> acknowledged = createVms(pool.member(master), 5);
             // Acknowledged by a majority that included the survivor: it holds them.
-            await().atMost(LivePool.WAIT).until(() -> pool.member(survivor)
+            await().atMost(TestingPool.WAIT).until(() -> pool.member(survivor)
                     .applied()
                     .state()
                     .vms()
@@ -93,7 +93,7 @@ class MasterFailureTest {
             pool.kill(master);
             pool.kill(otherSlave);
             RatisPoolMember s = pool.member(survivor);
-            await().atMost(LivePool.WAIT).until(s::isInEmergencyMode);
+            await().atMost(TestingPool.WAIT).until(s::isInEmergencyMode);
             assertEquals(MemberRole.EMERGENCY, s.role());
             VmId vm = acknowledged.get(0);
             PoolException refused =
@@ -106,20 +106,19 @@ class MasterFailureTest {
             s.emergencyTransitionToMaster();
 
             assertEquals(2, s.generation());
-            await().atMost(LivePool.WAIT).until(() -> s.role() == MemberRole.MASTER);
+            await().atMost(TestingPool.WAIT).until(() -> s.role() == MemberRole.MASTER);
             assertFalse(s.isInEmergencyMode());
             acknowledged.addAll(createVms(s, 2));
             PoolView after = s.pool().blocking().read(ReadConsistency.LINEARIZABLE);
             assertTrue(after.vms().keySet().containsAll(acknowledged));
             assertEquals(
-                    Optional.of(pool.hosts.get(survivor)),
-                    after.pool().orElseThrow().master());
-            assertFalse(after.hosts().get(pool.hosts.get(master)).live());
+                    Optional.of(pool.host(survivor)), after.pool().orElseThrow().master());
+            assertFalse(after.hosts().get(pool.host(master)).live());
 
             // The old master and the other slave come back: still a majority of the old group, but stale.
             RatisPoolMember oldMaster = pool.restart(master);
             RatisPoolMember oldSlave = pool.restart(otherSlave);
-            await().atMost(LivePool.WAIT).until(() -> oldMaster.staleBy() == 2 && oldSlave.staleBy() == 2);
+            await().atMost(TestingPool.WAIT).until(() -> oldMaster.staleBy() == 2 && oldSlave.staleBy() == 2);
             PoolException stale = assertThrows(
                     PoolException.class, () -> oldMaster.pool().blocking().createVm(VmSpec.of("split", 1L << 30, 1)));
             assertEquals(ErrorCode.POOL_GENERATION_STALE, stale.code());
@@ -129,16 +128,16 @@ class MasterFailureTest {
             List<HostId> recovered = s.recoverSlaves();
 
             assertEquals(
-                    List.of(pool.hosts.get(master), pool.hosts.get(otherSlave)).stream()
+                    List.of(pool.host(master), pool.host(otherSlave)).stream()
                             .sorted()
                             .toList(),
                     recovered.stream().sorted().toList());
-            await().atMost(LivePool.WAIT).until(() -> pool.running()
+            await().atMost(TestingPool.WAIT).until(() -> pool.running()
                     .allMatch(i -> pool.member(i).generation() == 2
                             && pool.member(i).applied().state().vms().keySet().containsAll(acknowledged)));
-            await().atMost(LivePool.WAIT).until(() -> oldMaster.role() == MemberRole.SLAVE);
-            await().atMost(LivePool.WAIT).until(() -> s.raftPeers().size() == 3);
-            await().atMost(LivePool.WAIT)
+            await().atMost(TestingPool.WAIT).until(() -> oldMaster.role() == MemberRole.SLAVE);
+            await().atMost(TestingPool.WAIT).until(() -> s.raftPeers().size() == 3);
+            await().atMost(TestingPool.WAIT)
                     .until(() -> s.applied().state().hosts().values().stream().allMatch(h -> h.live()));
             // Writes through a recovered slave reach the new master.
             acknowledged.addAll(createVms(oldMaster, 1));
@@ -153,19 +152,19 @@ class MasterFailureTest {
 
     @Test
     void membersLeaveEmergencyModeWhenTheMasterReturns() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
-            int survivor = (master + 1) % 3;
-            int otherSlave = (master + 2) % 3;
+            int survivor = pool.others(master).get(0);
+            int otherSlave = pool.others(master).get(1);
             pool.kill(master);
             pool.kill(otherSlave);
             RatisPoolMember s = pool.member(survivor);
-            await().atMost(LivePool.WAIT).until(s::isInEmergencyMode);
+            await().atMost(TestingPool.WAIT).until(s::isInEmergencyMode);
 
             pool.restart(master);
             pool.restart(otherSlave);
 
-            await().atMost(LivePool.WAIT).until(() -> !s.isInEmergencyMode());
+            await().atMost(TestingPool.WAIT).until(() -> !s.isInEmergencyMode());
             pool.awaitMaster();
             assertTrue(s.role() == MemberRole.SLAVE || s.role() == MemberRole.MASTER);
             assertEquals(1, s.generation());
@@ -175,21 +174,21 @@ class MasterFailureTest {
 
     @Test
     void theOldMasterReturningAfterATransitionIsRefusedThenRecoveredAsASlave() {
-        try (LivePool pool = LivePool.start(dir, 2)) {
+        try (TestingPool pool = TestingPool.start(dir, 2)) {
             int master = pool.awaitMaster();
-            int slave = 1 - master;
+            int slave = pool.others(master).get(0);
             List<VmId> acknowledged = createVms(pool.member(master), 2);
-            await().atMost(LivePool.WAIT)
+            await().atMost(TestingPool.WAIT)
                     .until(() ->
                             pool.member(slave).applied().state().vms().keySet().containsAll(acknowledged));
             RatisPoolMember s = pool.member(slave);
 
             pool.kill(master);
-            await().atMost(LivePool.WAIT).until(s::isInEmergencyMode);
+            await().atMost(TestingPool.WAIT).until(s::isInEmergencyMode);
             s.emergencyTransitionToMaster();
             RatisPoolMember old = pool.restart(master);
 
-            await().atMost(LivePool.WAIT).until(() -> old.staleBy() == 2);
+            await().atMost(TestingPool.WAIT).until(() -> old.staleBy() == 2);
             assertEquals(MemberRole.EMERGENCY, old.role());
             assertEquals(
                     ErrorCode.POOL_GENERATION_STALE,
@@ -197,19 +196,17 @@ class MasterFailureTest {
 
             old.emergencyResetMaster(s.serviceAddress());
 
-            await().atMost(LivePool.WAIT).until(() -> old.role() == MemberRole.SLAVE);
+            await().atMost(TestingPool.WAIT).until(() -> old.role() == MemberRole.SLAVE);
             assertEquals(2, old.generation());
-            await().atMost(LivePool.WAIT)
+            await().atMost(TestingPool.WAIT)
                     .until(() -> old.applied().state().vms().keySet().containsAll(acknowledged));
             assertEquals(MemberRole.MASTER, s.role());
             // Once recovered it is a full member again: made master, it takes writes.
-            await().atMost(LivePool.WAIT).until(() -> s.applied()
-                    .state()
-                    .hosts()
-                    .get(pool.hosts.get(master))
-                    .live());
-            s.pool().blocking().designateNewMaster(pool.hosts.get(master));
-            await().atMost(LivePool.WAIT).until(() -> old.role() == MemberRole.MASTER);
+            await().atMost(TestingPool.WAIT)
+                    .until(() ->
+                            s.applied().state().hosts().get(pool.host(master)).live());
+            s.pool().blocking().designateNewMaster(pool.host(master));
+            await().atMost(TestingPool.WAIT).until(() -> old.role() == MemberRole.MASTER);
             acknowledged.addAll(createVms(old, 1));
             assertTrue(old.pool()
                     .blocking()

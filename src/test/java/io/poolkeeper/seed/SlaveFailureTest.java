@@ -18,6 +18,7 @@ import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,14 +43,14 @@ class SlaveFailureTest {
 
     @Test
     void aDeadSlaveIsForgottenAndItsVmsStartElsewhere() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
-            int slave = (master + 1) % 3;
-            HostId dead = pool.hosts.get(slave);
+            int slave = pool.others(master).get(0);
+            HostId dead = pool.host(slave);
             List<VmId> vms = pool.startVms(master, 2, Optional.of(dead));
 
             pool.kill(slave);
-            await().atMost(LivePool.WAIT).until(() -> !live(pool.member(master), dead));
+            await().atMost(TestingPool.WAIT).until(() -> !live(pool.member(master), dead));
             PoolView view = pool.pool(master).read(ReadConsistency.LINEARIZABLE);
             for (VmId vm : vms) {
                 // Seed 2.6.1: the database still says Running until the operator acts.
@@ -70,10 +71,10 @@ class SlaveFailureTest {
 
             assertEquals(
                     vms.stream().sorted().toList(), halted.stream().sorted().toList());
-            await().atMost(LivePool.WAIT).until(() -> pool.running()
+            await().atMost(TestingPool.WAIT).until(() -> pool.running()
                     .allMatch(i -> !pool.member(i).applied().state().hosts().containsKey(dead)));
             // host-forget also removes the host's Raft peer: the two survivors are the whole configuration.
-            await().atMost(LivePool.WAIT)
+            await().atMost(TestingPool.WAIT)
                     .until(() -> !pool.member(master).raftPeers().contains(dead)
                             && pool.member(master).raftPeers().size() == 2);
             for (VmId vm : vms) {
@@ -84,25 +85,25 @@ class SlaveFailureTest {
                 assertNotEquals(dead, on);
                 assertEquals(
                         Optional.of(PowerState.RUNNING),
-                        pool.hypervisors.get(pool.indexOf(on)).stateOf(vm));
+                        pool.hypervisor(pool.indexOf(on)).stateOf(vm));
             }
-            pool.world.assertNoVmEverRanTwice();
+            pool.assertNoVmEverRanTwice();
         }
     }
 
     @Test
     void aRepairedSlaveIsLiveAgain() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
-            int slave = (master + 2) % 3;
-            HostId host = pool.hosts.get(slave);
+            int slave = pool.others(master).get(1);
+            HostId host = pool.host(slave);
 
             pool.kill(slave);
-            await().atMost(LivePool.WAIT).until(() -> !live(pool.member(master), host));
+            await().atMost(TestingPool.WAIT).until(() -> !live(pool.member(master), host));
             RatisPoolMember back = pool.restart(slave);
 
-            await().atMost(LivePool.WAIT).until(() -> live(pool.member(master), host));
-            await().atMost(LivePool.WAIT).until(() -> back.role() == MemberRole.SLAVE);
+            await().atMost(TestingPool.WAIT).until(() -> live(pool.member(master), host));
+            await().atMost(TestingPool.WAIT).until(() -> back.role() == MemberRole.SLAVE);
             assertTrue(live(back, host));
         }
     }
@@ -117,13 +118,13 @@ class SlaveFailureTest {
                 Duration.ofMillis(300),
                 Duration.ofMillis(600),
                 Duration.ofSeconds(5));
-        try (LivePool pool = LivePool.start(dir, 3, slow)) {
+        try (TestingPool pool = TestingPool.builder(dir).timeouts(slow).start(3)) {
             int master = pool.awaitMaster();
-            int slave = (master + 1) % 3;
-            HostId host = pool.hosts.get(slave);
+            int slave = pool.others(master).get(0);
+            HostId host = pool.host(slave);
             assertTrue(live(pool.member(master), host));
 
-            pool.member(slave).close();
+            pool.stop(slave);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> !live(pool.member(master), host));
         }
@@ -131,10 +132,10 @@ class SlaveFailureTest {
 
     @Test
     void vmsLeftRunningOnADeadHostAreResetWithForce() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
-            int slave = (master + 1) % 3;
-            HostId host = pool.hosts.get(slave);
+            int slave = pool.others(master).get(0);
+            HostId host = pool.host(slave);
             VmId vm = pool.startVms(master, 1, Optional.of(host)).get(0);
             var blocking = pool.pool(master);
 
@@ -143,7 +144,7 @@ class SlaveFailureTest {
                     assertThrows(PoolRejectedException.class, () -> blocking.resetVmPowerState(vm, true))
                             .code());
             pool.kill(slave);
-            await().atMost(LivePool.WAIT).until(() -> !live(pool.member(master), host));
+            await().atMost(TestingPool.WAIT).until(() -> !live(pool.member(master), host));
             assertEquals(
                     ErrorCode.FORCE_REQUIRED,
                     assertThrows(PoolRejectedException.class, () -> blocking.resetVmPowerState(vm, false))
@@ -160,20 +161,20 @@ class SlaveFailureTest {
             assertFalse(reset.currentOperation().isPresent());
             HostId on = blocking.startVm(vm, Optional.empty(), false);
             assertNotEquals(host, on);
-            pool.world.assertNoVmEverRanTwice();
+            pool.assertNoVmEverRanTwice();
         }
     }
 
     @Test
     void aStartPendingOnAHostThatDiesFailsAndLeavesTheVmHalted() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
-            int slave = (master + 1) % 3;
-            HostId host = pool.hosts.get(slave);
+            int slave = pool.others(master).get(0);
+            HostId host = pool.host(slave);
             var blocking = pool.pool(master);
             VmId vm = blocking.createVm(io.poolkeeper.api.VmSpec.of("stranded", 1L << 30, 1));
             // The host is cut off before it can see the start: its agent never answers.
-            pool.faults.isolate(host, pool.hosts);
+            pool.isolate(slave);
 
             PoolRejectedException failed =
                     assertThrows(PoolRejectedException.class, () -> blocking.startVm(vm, Optional.of(host), false));
@@ -189,18 +190,18 @@ class SlaveFailureTest {
 
     @Test
     void anEjectedMemberWipesItsCopyAndIsStandalone() {
-        try (LivePool pool = LivePool.start(dir, 3)) {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
             int master = pool.awaitMaster();
-            int slave = (master + 1) % 3;
-            HostId host = pool.hosts.get(slave);
+            int slave = pool.others(master).get(0);
+            HostId host = pool.host(slave);
             RatisPoolMember ejected = pool.member(slave);
 
             pool.pool(master).eject(host);
 
-            await().atMost(LivePool.WAIT).until(() -> ejected.role() == MemberRole.STANDALONE);
+            await().atMost(TestingPool.WAIT).until(() -> ejected.role() == MemberRole.STANDALONE);
             assertTrue(ejected.applied().state().pool().isEmpty());
-            assertFalse(Files.exists(dir.resolve("host" + (slave + 1)).resolve("membership.properties")));
-            await().atMost(LivePool.WAIT)
+            assertFalse(Files.exists(pool.storage(slave).resolve("membership.properties")));
+            await().atMost(TestingPool.WAIT)
                     .until(() -> pool.member(master).raftPeers().size() == 2);
             assertFalse(pool.member(master).raftPeers().contains(host));
             // The two remaining voters still commit.

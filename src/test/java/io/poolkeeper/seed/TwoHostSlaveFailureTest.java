@@ -19,6 +19,7 @@ import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.member.MemberState;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.member.RoleState;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -52,18 +53,18 @@ class TwoHostSlaveFailureTest {
 
     @Test
     void theMasterKeepsThePoolThenTheOperatorForgetsTheSlave() {
-        try (LivePool pool = LivePool.start(dir, 2)) {
+        try (TestingPool pool = TestingPool.start(dir, 2)) {
             int master = pool.awaitMaster();
             int slave = 1 - master;
             RatisPoolMember m = pool.member(master);
-            HostId slaveHost = pool.hosts.get(slave);
+            HostId slaveHost = pool.host(slave);
             VmId onSlave = pool.startVms(master, 1, Optional.of(slaveHost)).get(0);
-            List<VmId> acknowledged = pool.startVms(master, 2, Optional.of(pool.hosts.get(master)));
+            List<VmId> acknowledged = pool.startVms(master, 2, Optional.of(pool.host(master)));
             List<RoleState.Change> changes = record(m);
 
             pool.kill(slave);
 
-            await().atMost(LivePool.WAIT).until(() -> m.generation() == 2 && m.role() == MemberRole.MASTER);
+            await().atMost(TestingPool.WAIT).until(() -> m.generation() == 2 && m.role() == MemberRole.MASTER);
             assertFalse(m.applied().state().hosts().get(slaveHost).live(), "the dead slave is not live");
             assertTrue(
                     changes.stream().noneMatch(c -> c.to().role() == MemberRole.EMERGENCY),
@@ -77,7 +78,7 @@ class TwoHostSlaveFailureTest {
                             .code());
             pool.pool(master).resetVmPowerState(onSlave, true);
             assertEquals(PowerState.HALTED, vm(m, onSlave).powerState());
-            assertEquals(pool.hosts.get(master), pool.pool(master).startVm(onSlave, Optional.empty(), false));
+            assertEquals(pool.host(master), pool.pool(master).startVm(onSlave, Optional.empty(), false));
             assertEquals(PowerState.RUNNING, vm(m, onSlave).powerState());
             pool.pool(master).forgetHost(slaveHost);
             assertFalse(m.applied().state().hosts().containsKey(slaveHost));
@@ -87,7 +88,7 @@ class TwoHostSlaveFailureTest {
             // and learning of generation 2 it refuses every write as stale.
             RatisPoolMember back = pool.restart(slave);
             assertThrows(PoolException.class, () -> back.pool().blocking().createVm(VmSpec.of("old", 1L << 30, 1)));
-            await().atMost(LivePool.WAIT).until(() -> back.staleBy() == 2);
+            await().atMost(TestingPool.WAIT).until(() -> back.staleBy() == 2);
             assertEquals(
                     ErrorCode.POOL_GENERATION_STALE,
                     assertThrows(
@@ -99,38 +100,36 @@ class TwoHostSlaveFailureTest {
 
             // The operator resets it onto the master: it joins generation 2 as a new host with the whole pool.
             back.emergencyResetMaster(m.serviceAddress());
-            await().atMost(LivePool.WAIT)
+            await().atMost(TestingPool.WAIT)
                     .until(() -> back.role() == MemberRole.SLAVE
                             && back.generation() == 2
                             && back.applied().state().vms().keySet().containsAll(acknowledged));
             assertEquals(MemberState.MASTER, m.state());
-            pool.world.assertNoVmEverRanTwice();
+            pool.assertNoVmEverRanTwice();
         }
     }
 
     @Test
     void aSlaveThatComesBackIsBroughtIntoTheNewGeneration() {
-        try (LivePool pool = LivePool.start(dir, 2)) {
+        try (TestingPool pool = TestingPool.start(dir, 2)) {
             int master = pool.awaitMaster();
             int slave = 1 - master;
             RatisPoolMember m = pool.member(master);
             List<VmId> acknowledged = pool.startVms(master, 2, Optional.empty());
 
             pool.kill(slave);
-            await().atMost(LivePool.WAIT).until(() -> m.generation() == 2 && m.role() == MemberRole.MASTER);
+            await().atMost(TestingPool.WAIT).until(() -> m.generation() == 2 && m.role() == MemberRole.MASTER);
             acknowledged.add(pool.pool(master).createVm(VmSpec.of("while-away", 1L << 30, 1)));
 
             RatisPoolMember back = pool.restart(slave);
             assertThrows(PoolException.class, () -> back.pool().blocking().createVm(VmSpec.of("old", 1L << 30, 1)));
-            await().atMost(LivePool.WAIT)
+            await().atMost(TestingPool.WAIT)
                     .until(() -> back.role() == MemberRole.SLAVE
                             && back.generation() == 2
                             && back.applied().state().vms().keySet().containsAll(acknowledged));
-            await().atMost(LivePool.WAIT).until(() -> m.applied()
-                    .state()
-                    .hosts()
-                    .get(pool.hosts.get(slave))
-                    .live());
+            await().atMost(TestingPool.WAIT)
+                    .until(() ->
+                            m.applied().state().hosts().get(pool.host(slave)).live());
             // A full member again: writes through it commit in generation 2.
             VmId through = pool.pool(slave).createVm(VmSpec.of("through-slave", 1L << 30, 1));
             assertTrue(
@@ -138,7 +137,7 @@ class TwoHostSlaveFailureTest {
             assertFalse(m.applied().state().vms().values().stream()
                     .anyMatch(v -> v.nameLabel().equals("old")));
             assertNotEquals(MemberState.EMERGENCY, m.state());
-            pool.world.assertNoVmEverRanTwice();
+            pool.assertNoVmEverRanTwice();
         }
     }
 }

@@ -56,7 +56,10 @@ public interface PoolMember extends AutoCloseable {
     @Override
     void close();
 
-    /** Configures a member. Required: host uuid, listen address, storage directory, and create or join. */
+    /**
+     * Configures a member. Required: host uuid, listen address, storage directory, host agent, and create or join
+     * (unless the storage directory already holds a pool); {@code build()} names a missing one.
+     */
     interface Builder {
         Builder hostUuid(HostId hostUuid);
 
@@ -81,6 +84,7 @@ public interface PoolMember extends AutoCloseable {
 
         Builder timeouts(MemberTimeouts timeouts);
 
+        /** The bridge to this host's hypervisor, which runs, stops and fences its VMs. Required. */
         Builder hostAgent(HostAgent agent);
 
         PoolMember build();

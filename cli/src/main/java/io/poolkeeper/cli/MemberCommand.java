@@ -1,9 +1,9 @@
 package io.poolkeeper.cli;
 
-import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.testing.SimulatedHypervisor;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PoolId;
+import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -28,17 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CliCommandsTest {
-    private InProcessPool pool;
+    private TestingPool pool;
     private CliRunner cli;
     private String host1;
     private String host2;
 
     @BeforeAll
     void startPool(@TempDir Path dir) {
-        pool = new InProcessPool(dir, 2);
+        pool = TestingPool.builder(dir).poolName("cli-test").start(2);
         cli = new CliRunner(pool.addresses());
-        host1 = pool.hosts.get(0).toString();
-        host2 = pool.hosts.get(1).toString();
+        host1 = pool.host(0).toString();
+        host2 = pool.host(1).toString();
     }
 
     @AfterAll
@@ -105,7 +106,7 @@ class CliCommandsTest {
                 "name-label ( RO): host1\n      role ( RO): voter\n\nname-label ( RO): host2\n      role ( RO): voter\n\n",
                 live.out());
         assertEquals("", ok("host-list", "live=false").out());
-        assertEquals(String.valueOf(InProcessPool.HOST_MEMORY), get("host-param-get", host2, "memory-total"));
+        assertEquals(String.valueOf(TestingPool.HOST_MEMORY), get("host-param-get", host2, "memory-total"));
         CliRunner.Result hostParams = ok("host-param-list", "uuid=" + host2);
         assertTrue(
                 hostParams.out().contains("address ( RO): " + pool.addresses().get(1)), hostParams.out());
@@ -120,7 +121,7 @@ class CliCommandsTest {
         refused("HANDLE_INVALID", "host-param-list", "uuid=00000000-0000-4000-8000-00000000dead");
 
         // Under load an election may move the master: ask the pool which member it is.
-        String master = pool.addresses().get(pool.hosts.indexOf(HostId.of(master())));
+        String master = pool.addresses().get(pool.indexOf(HostId.of(master())));
         String slave = pool.addresses().get(1 - pool.addresses().indexOf(master));
         assertEquals("MASTER", ok("host-get-role", "-s", master).value());
         assertEquals("SLAVE", ok("host-get-role", "address=" + slave).value());
@@ -129,7 +130,7 @@ class CliCommandsTest {
                 ok("host-get-role", "address=" + slave, "--json").value());
         assertEquals("false", ok("host-is-in-emergency-mode", "-s", slave).value());
 
-        String slaveHost = pool.hosts.get(pool.addresses().indexOf(slave)).toString();
+        String slaveHost = pool.host(pool.addresses().indexOf(slave)).toString();
         refused("HOST_IS_LIVE", "host-forget", "uuid=" + slaveHost);
         refused("HOST_IS_LIVE", "host-declare-dead", "uuid=" + slaveHost);
         refused("HANDLE_INVALID", "host-forget", "host=no-such-host");

@@ -1,6 +1,5 @@
 package io.poolkeeper.boot;
 
-import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
@@ -10,17 +9,20 @@ import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.member.SystemScheduler;
 import io.poolkeeper.port.LinkFilter;
 import io.poolkeeper.port.Scheduler;
-import io.poolkeeper.ratis.Ports;
 import io.poolkeeper.rpc.FaultInterceptors;
 import io.poolkeeper.rpc.GrpcPeerLink;
 import io.poolkeeper.rpc.PoolServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Builds a {@link RatisPoolMember}. The Raft port is the service port + 1 unless set; port 0 picks free ports.
- * Without a {@link HostAgent} the member drives a {@link SimulatedHypervisor} of its memory size.
+ * Builds a {@link RatisPoolMember}. The Raft port is the service port + 1 unless set; port 0 picks free ports. The
+ * {@link HostAgent} is required: a member without one could not run a VM (tests and the demo give the simulated
+ * hypervisor of {@code poolkeeper-testing}).
  */
 public final class MemberBuilder implements PoolMember.Builder {
     private HostId hostUuid;
@@ -33,7 +35,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private long memoryTotal = 64L << 30;
     private boolean witness;
     private MemberTimeouts timeouts = MemberTimeouts.defaults();
-    private LinkFilter faults;
+    private LinkFilter linkFilter;
     private Scheduler scheduler;
     private HostAgent agent;
 
@@ -103,9 +105,9 @@ public final class MemberBuilder implements PoolMember.Builder {
         return this;
     }
 
-    /** Link faults the member's servers honour (cluster tests: cut and heal links per direction). */
-    public MemberBuilder linkFaults(LinkFilter faults) {
-        this.faults = faults;
+    /** The filter the member's servers consult on every member-to-member message (cluster tests cut links with it). */
+    public MemberBuilder linkFilter(LinkFilter filter) {
+        this.linkFilter = filter;
         return this;
     }
 
@@ -124,6 +126,10 @@ public final class MemberBuilder implements PoolMember.Builder {
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(storage, "storageDirectory");
         Objects.requireNonNull(timeouts, "timeouts");
+        if (agent == null) {
+            throw new IllegalStateException("hostAgent is required: the HostAgent that runs this host's VMs"
+                    + " (tests: a SimulatedHypervisor of poolkeeper-testing)");
+        }
         if (createPool != null && joinAddress != null) {
             throw new IllegalArgumentException("createPool and joinPool are exclusive");
         }
@@ -133,10 +139,14 @@ public final class MemberBuilder implements PoolMember.Builder {
         }
         String host = listenAddress.substring(0, colon);
         int port = Integer.parseInt(listenAddress.substring(colon + 1));
+        int raft;
         if (port == 0) {
-            port = Ports.free();
+            int[] free = freePorts(2);
+            port = free[0];
+            raft = raftPort != null ? raftPort : free[1];
+        } else {
+            raft = raftPort != null ? raftPort : port + 1;
         }
-        int raft = raftPort != null ? raftPort : (listenAddress.endsWith(":0") ? Ports.free() : port + 1);
         MemberConfig config = new MemberConfig(
                 hostUuid,
                 nameLabel != null ? nameLabel : hostUuid.toString().substring(0, 8),
@@ -149,26 +159,52 @@ public final class MemberBuilder implements PoolMember.Builder {
                 memoryTotal,
                 witness,
                 timeouts,
-                agent != null ? agent : new SimulatedHypervisor(hostUuid, memoryTotal),
-                Optional.ofNullable(faults));
+                agent,
+                Optional.ofNullable(linkFilter));
         String self = hostUuid.toString();
-        return new RatisPoolMember(config, new SystemScheduler(self), new GrpcPeerLink(self), member -> {
-            PoolServer server = PoolServer.start(
-                    config.host(),
-                    config.servicePort(),
-                    member,
-                    config.faults().map(f -> FaultInterceptors.poolService(f, self)));
-            return new RatisPoolMember.Endpoint() {
-                @Override
-                public int port() {
-                    return server.port();
-                }
+        return new RatisPoolMember(
+                config, scheduler != null ? scheduler : new SystemScheduler(self), new GrpcPeerLink(self), member -> {
+                    PoolServer server = PoolServer.start(
+                            config.host(),
+                            config.servicePort(),
+                            member,
+                            config.faults().map(f -> FaultInterceptors.poolService(f, self)));
+                    return new RatisPoolMember.Endpoint() {
+                        @Override
+                        public int port() {
+                            return server.port();
+                        }
 
-                @Override
-                public void close() {
-                    server.close();
+                        @Override
+                        public void close() {
+                            server.close();
+                        }
+                    };
+                });
+    }
+
+    /** {@code count} distinct free ports: each socket stays open until all are chosen. */
+    private static int[] freePorts(int count) {
+        ServerSocket[] sockets = new ServerSocket[count];
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    try {
+                        socket.close();
+                    } catch (IOException e) {
+                        // the port was free; nothing to undo
+                    }
                 }
-            };
-        });
+            }
+        }
     }
 }

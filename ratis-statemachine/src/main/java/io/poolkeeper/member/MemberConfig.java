@@ -22,7 +22,7 @@ import java.util.Optional;
  * @param witness whether to join as a witness
  * @param timeouts the timeouts
  * @param agent the hypervisor bridge
- * @param faults which member-to-member messages to drop (failure tests only)
+ * @param faults the filter that drops messages of cut links (cluster tests only)
  */
 public record MemberConfig(
         HostId hostId,

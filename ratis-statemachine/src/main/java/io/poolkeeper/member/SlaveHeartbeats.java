@@ -53,7 +53,7 @@ final class SlaveHeartbeats {
     private volatile CompletableFuture<?> lastBeat = CompletableFuture.completedFuture(null);
 
     void beat() {
-        send(false)
+        send(false, interval)
                 .ifPresent(reply -> lastBeat = reply.whenComplete((answer, e) -> {
                     if (answer == null) {
                         return;
@@ -78,7 +78,7 @@ final class SlaveHeartbeats {
         } catch (Exception e) {
             LOG.debug("last heartbeat: {}", e.toString());
         }
-        send(true).ifPresent(reply -> {
+        send(true, wait).ifPresent(reply -> {
             try {
                 reply.get(wait.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
@@ -87,13 +87,13 @@ final class SlaveHeartbeats {
         });
     }
 
-    private Optional<CompletableFuture<Heartbeat.Answer>> send(boolean shuttingDown) {
+    private Optional<CompletableFuture<Heartbeat.Answer>> send(boolean shuttingDown, Duration deadline) {
         Optional<String> master = groups.leaderId()
                 .filter(id -> !id.equals(self))
                 .map(id -> state.get().hosts().get(id))
                 .map(Host::address);
         return master.map(address -> peers.heartbeat(
-                address, new Heartbeat(self.toString(), poolUuid(), generation(), shuttingDown), interval));
+                address, new Heartbeat(self.toString(), poolUuid(), generation(), shuttingDown), deadline));
     }
 
     private String poolUuid() {

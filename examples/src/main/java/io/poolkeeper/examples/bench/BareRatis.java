@@ -1,8 +1,8 @@
 package io.poolkeeper.examples.bench;
 
 import io.poolkeeper.api.MemberTimeouts;
-import io.poolkeeper.ratis.Ports;
 import io.poolkeeper.ratis.RaftSettings;
+import io.poolkeeper.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

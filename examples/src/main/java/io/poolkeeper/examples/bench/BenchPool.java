@@ -1,12 +1,12 @@
 package io.poolkeeper.examples.bench;
 
-import io.poolkeeper.agent.HypervisorWorld;
-import io.poolkeeper.agent.SimulatedHypervisor;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.boot.MemberBuilder;
 import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.testing.HypervisorWorld;
+import io.poolkeeper.testing.SimulatedHypervisor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,17 +1,19 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.testing;
 
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.port.LinkFilter;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Directed network faults between pool members, for cluster tests: a cut link {@code from -> to} drops every Raft
  * message and every member-to-member PoolService call that {@code from} sends to {@code to}, over real gRPC (the
- * receiving member's server interceptors consult this). Links are healed individually or all at once.
+ * receiving member's server interceptors consult this {@link LinkFilter}: give it to each member with {@code
+ * MemberBuilder.linkFilter}). Links are healed individually or all at once.
  *
  * <p>Thread-safe. One instance is shared by the members of a test pool; production members have none.
  */
-public final class LinkFaults implements io.poolkeeper.port.LinkFilter {
+public final class LinkFaults implements LinkFilter {
     private record Link(String from, String to) {}
 
     private final Set<Link> cut = ConcurrentHashMap.newKeySet();

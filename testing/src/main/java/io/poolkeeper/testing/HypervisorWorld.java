@@ -1,4 +1,4 @@
-package io.poolkeeper.agent;
+package io.poolkeeper.testing;
 
 import io.poolkeeper.api.FencingToken;
 import io.poolkeeper.api.model.HostId;

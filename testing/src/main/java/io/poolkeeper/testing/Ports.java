@@ -1,4 +1,4 @@
-package io.poolkeeper.ratis;
+package io.poolkeeper.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,8 +7,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Free loopback ports, handed out once per JVM: members started in one JVM (tests, the demo) never get the same
- * port twice, even before the first one binds it.
+ * Free loopback ports for tests, handed out once per JVM: members started in one test JVM never get the same port
+ * twice, even before the first one binds it, and a member restarted on its old ports finds them unclaimed by others.
  */
 public final class Ports {
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();

@@ -1,4 +1,4 @@
-package io.poolkeeper.agent;
+package io.poolkeeper.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,0 +1,76 @@
+package io.poolkeeper.boot;
+
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.api.HostAgent;
+import io.poolkeeper.api.PoolMember;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.member.RatisPoolMember;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@link MemberBuilder#build()} insists on, and the ports it picks for port 0. Nothing is started. */
+@Timeout(10)
+class MemberBuilderTest {
+    private static final HostId HOST = HostId.of("00000001-0000-4000-8000-000000000000");
+
+    /** An agent that is never called: these members are never started. */
+    private static final HostAgent UNUSED_AGENT = (HostAgent) Proxy.newProxyInstance(
+            HostAgent.class.getClassLoader(), new Class<?>[] {HostAgent.class}, (proxy, method, args) -> {
+                throw new AssertionError("agent called: " + method.getName());
+            });
+
+    @TempDir
+    Path dir;
+
+    private MemberBuilder complete() {
+        return new MemberBuilder()
+                .hostUuid(HOST)
+                .listenAddress("127.0.0.1:0")
+                .storageDirectory(dir)
+                .createPool("p")
+                .hostAgent(UNUSED_AGENT);
+    }
+
+    @Test
+    void buildingAMemberWithoutAHostAgentIsAnErrorNamingIt() {
+        MemberBuilder noAgent = complete().hostAgent(null);
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, noAgent::build);
+
+        assertTrue(e.getMessage().startsWith("hostAgent is required"), e.getMessage());
+    }
+
+    @Test
+    void theServiceLoadedBuilderRefusesAMemberWithoutAHostAgentToo() {
+        PoolMember.Builder noAgent = PoolMember.builder()
+                .hostUuid(HOST)
+                .listenAddress("127.0.0.1:0")
+                .storageDirectory(dir)
+                .createPool("p");
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, noAgent::build);
+
+        assertTrue(e.getMessage().contains("hostAgent"), e.getMessage());
+    }
+
+    @Test
+    void portZeroPicksTwoDistinctFreePortsForServiceAndRaft() {
+        RatisPoolMember member = complete().build();
+        try {
+            String service = member.serviceAddress();
+            String raft = member.raftAddress();
+
+            assertTrue(service.startsWith("127.0.0.1:") && !service.endsWith(":0"), service);
+            assertTrue(raft.startsWith("127.0.0.1:") && !raft.endsWith(":0"), raft);
+            assertNotEquals(service, raft);
+        } finally {
+            member.close();
+        }
+    }
+}
