@@ -87,6 +87,26 @@ public final class CommandCodec {
     }
 
     /**
+     * The batch in {@code bytes} with every command stamped {@code issuedAtMillis} and everything else as sent, bodies
+     * this version does not know included, so every member still decodes the same refusals from it. For a batch that
+     * cannot be re-encoded from its decoded commands. Bytes that are not a batch are returned as they are: they
+     * decode to one malformed command, which is refused and never remembered, so it needs no stamp.
+     */
+    public static byte[] stampBatch(byte[] bytes, long issuedAtMillis) {
+        CommandBatch batch;
+        try {
+            batch = CommandBatch.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            return bytes;
+        }
+        CommandBatch.Builder stamped = batch.toBuilder();
+        for (int i = 0; i < stamped.getCommandsCount(); i++) {
+            stamped.setCommands(i, stamped.getCommands(i).toBuilder().setIssuedAtMs(issuedAtMillis));
+        }
+        return Wire.bytes(stamped.build());
+    }
+
+    /**
      * The commands of a batch, in order. Bytes that do not parse give one {@link ErrorCode#MALFORMED_COMMAND} command
      * (there is no telling how many were meant); a batch of no commands gives an empty list. Never throws.
      */

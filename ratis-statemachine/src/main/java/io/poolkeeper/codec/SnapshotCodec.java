@@ -23,7 +23,8 @@ import org.pcollections.TreePMap;
  * read and the payload of a pool import.
  *
  * <p>Lossless: {@code decode(encode(state, i)).equals(state)} for every state the rules can reach, including the
- * request window (entries oldest first by log index, with their results, and its capacity). Objects are written in id
+ * request window (entries oldest first by log index, with their pool times and results, and its bounds; see {@link
+ * AppliedRequests} for what they mean). Objects are written in id
  * order, so the message is a function of the state; the bytes are too when written with {@link #toBytes} (protobuf
  * promises no order for {@code map} fields otherwise). The runtime's own fields of the message ({@code
  * last_event_sequence}) are neither written nor read here.
@@ -31,14 +32,25 @@ import org.pcollections.TreePMap;
  * <p>Stateless and thread-safe.
  */
 public final class SnapshotCodec {
-    /** The snapshot format this version writes and the only one it reads. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The snapshot format this version writes. Version 2 added the request window's pool times and age horizon;
+     * version 1 is still read (see {@link #decode}).
+     */
+    public static final int FORMAT_VERSION = 2;
+
+    /** The oldest format this version reads. */
+    static final int OLDEST_FORMAT_VERSION = 1;
 
     private SnapshotCodec() {}
 
-    /** The snapshot of a member's applied state, with its event sequence. */
+    /**
+     * A member's applied state as a read returns it, with its event sequence, and without the request window's
+     * entries: clients never need them, and at the window's cap they would make every read tens of megabytes.
+     * Snapshots keep them ({@link #encode(PoolState, long)}).
+     */
     public static PoolSnapshot encode(AppliedState applied) {
-        return encode(applied.state(), applied.logIndex()).toBuilder()
+        PoolState state = applied.state();
+        return encode(state.withRequests(state.requests().withoutEntries()), applied.logIndex()).toBuilder()
                 .setLastEventSequence(applied.sequence())
                 .build();
     }
@@ -65,13 +77,18 @@ public final class SnapshotCodec {
 
     /**
      * The state in {@code snapshot}. {@link IllegalArgumentException}, saying what is wrong, for a format version
-     * other than {@link #FORMAT_VERSION} or content the state cannot hold: an id that is not a UUID, an unspecified
-     * required enum, an object listed twice, a request window out of order or over its capacity.
+     * this version does not read or content the state cannot hold: an id that is not a UUID, an unspecified required
+     * enum, an object listed twice, a request window out of order (by log index or pool time) or over its capacity.
+     *
+     * <p>A version-1 snapshot carried no pool times and the fixed capacity of its code (10,000): its entries decode
+     * with an unknown time (kept until pool time is known, then aged from there; see {@link AppliedRequests}) and its
+     * window takes this version's default bounds, the same on every member that reads it.
      */
     public static PoolState decode(PoolSnapshot snapshot) {
-        if (snapshot.getFormatVersion() != FORMAT_VERSION) {
-            throw new IllegalArgumentException("unknown snapshot format_version " + snapshot.getFormatVersion()
-                    + "; this member reads version " + FORMAT_VERSION);
+        int version = snapshot.getFormatVersion();
+        if (version < OLDEST_FORMAT_VERSION || version > FORMAT_VERSION) {
+            throw new IllegalArgumentException("unknown snapshot format_version " + version
+                    + "; this member reads versions " + OLDEST_FORMAT_VERSION + " to " + FORMAT_VERSION);
         }
         return new PoolState(
                 snapshot.hasPool() ? Optional.of(RecordCodec.pool(snapshot.getPool())) : Optional.empty(),
@@ -99,42 +116,60 @@ public final class SnapshotCodec {
             throw new IllegalArgumentException("request window inconsistent: "
                     + requests.byId().size() + " ids, " + requests.byIndex().size() + " indexes");
         }
-        for (Map.Entry<Long, String> applied : requests.byIndex().entrySet()) {
-            AppliedRequests.Entry entry = requests.byId().get(applied.getValue());
-            if (entry == null || entry.logIndex() != applied.getKey()) {
+        for (Map.Entry<Long, AppliedRequests.Entry> applied : requests.byIndex().entrySet()) {
+            AppliedRequests.Entry entry = applied.getValue();
+            if (entry.logIndex() != applied.getKey()
+                    || !entry.equals(requests.byId().get(entry.requestId()))) {
                 throw new IllegalArgumentException("request window inconsistent at index " + applied.getKey());
             }
             out.addAppliedRequests(AppliedRequest.newBuilder()
-                    .setRequestId(applied.getValue())
-                    .setLogIndex(applied.getKey())
-                    .setResult(ResultCodec.encode(entry.result())));
+                    .setRequestId(entry.requestId())
+                    .setLogIndex(entry.logIndex())
+                    .setResult(ResultCodec.encode(entry.result()))
+                    .setAppliedAtMs(entry.appliedAtMillis()));
         }
         out.setAppliedRequestsCapacity(requests.capacity());
+        out.setAppliedRequestsHorizonMs(requests.horizonMillis());
     }
 
     private static AppliedRequests decodeRequests(PoolSnapshot snapshot) {
-        int capacity = snapshot.getAppliedRequestsCapacity() == 0
+        boolean versionOne = snapshot.getFormatVersion() == 1;
+        int capacity = versionOne || snapshot.getAppliedRequestsCapacity() == 0
                 ? AppliedRequests.DEFAULT_CAPACITY
                 : snapshot.getAppliedRequestsCapacity();
         if (capacity < 0) {
             throw new IllegalArgumentException("applied_requests_capacity: negative: " + capacity);
+        }
+        long horizon = versionOne || snapshot.getAppliedRequestsHorizonMs() == 0
+                ? AppliedRequests.DEFAULT_HORIZON_MILLIS
+                : snapshot.getAppliedRequestsHorizonMs();
+        if (horizon < 0) {
+            throw new IllegalArgumentException("applied_requests_horizon_ms: negative: " + horizon);
         }
         if (snapshot.getAppliedRequestsCount() > capacity) {
             throw new IllegalArgumentException("applied_requests: " + snapshot.getAppliedRequestsCount()
                     + " entries over the capacity " + capacity);
         }
         TreePMap<String, AppliedRequests.Entry> byId = TreePMap.empty();
-        TreePMap<Long, String> byIndex = TreePMap.empty();
+        TreePMap<Long, AppliedRequests.Entry> byIndex = TreePMap.empty();
         long previous = Long.MIN_VALUE;
+        long previousTime = 0;
         for (AppliedRequest applied : snapshot.getAppliedRequestsList()) {
             String id = applied.getRequestId();
             long index = applied.getLogIndex();
+            long time = applied.getAppliedAtMs();
             if (id.isEmpty()) {
                 throw new IllegalArgumentException("applied_requests: an entry has no request_id");
             }
             if (!byIndex.isEmpty() && index <= previous) {
                 throw new IllegalArgumentException(
                         "applied_requests: log_index " + index + " after " + previous + ", not oldest first");
+            }
+            // Pool time never goes back, and the window gives its time to entries of unknown time (0) as soon as it
+            // knows one: eviction by age looks at the oldest entry only, so it relies on this order.
+            if (time < previousTime || (time > 0 && previousTime == 0 && !byIndex.isEmpty())) {
+                throw new IllegalArgumentException("applied_requests: applied_at_ms " + time + " after " + previousTime
+                        + ", not in pool-time order");
             }
             if (byId.containsKey(id)) {
                 throw new IllegalArgumentException("applied_requests: request_id " + Wire.quote(id) + " twice");
@@ -145,11 +180,13 @@ public final class SnapshotCodec {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("applied_requests[" + Wire.quote(id) + "]: " + e.getMessage(), e);
             }
-            byId = byId.plus(id, new AppliedRequests.Entry(index, result));
-            byIndex = byIndex.plus(index, id);
+            AppliedRequests.Entry entry = new AppliedRequests.Entry(id, index, time, result);
+            byId = byId.plus(id, entry);
+            byIndex = byIndex.plus(index, entry);
             previous = index;
+            previousTime = time;
         }
-        return new AppliedRequests(byId, byIndex, capacity);
+        return new AppliedRequests(byId, byIndex, capacity, horizon);
     }
 
     private static <P, T, K extends Comparable<? super K>> TreePMap<K, T> byId(

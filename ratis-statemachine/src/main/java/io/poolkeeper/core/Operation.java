@@ -466,8 +466,17 @@ public sealed interface Operation {
         }
     }
 
-    /** First entry of a re-founded group (DESIGN §5): the survivor's state under a new generation and master. */
+    /**
+     * First entry of a re-founded group (DESIGN §5): the survivor's state under a new generation and master. It
+     * carries only the newest {@link AppliedRequests#IMPORT_LIMIT} request ids, so that it fits in one log entry (see
+     * {@link AppliedRequests}, "Re-founded pools").
+     */
     record PoolImport(PoolState imported, long generation, HostId master) implements Operation {
+        public PoolImport {
+            Objects.requireNonNull(imported, "imported");
+            imported = imported.withRequests(imported.requests().newest(AppliedRequests.IMPORT_LIMIT));
+        }
+
         public String xeName() {
             return "pool-import";
         }

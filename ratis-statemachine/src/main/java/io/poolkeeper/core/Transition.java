@@ -47,7 +47,8 @@ public final class Transition {
         if (deduplicated && outcome instanceof Outcome.Applied applied) {
             PoolState next = applied.next();
             return Outcome.applied(
-                    next.withRequests(next.requests().plus(command.requestId(), context.sequence(), applied.result())),
+                    next.withRequests(next.requests()
+                            .plus(command.requestId(), context.sequence(), command.issuedAtMillis(), applied.result())),
                     applied.result());
         }
         return outcome;

@@ -50,9 +50,10 @@ import org.apache.ratis.util.MD5FileUtil;
  * The Ratis adapter of the pure pool core: each log entry is a batch of {@link PoolCommand}s (application-level
  * group commit), applied in order through {@link Transition#apply}; the reply is one result per command.
  *
- * <p>On the leader, {@link #startTransaction} stamps the accept time and refuses bytes that are not a batch, before
- * anything is logged. {@link #applyTransaction} never throws. State is swapped atomically, so reads
- * ({@link #current()}, {@link #query}) run lock-free beside the apply thread. Snapshots are {@link PoolSnapshot}
+ * <p>On the leader, {@link #startTransaction} stamps every command with the pool time ({@link PoolClock}; the request
+ * window ages by it, see {@link io.poolkeeper.core.AppliedRequests}) before anything is logged. {@link
+ * #applyTransaction} never throws. State is swapped atomically, so reads ({@link #current()}, {@link #query}) run
+ * lock-free beside the apply thread. Snapshots are {@link PoolSnapshot}
  * files (protobuf, not Java serialization). One instance per server start (Ratis cannot re-initialize one).
  */
 public final class PoolStateMachine extends BaseStateMachine {
@@ -61,6 +62,7 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ApplyListener listener;
+    private final PoolClock clock = new PoolClock();
     private volatile AppliedState current = AppliedState.empty();
 
     /** Told about every applied batch, on the apply thread: must be quick and must not call back into Ratis. */
@@ -117,6 +119,7 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public void reinitialize() throws IOException {
+        clock.reset();
         load(storage.loadLatestSnapshot());
         getLifeCycle().transition(LifeCycle.State.STARTING);
         getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -131,24 +134,24 @@ public final class PoolStateMachine extends BaseStateMachine {
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         listener.beforeWrite();
         ByteString original = request.getMessage().getContent();
-        List<PoolCommand> commands = CommandCodec.decodeBatch(toBytes(original));
+        byte[] bytes = toBytes(original);
+        List<PoolCommand> commands = CommandCodec.decodeBatch(bytes);
+        // Every command is stamped here, over whatever the sender wrote: a client's clock must not age the window.
+        long now = clock.stamp(current.state().requests().poolTimeMillis());
         if (commands.stream().anyMatch(c -> c.operation() instanceof Operation.Invalid)) {
-            // Undecodable commands cannot be re-encoded: log the bytes as sent; every replica decodes them to the
-            // same refusal.
+            // Undecodable commands cannot be re-encoded: log the bytes as sent, stamped; every replica decodes them to
+            // the same refusal. (The batcher never sends such a batch: members refuse invalid commands first.)
+            byte[] logged = CommandCodec.stampBatch(bytes, now);
             return TransactionContext.newBuilder()
                     .setStateMachine(this)
                     .setClientRequest(request)
-                    .setLogData(original)
-                    .setStateMachineContext(commands)
+                    .setLogData(UnsafeByteOperations.unsafeWrap(logged))
+                    .setStateMachineContext(CommandCodec.decodeBatch(logged))
                     .build();
         }
-        long now = System.currentTimeMillis();
         List<PoolCommand> stamped = new ArrayList<>(commands.size());
         for (PoolCommand c : commands) {
-            stamped.add(
-                    c.issuedAtMillis() != 0
-                            ? c
-                            : new PoolCommand(c.requestId(), now, c.expectedGeneration(), c.operation()));
+            stamped.add(new PoolCommand(c.requestId(), stampOf(c, now), c.expectedGeneration(), c.operation()));
         }
         return TransactionContext.newBuilder()
                 .setStateMachine(this)
@@ -156,6 +159,18 @@ public final class PoolStateMachine extends BaseStateMachine {
                 .setLogData(UnsafeByteOperations.unsafeWrap(CommandCodec.encodeBatch(stamped)))
                 .setStateMachineContext(stamped)
                 .build();
+    }
+
+    /**
+     * An import goes on with the survivor's pool time: stamped with the wall clock of a new group's first leader, it
+     * would move pool time by however long the old pool's time stood still, and evict the ids it carries.
+     */
+    private static long stampOf(PoolCommand command, long now) {
+        if (command.operation() instanceof Operation.PoolImport i
+                && i.imported().requests().poolTimeMillis() > 0) {
+            return i.imported().requests().poolTimeMillis();
+        }
+        return now;
     }
 
     @Override
@@ -251,8 +266,8 @@ public final class PoolStateMachine extends BaseStateMachine {
             return -1;
         }
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-        PoolSnapshot snapshot = SnapshotCodec.encode(now).toBuilder()
-                .setAppliedIndex(last.getIndex())
+        PoolSnapshot snapshot = SnapshotCodec.encode(now.state(), last.getIndex()).toBuilder()
+                .setLastEventSequence(now.sequence())
                 .build();
         // Write aside, then publish complete: log appenders look for the latest snapshot concurrently
         // (SimpleStateMachineStorage.getLatestSnapshot scans the directory while none is cached) and would cache a
@@ -289,6 +304,7 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        clock.reset();
         try {
             listener.notLeader();
         } catch (RuntimeException e) {

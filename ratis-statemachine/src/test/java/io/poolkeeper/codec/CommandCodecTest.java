@@ -8,6 +8,7 @@ import static io.poolkeeper.codec.CodecSamples.VM1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,7 +105,7 @@ class CommandCodecTest {
     }
 
     @Test
-    void importCarriesASnapshotOfFormatOneAtIndexZero() {
+    void importCarriesASnapshotOfTheCurrentFormatAtIndexZero() {
         var populated = CodecSamples.populated().state();
         var proto = CommandCodec.toProto(PoolCommand.of(new Operation.PoolImport(populated, 2, H1)));
         assertEquals(
@@ -172,6 +173,39 @@ class CommandCodecTest {
         assertEquals(new Operation.HostEnable(H1), decoded.get(0).operation());
         assertInvalid(ErrorCode.MALFORMED_COMMAND, decoded.get(1), "host_enable.host_uuid");
         assertEquals(new Operation.HostEnable(H1), decoded.get(2).operation());
+    }
+
+    /** The leader stamps batches it cannot re-encode (one command is invalid) at the wire level. */
+    @Test
+    void stampingABatchSetsEveryStampAndKeepsEverythingElse() {
+        var good = CommandCodec.toProto(new PoolCommand("req-1", 42, 3, new Operation.HostEnable(H1)));
+        var bad = good.toBuilder();
+        bad.getHostEnableBuilder().setHostUuid("nope");
+        var newer = io.poolkeeper.proto.PoolCommand.newBuilder()
+                .setRequestId("req-2")
+                .setUnknownFields(UnknownFieldSet.newBuilder()
+                        .addField(
+                                119,
+                                UnknownFieldSet.Field.newBuilder()
+                                        .addLengthDelimited(com.google.protobuf.ByteString.copyFromUtf8("x"))
+                                        .build())
+                        .build())
+                .build();
+        byte[] bytes = io.poolkeeper.proto.CommandBatch.newBuilder()
+                .addCommands(good)
+                .addCommands(bad)
+                .addCommands(newer)
+                .build()
+                .toByteArray();
+
+        List<PoolCommand> stamped = CommandCodec.decodeBatch(CommandCodec.stampBatch(bytes, 1_234));
+        assertEquals(3, stamped.size());
+        assertEquals(new PoolCommand("req-1", 1_234, 3, new Operation.HostEnable(H1)), stamped.get(0));
+        assertInvalid(ErrorCode.MALFORMED_COMMAND, stamped.get(1), "host_enable.host_uuid");
+        assertInvalid(ErrorCode.UNKNOWN_OPERATION, stamped.get(2), "119");
+
+        byte[] garbage = {(byte) 0xff, 0x01, 0x02};
+        assertSame(garbage, CommandCodec.stampBatch(garbage, 1_234), "not a batch: nothing to stamp");
     }
 
     @Test
@@ -289,11 +323,11 @@ class CommandCodecTest {
                         importOp(),
                         b -> b.setPoolImport(b.getPoolImport().toBuilder().clearState())),
                 spoil(
-                        "pool_import.state: unknown snapshot format_version 2",
+                        "pool_import.state: unknown snapshot format_version 3",
                         importOp(),
                         b -> b.setPoolImport(b.getPoolImport().toBuilder()
                                 .setState(
-                                        b.getPoolImport().getState().toBuilder().setFormatVersion(2)))),
+                                        b.getPoolImport().getState().toBuilder().setFormatVersion(3)))),
                 spoil(
                         "pool_import.state: hosts.uuid",
                         importOp(),
@@ -441,7 +475,7 @@ class CommandCodecTest {
 
     private static List<String> windowInOrder(PoolState state) {
         return state.requests().byIndex().values().stream()
-                .map(id -> id + "=" + state.requests().byId().get(id).result())
+                .map(entry -> entry.requestId() + "=" + entry.result())
                 .toList();
     }
 

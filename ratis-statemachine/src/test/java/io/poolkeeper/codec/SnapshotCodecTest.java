@@ -126,18 +126,64 @@ class SnapshotCodecTest {
 
     @Test
     void requestWindowKeepsItsCapacityAndEvictionOrder() {
-        AppliedRequests window =
-                new AppliedRequests(org.pcollections.TreePMap.empty(), org.pcollections.TreePMap.empty(), 3);
+        AppliedRequests window = AppliedRequests.empty(3, 1_000);
         for (int i = 1; i <= 5; i++) {
-            window = window.plus("req-" + i, 10L * i, new Result.Placed(H1));
+            window = window.plus("req-" + i, 10L * i, 5_000 + 100L * i, new Result.Placed(H1));
         }
         PoolState state = POPULATED.withRequests(window);
         PoolSnapshot snapshot = SnapshotCodec.encode(state, 50);
         assertEquals(3, snapshot.getAppliedRequestsCapacity());
+        assertEquals(1_000, snapshot.getAppliedRequestsHorizonMs());
+        assertEquals(
+                List.of(5_300L, 5_400L, 5_500L),
+                snapshot.getAppliedRequestsList().stream()
+                        .map(AppliedRequest::getAppliedAtMs)
+                        .toList());
         PoolState decoded = SnapshotCodec.decode(snapshot);
         assertEquals(state, decoded);
-        // The decoded window goes on evicting exactly as the original would.
-        assertEquals(window.plus("req-6", 60, Result.DONE), decoded.requests().plus("req-6", 60, Result.DONE));
+        // The decoded window goes on evicting exactly as the original would, by count and by age.
+        assertEquals(
+                window.plus("req-6", 60, 5_600, Result.DONE), decoded.requests().plus("req-6", 60, 5_600, Result.DONE));
+        assertEquals(
+                window.plus("req-7", 70, 6_450, Result.DONE), decoded.requests().plus("req-7", 70, 6_450, Result.DONE));
+        assertEquals(
+                List.of("req-5", "req-7"),
+                decoded.requests().plus("req-7", 70, 6_450, Result.DONE).byId().keySet().stream()
+                        .toList(),
+                "req-3 over the capacity, req-4 over the horizon");
+    }
+
+    /**
+     * Version 1 had no pool times and wrote the fixed 10,000 capacity of its code: its window reads with unknown
+     * times and today's bounds, and its entries are aged from the first known pool time on, not evicted at once.
+     */
+    @Test
+    void aVersionOneSnapshotIsReadWithUnknownTimesAndTodaysBounds() {
+        AppliedRequests window = AppliedRequests.empty(10_000, 60_000);
+        for (int i = 1; i <= 5; i++) {
+            window = window.plus("req-" + i, 10L * i, 1_700_000_000_000L + i, new Result.Placed(H1));
+        }
+        PoolSnapshot.Builder v1 = SnapshotCodec.encode(POPULATED.withRequests(window), 50).toBuilder()
+                .setFormatVersion(1)
+                .clearAppliedRequestsHorizonMs();
+        for (int i = 0; i < v1.getAppliedRequestsCount(); i++) {
+            v1.setAppliedRequests(i, v1.getAppliedRequests(i).toBuilder().clearAppliedAtMs());
+        }
+
+        AppliedRequests read = SnapshotCodec.decode(v1.build()).requests();
+        assertEquals(AppliedRequests.DEFAULT_CAPACITY, read.capacity());
+        assertEquals(AppliedRequests.DEFAULT_HORIZON_MILLIS, read.horizonMillis());
+        assertEquals(
+                List.of("req-1", "req-2", "req-3", "req-4", "req-5"),
+                read.byIndex().values().stream()
+                        .map(AppliedRequests.Entry::requestId)
+                        .toList());
+        assertEquals(0, read.poolTimeMillis());
+        assertEquals(new Result.Placed(H1), read.find("req-3").orElseThrow().result());
+
+        AppliedRequests next = read.plus("req-6", 60, 1_800_000_000_000L, Result.DONE);
+        assertEquals(6, next.size(), "unknown times are not evicted as if applied at time 0");
+        assertEquals(1_800_000_000_000L, next.find("req-1").orElseThrow().appliedAtMillis());
     }
 
     @Test
@@ -149,7 +195,7 @@ class SnapshotCodecTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 2, -1, 100})
+    @ValueSource(ints = {0, 3, -1, 100})
     void unknownFormatVersionIsRefused(int version) {
         PoolSnapshot snapshot = SnapshotCodec.encode(POPULATED, 1).toBuilder()
                 .setFormatVersion(version)
@@ -194,6 +240,17 @@ class SnapshotCodecTest {
                 spoil("vbds.vm", s -> s.setVbds(0, s.getVbds(0).toBuilder().setVm("x"))),
                 spoil("applied_requests_capacity", s -> s.setAppliedRequestsCapacity(-2)),
                 spoil("over the capacity", s -> s.setAppliedRequestsCapacity(2)),
+                spoil("applied_requests_horizon_ms", s -> s.setAppliedRequestsHorizonMs(-1)),
+                spoil(
+                        "not in pool-time order",
+                        s -> s.setAppliedRequests(
+                                0,
+                                s.getAppliedRequests(0).toBuilder()
+                                        .setAppliedAtMs(s.getAppliedRequests(1).getAppliedAtMs() + 1))),
+                spoil(
+                        "not in pool-time order",
+                        s -> s.setAppliedRequests(
+                                0, s.getAppliedRequests(0).toBuilder().setAppliedAtMs(0))),
                 spoil(
                         "no request_id",
                         s -> s.setAppliedRequests(

@@ -233,19 +233,25 @@ class PoolPropertyTest {
 
     /** A pool with hosts, VMs in every power state, SRs and disks: what damaged commands are applied to. */
     private static PoolState populatedState(Random rnd) {
-        RandomCommands generator = new RandomCommands(rnd);
+        // About one random history in 40 ends with a single host (ejects, forgets): draw another, from the same seed.
         PoolState state = PoolState.empty();
-        for (int k = 0; k < 400; k++) {
-            if (Transition.apply(state, generator.next(state), context(k)) instanceof Outcome.Applied applied) {
-                state = applied.next();
+        for (int attempt = 0; attempt < 10 && !isPopulated(state); attempt++) {
+            RandomCommands generator = new RandomCommands(rnd);
+            state = PoolState.empty();
+            for (int k = 0; k < 400; k++) {
+                if (Transition.apply(state, generator.next(state), context(k)) instanceof Outcome.Applied applied) {
+                    state = applied.next();
+                }
             }
         }
-        assertTrue(
-                state.hosts().size() > 1
-                        && state.vms().size() > 1
-                        && !state.srs().isEmpty(),
-                "seed=" + SEED + ": the fuzz state is not populated: " + state);
+        assertTrue(isPopulated(state), "seed=" + SEED + ": the fuzz state is not populated: " + state);
         return state;
+    }
+
+    private static boolean isPopulated(PoolState state) {
+        return state.hosts().size() > 1
+                && state.vms().size() > 1
+                && !state.srs().isEmpty();
     }
 
     /** Encodings of plausible commands for {@code state}, to be damaged. */

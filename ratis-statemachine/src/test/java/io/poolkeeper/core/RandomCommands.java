@@ -41,6 +41,11 @@ final class RandomCommands {
 
     private final Random rnd;
     private final List<String> requestIds = new ArrayList<>();
+    /** Real time as the masters see it, and the current master's clock error: see {@link #stamp}. */
+    private long clock = 1_700_000_000_000L;
+
+    private long skew;
+
     private final List<Choice> choices = new ArrayList<>();
     private final int totalWeight;
 
@@ -151,7 +156,7 @@ final class RandomCommands {
     /** The next command for {@code state}: pool-create while there is no pool, else a weighted random operation. */
     PoolCommand next(PoolState state) {
         Operation operation = state.pool().isEmpty() ? poolCreate() : randomOperation(state);
-        return new PoolCommand(requestId(), rnd.nextLong() & Long.MAX_VALUE, expectedGeneration(state), operation);
+        return new PoolCommand(requestId(), stamp(), expectedGeneration(state), operation);
     }
 
     /** A random UUID drawn from the generator's {@link Random}. */
@@ -195,6 +200,25 @@ final class RandomCommands {
             return id;
         }
         return requestIds.get(rnd.nextInt(requestIds.size())); // a retry
+    }
+
+    /**
+     * A master's stamp: time moves on by up to a second, sometimes by minutes (past the request window's horizon);
+     * now and then a new master's clock is behind or ahead, and a few commands carry no stamp or an absurd one.
+     */
+    private long stamp() {
+        clock += chance(0.05) ? rnd.nextInt(10 * 60_000) : rnd.nextInt(1_000);
+        if (chance(0.05)) {
+            skew = chance(0.5) ? 0 : rnd.nextInt(2 * 3_600_000) - 3_600_000L;
+        }
+        int draw = rnd.nextInt(1_000);
+        if (draw < 30) {
+            return 0;
+        }
+        if (draw < 32) {
+            return rnd.nextLong() & Long.MAX_VALUE;
+        }
+        return clock + skew;
     }
 
     private long expectedGeneration(PoolState state) {

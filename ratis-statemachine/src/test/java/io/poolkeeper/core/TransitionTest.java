@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.pcollections.TreePMap;
 
 /**
  * The envelope of {@link Transition#apply}: the pool precondition, the generation check, request-id de-duplication
@@ -158,7 +157,7 @@ class TransitionTest {
         Outcome.Applied first = applied(pool.state(), new PoolCommand("start-1", 0, 0, start), 10);
         HostId placed = PoolFixture.placed(first.result());
         assertEquals(
-                new AppliedRequests.Entry(10, first.result()),
+                new AppliedRequests.Entry("start-1", 10, 0, first.result()),
                 first.next().requests().find("start-1").get());
 
         // Applied again, the start would be refused: the VM is busy. The retry is answered from the window instead.
@@ -249,7 +248,8 @@ class TransitionTest {
 
     @Test
     void aWindowNeedsRoomForOneRequest() {
-        assertThrows(IllegalArgumentException.class, () -> new AppliedRequests(TreePMap.empty(), TreePMap.empty(), 0));
+        assertThrows(IllegalArgumentException.class, () -> AppliedRequests.empty(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> AppliedRequests.empty(1, 0));
         assertEquals(
                 AppliedRequests.DEFAULT_CAPACITY, PoolState.empty().requests().capacity());
     }
@@ -270,7 +270,9 @@ class TransitionTest {
                 .next();
         assertEquals(
                 List.of("old-1", "old-2"),
-                List.copyOf(state.requests().byIndex().values()),
+                state.requests().byIndex().values().stream()
+                        .map(AppliedRequests.Entry::requestId)
+                        .toList(),
                 "order kept");
         assertEquals(
                 Result.DONE,
@@ -286,6 +288,37 @@ class TransitionTest {
                 applied(state, new PoolCommand("new-1", 0, 0, vmCreate(vm(3))), 4)
                         .result(),
                 "a request of the new group must not be forgotten at once");
+    }
+
+    /**
+     * The import goes on with the survivor's pool time (the leader stamps it so, see {@code PoolStateMachine}): the
+     * window keeps its ids however long the old pool's time stood still against the new leader's wall clock.
+     */
+    @Test
+    void anImportStampedWithTheSurvivorsPoolTimeKeepsItsWindow() {
+        long t0 = 1_700_000_000_000L;
+        PoolState survivor = onePool().state();
+        survivor = applied(survivor, new PoolCommand("old-1", t0, 0, vmCreate(vm(1))), 1000)
+                .next();
+        survivor = applied(survivor, new PoolCommand("old-2", t0 + 10, 0, vmCreate(vm(2))), 1001)
+                .next();
+        long poolTime = survivor.requests().poolTimeMillis();
+        assertEquals(t0 + 10, poolTime);
+
+        Operation.PoolImport op = new Operation.PoolImport(survivor, 2, MASTER);
+        PoolState state = applied(PoolState.empty(), new PoolCommand("import", poolTime, 0, op), 1)
+                .next();
+        assertEquals(
+                List.of("old-1", "old-2", "import"),
+                state.requests().byIndex().values().stream()
+                        .map(AppliedRequests.Entry::requestId)
+                        .toList());
+        assertEquals(t0, state.requests().find("old-1").orElseThrow().appliedAtMillis(), "times kept");
+
+        // Had it been stamped with a wall clock an hour past the survivor's pool time, the window would be gone.
+        PoolState late = applied(PoolState.empty(), new PoolCommand("import", poolTime + 3_600_000, 0, op), 1)
+                .next();
+        assertEquals(Optional.empty(), late.requests().find("old-2"));
     }
 
     // ---------------------------------------------------------------- Invalid
@@ -318,7 +351,7 @@ class TransitionTest {
     }
 
     private static PoolState withWindow(PoolState state, int capacity) {
-        return state.withRequests(new AppliedRequests(TreePMap.empty(), TreePMap.empty(), capacity));
+        return state.withRequests(AppliedRequests.empty(capacity, AppliedRequests.DEFAULT_HORIZON_MILLIS));
     }
 
     /** Applies {@code command} as the command numbered {@code sequence}; it must be applied and keep the invariants. */
