@@ -208,7 +208,7 @@ class ArchitectureTest {
 
     @Test
     void mainClassesImportNoTestSupport() {
-        assertImported(MAIN_CLASSES, "io.poolkeeper.ratis.RatisPoolMember");
+        assertImported(MAIN_CLASSES, "io.poolkeeper.member.RatisPoolMember");
         assertImported(MAIN_CLASSES, "io.poolkeeper.port.LinkFilter");
         assertImported(MAIN_CLASSES, API + ".PoolMember");
         assertFalse(MAIN_CLASSES.contain(ArchitectureTest.class.getName()), "test classes were imported as main");
