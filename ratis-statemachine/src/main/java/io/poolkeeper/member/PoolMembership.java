@@ -88,8 +88,8 @@ final class PoolMembership {
 
     /**
      * The master's side of a join: a new host is proposed to the pool ({@code pool-join}); a host the pool already
-     * has (rejoining a new generation after an emergency reset) keeps its record and role. Then its Raft peer is
-     * added.
+     * has (rejoining a new generation after an emergency reset, or retrying its join) keeps its record and role.
+     * Then its Raft peer is added.
      */
     CompletableFuture<HostRole> accept(Operation.HostSpec host, String raftAddress, long expected) {
         AppliedState now = applied.get();
@@ -102,11 +102,13 @@ final class PoolMembership {
         }
         Host known = now.state().hosts().get(host.uuid());
         CompletableFuture<HostRole> role;
-        if (known != null && expected != 0) {
+        if (known != null) {
+            // Rejoining (a new generation after a reset, or a retried join): it keeps its record and role.
             role = CompletableFuture.completedFuture(known.role());
         } else {
-            role = pool.submit(new PoolCommand(RequestIds.join(host.uuid()), 0, 0, new Operation.PoolJoin(host)))
-                    .thenApply(reply -> ((Result.Joined) CommandPool.resultOrThrow(reply)).role());
+            PoolCommand join = new PoolCommand(
+                    RequestIds.join(host.uuid(), mine, now.logIndex()), 0, 0, new Operation.PoolJoin(host));
+            role = pool.submit(join).thenApply(reply -> ((Result.Joined) CommandPool.resultOrThrow(reply)).role());
         }
         CompletableFuture<HostRole> added = new CompletableFuture<>();
         role.whenComplete((r, e) -> {

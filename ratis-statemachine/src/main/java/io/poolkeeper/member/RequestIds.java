@@ -21,9 +21,13 @@ final class RequestIds {
         return "import/" + poolUuid + "/" + generation;
     }
 
-    /** Adding a host to the pool: one per host (a host joins a pool once; it rejoins a generation without one). */
-    static String join(HostId host) {
-        return "join/" + host;
+    /**
+     * Adding a host that the pool does not have, as of the master's generation and applied log index: a host can be
+     * forgotten and join again, even within one generation, and its new join must not be answered with the first
+     * one's result (the window survives a re-founding). A host the pool has is not joined again at all.
+     */
+    static String join(HostId host, long generation, long logIndex) {
+        return "join/" + host + "/" + generation + "/" + logIndex;
     }
 
     /** The master failing a dead host's pending operation on a VM, as of a generation and log index. */
