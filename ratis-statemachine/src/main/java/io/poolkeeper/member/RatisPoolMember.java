@@ -24,7 +24,6 @@ import io.poolkeeper.ratis.RaftConfigSync;
 import io.poolkeeper.ratis.RaftGroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -72,14 +71,13 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     private final PoolMembership membership;
     private final EmergencyProcedures emergency;
     private final HalfPoolKeeper halfPool;
+    private final Monitor monitor;
     /** Serializes group changes: start, emergency transition, reset, leaving the pool, close. */
     private final ReentrantLock switching = new ReentrantLock();
 
     private volatile Endpoint service;
     /** The bound PoolService port, kept so the address stays known after close. */
     private volatile int servicePort;
-
-    private long lastBeatNanos;
 
     public RatisPoolMember(
             MemberConfig config, Scheduler scheduler, PeerLink peers, Function<MemberService, Endpoint> serve) {
@@ -135,6 +133,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 this::serviceAddress);
         this.halfPool = new HalfPoolKeeper(
                 self, role, groups, generations, peers, emergency, this::poolState, this::serviceAddress, config);
+        this.monitor = new Monitor(config, scheduler, role, groups, watch, master, slave, generations, halfPool);
         role.listen(this::roleChanged);
     }
 
@@ -187,7 +186,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
             }
             AppliedState now = applied();
             agentDriver.enable(now.state(), now.logIndex());
-            scheduler.every(tickPeriod(), this::tick);
+            scheduler.every(monitor.period(), monitor::tick);
         } catch (IOException e) {
             closeNow(false);
             throw new UncheckedIOException("member " + config.hostId() + " failed to start", e);
@@ -201,62 +200,6 @@ public final class RatisPoolMember implements PoolMember, MemberService {
 
     private void inPool(String why) {
         role.move(EnumSet.of(MemberState.STARTING), MemberState.NO_MASTER, why);
-    }
-
-    /** Ticks often enough to notice a change within half a heartbeat interval, at most every 100 ms. */
-    private Duration tickPeriod() {
-        return Duration.ofMillis(
-                Math.max(10, Math.min(100, config.timeouts().heartbeatInterval().toMillis() / 2)));
-    }
-
-    // --- the monitor: one tick dispatches to the current state's duties (hashicorp's runFollower / runLeader)
-
-    private void tick() {
-        try {
-            MemberState now = role.get();
-            if (!now.inGroup()) {
-                return;
-            }
-            long nanos = scheduler.nanos();
-            Optional<HostId> leader = groups.leaderId();
-            boolean masterKnown = now == MemberState.MASTER || leader.isPresent();
-            watch.observe(masterKnown, nanos);
-            boolean beat = nanos - lastBeatNanos
-                    >= config.timeouts().heartbeatInterval().toNanos();
-            if (beat) {
-                lastBeatNanos = nanos;
-            }
-            if (now != MemberState.MASTER && !leader.equals(Optional.of(config.hostId()))) {
-                MemberState next = leader.isPresent()
-                        ? MemberState.SLAVE
-                        : watch.emergency(nanos) ? MemberState.EMERGENCY : MemberState.NO_MASTER;
-                role.move(
-                        RoleState.FOLLOWING,
-                        next,
-                        leader.map(l -> "master is " + l)
-                                .orElse(next == MemberState.EMERGENCY ? "no master for emergency-after" : "no master"));
-            }
-            switch (role.get()) {
-                case MASTER -> master.tick(nanos, beat);
-                case SLAVE -> {
-                    if (beat) {
-                        slave.beat();
-                    }
-                }
-                case NO_MASTER, EMERGENCY -> {
-                    if (beat) {
-                        // No master: a newer generation may have been founded without this member.
-                        generations.probe(false);
-                    }
-                }
-                default -> {}
-            }
-            if (beat) {
-                halfPool.check(nanos);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("monitor tick failed: {}", e.toString());
-        }
     }
 
     private void leaveStaleGroup() {
