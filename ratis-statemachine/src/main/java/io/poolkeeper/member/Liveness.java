@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The master's heartbeat clocks (DESIGN §4). A live host not heard from for {@code host-dead-after} — counted from
  * its last heartbeat, or from when this leadership first saw it live if none came since (a new master starts every clock
  * afresh) — is to be marked dead; a host that said goodbye is dead at once. A dead host is to be marked live only
- * on a heartbeat actually received, never because a clock was restarted. Times are {@link System#nanoTime}.
+ * on a heartbeat actually received, never because a clock was restarted. Times are the member's {@code Scheduler}
+ * nanoseconds.
  *
  * <p>Thread-safe. Runtime-only: verdicts become replicated only once the master commits them.
  */

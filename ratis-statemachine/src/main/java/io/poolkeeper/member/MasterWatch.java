@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * How long a member has been without a master (DESIGN §4): none for {@code emergency-after} puts it in emergency
- * mode; a master seen again takes it out at once. Fed by the member's monitor; times are {@link System#nanoTime}.
+ * mode; a master seen again takes it out at once. Fed by the member's monitor; times are the member's
+ * {@code Scheduler} nanoseconds.
  *
  * <p>Thread-safe.
  */
