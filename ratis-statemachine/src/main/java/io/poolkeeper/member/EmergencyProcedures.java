@@ -126,13 +126,12 @@ final class EmergencyProcedures {
                     local.logIndex());
             groups.drop(false);
             events.reset();
-            role.move(
-                    EnumSet.of(MemberState.MASTER, MemberState.SLAVE, MemberState.NO_MASTER, MemberState.EMERGENCY),
-                    MemberState.NO_MASTER,
-                    why + ": founding generation " + generation);
-            // The new group is this member's own: it has a master again as soon as it elects itself.
+            // Between generations nothing ticks (STARTING is in no group); the watch is reset before the new group
+            // exists, so the first tick in it starts counting afresh.
+            role.force(MemberState.STARTING, why + ": founding generation " + generation);
             watch.observe(true, scheduler.nanos());
             groups.found(p.uuid().toString(), generation);
+            role.move(EnumSet.of(MemberState.STARTING), MemberState.NO_MASTER, "founded generation " + generation);
             PoolCommand importCommand = new PoolCommand(
                     RequestIds.importOf(p.uuid().toString(), generation),
                     0,

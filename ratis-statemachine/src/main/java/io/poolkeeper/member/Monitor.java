@@ -61,7 +61,8 @@ final class Monitor {
 
     void tick() {
         try {
-            MemberState now = role.get();
+            RoleState.Seen seen = role.seen();
+            MemberState now = seen.state();
             if (!now.inGroup()) {
                 return;
             }
@@ -77,8 +78,9 @@ final class Monitor {
                 MemberState next = leader.isPresent()
                         ? MemberState.SLAVE
                         : watch.emergency(nanos) ? MemberState.EMERGENCY : MemberState.NO_MASTER;
-                role.move(
-                        RoleState.FOLLOWING,
+                // Only if the state is still the one this tick saw: a procedure that moved it meanwhile wins.
+                role.moveIfUnchanged(
+                        seen,
                         next,
                         leader.map(l -> "master is " + l)
                                 .orElse(next == MemberState.EMERGENCY ? "no master for emergency-after" : "no master"));

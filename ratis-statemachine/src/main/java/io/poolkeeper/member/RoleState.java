@@ -33,6 +33,8 @@ public final class RoleState {
     private final Duration emergencyAfter;
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
     private volatile MemberState state = MemberState.STARTING;
+    /** Counts the moves, so a tick acts only on the state it saw (see {@link #moveIfUnchanged}). */
+    private long moves;
     /** The newer generation learned of while {@link MemberState#STALE}. */
     private volatile long staleBy;
 
@@ -43,6 +45,26 @@ public final class RoleState {
 
     public MemberState get() {
         return state;
+    }
+
+    /** The state with the number of moves so far, read together. */
+    record Seen(MemberState state, long moves) {}
+
+    synchronized Seen seen() {
+        return new Seen(state, moves);
+    }
+
+    /**
+     * Moves to {@code to} only if nothing moved the state since {@code seen} was read: a periodic check acting on
+     * what it saw must not undo what a procedure did meanwhile (a re-founding that just left emergency mode).
+     */
+    boolean moveIfUnchanged(Seen seen, MemberState to, String why) {
+        synchronized (this) {
+            if (moves != seen.moves()) {
+                return false;
+            }
+        }
+        return move(EnumSet.of(seen.state()), to, why);
     }
 
     long staleBy() {
@@ -65,6 +87,7 @@ public final class RoleState {
                 return false;
             }
             state = to;
+            moves++;
             change = new Change(now, to, why);
         }
         LOG.info("member {}: {} -> {} ({})", self, change.from(), change.to(), why);

@@ -1,4 +1,4 @@
-package io.poolkeeper.core;
+package io.poolkeeper.core.ha;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package io.poolkeeper.core;
+package io.poolkeeper.core.ha;
 
 /**
  * What an HA member must do about a network partition, as decided by {@link Fencer#decide}.

@@ -1,4 +1,4 @@
-package io.poolkeeper.core;
+package io.poolkeeper.core.ha;
 
 import io.poolkeeper.api.model.HostId;
 import java.util.Collection;
