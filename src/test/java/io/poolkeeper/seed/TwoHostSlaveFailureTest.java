@@ -21,6 +21,7 @@ import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.member.RoleState;
 import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -138,6 +139,31 @@ class TwoHostSlaveFailureTest {
                     .anyMatch(v -> v.nameLabel().equals("old")));
             assertNotEquals(MemberState.EMERGENCY, m.state());
             pool.assertNoVmEverRanTwice();
+        }
+    }
+
+    /**
+     * Only a 2-voter pool is kept this way: in 4 voters split 2 + 2 a voter the master reaches might follow a leader
+     * the others elected, so the master waits (emergency mode) instead of re-founding without their writes.
+     */
+    @Test
+    void aFourVoterPoolCutInHalfIsNotReFoundedByItsMaster() {
+        try (TestingPool pool = TestingPool.start(dir, 4)) {
+            int master = pool.awaitMaster();
+            RatisPoolMember m = pool.member(master);
+            List<Integer> others = pool.others(master);
+            await().atMost(TestingPool.WAIT).until(() -> m.raftPeers().size() == 4);
+
+            pool.kill(others.get(0));
+            pool.kill(others.get(1));
+
+            // host-dead-after is 2 s, emergency-after 4 s: well past both, still generation 1 on both survivors.
+            await().atMost(TestingPool.WAIT).until(() -> m.isInEmergencyMode());
+            await().during(Duration.ofSeconds(4))
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            m.generation() == 1 && pool.member(others.get(2)).generation() == 1);
+            assertEquals(MemberRole.EMERGENCY, m.role());
         }
     }
 }

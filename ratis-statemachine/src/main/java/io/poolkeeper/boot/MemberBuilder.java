@@ -114,6 +114,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     /**
      * The clock and threads the member's runtime uses (default: the system's). A manual one
      * ({@code io.poolkeeper.testing.ManualScheduler}) lets a test move the runtime's time by hand; Raft keeps its own.
+     * One per member: the member closes it when it closes.
      */
     public MemberBuilder scheduler(Scheduler scheduler) {
         this.scheduler = scheduler;

@@ -18,10 +18,12 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,7 +92,7 @@ final class EmergencyProcedures {
                         List.of(config.hostId().toString()),
                         "this member is " + now.role() + "; pool-emergency-transition-to-master needs emergency mode");
             }
-            refound("pool-emergency-transition-to-master");
+            refound("pool-emergency-transition-to-master", local -> true);
         } finally {
             switching.unlock();
         }
@@ -101,12 +103,18 @@ final class EmergencyProcedures {
      * entry, an import of everything in its local log, committed or not (a write acknowledged by a majority that
      * included this member is never lost). Other hosts stay in the pool, not live, until they rejoin.
      *
-     * @return the new generation
+     * @param still checked on the local copy once group changes are serialized: a decision taken earlier (the
+     *     half-pool rule's) is carried out only if it still holds
+     * @return the new generation, or empty when {@code still} no longer held
      */
-    long refound(String why) {
+    OptionalLong refound(String why, Predicate<AppliedState> still) {
         switching.lock();
         try {
             AppliedState local = groups.appliedWithLogTail();
+            if (!still.test(local)) {
+                LOG.info("{}: no longer called for, nothing done", why);
+                return OptionalLong.empty();
+            }
             PoolState state = local.state();
             Pool p = state.requirePool();
             long generation = p.generation() + 1;
@@ -140,7 +148,7 @@ final class EmergencyProcedures {
             CommandPool.resultOrThrow(pool.submit(importCommand)
                     .get(config.timeouts().requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS));
             watch.observe(true, scheduler.nanos());
-            return generation;
+            return OptionalLong.of(generation);
         } catch (IOException e) {
             throw PoolException.of(ErrorCode.INTERNAL_ERROR, List.of(), why + " failed: " + e);
         } catch (ExecutionException e) {
@@ -195,6 +203,8 @@ final class EmergencyProcedures {
             try {
                 membership.join(masterAddress, master.generation());
             } catch (IOException | RuntimeException e) {
+                // Not half in a group the master may still add it to: out of it, and standalone until reset again.
+                groups.drop(false);
                 role.force(MemberState.STANDALONE, "pool-emergency-reset-master failed: " + e.getMessage());
                 throw e;
             }

@@ -6,7 +6,6 @@ import io.poolkeeper.core.PoolState;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.ratis.RaftGroups;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,17 +18,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The seed's slave failure where Raft alone would stop the pool (DESIGN §4): the master of a pool without HA that
- * reaches exactly half of the voters (itself included) — a 2-host pool whose slave died, above all. The hosts it
- * cannot reach are no more than half, so they can never elect a master of this generation; the master keeps the
- * pool. Once every one of them has been silent for {@code host-dead-after}, it re-founds the pool in the next
- * generation from its own log ({@link EmergencyProcedures#refound}), where they are not live, brings the voters it
- * does reach into it, and later resets each silent host that comes back (it returns stale: its generation's Raft
- * group can elect no one, so it never accepts a write). Slaves never do this: only the host the pool records as
- * master, so two sides never both re-found.
+ * The seed's slave failure where Raft alone would stop the pool (DESIGN §4): a pool without HA of two voters whose
+ * slave died. Its master holds exactly half of the voters; the other can never elect a master of this generation
+ * alone, so the master keeps the pool: once Raft has stepped it down and the other has been silent for
+ * {@code host-dead-after}, it re-founds the pool in the next generation from its own log
+ * ({@link EmergencyProcedures#refound}), where the other is not live, and later resets it into the new generation
+ * when it comes back (it returns stale: its generation's Raft group can elect no one, so it never accepts a write).
  *
- * <p>"Reached" means answered this member's generation probe (every heartbeat interval, in every role that takes
- * part in the pool) within {@code host-dead-after}. Thread-safe; {@link #check} runs on the monitor tick.
+ * <p>Only the host that both its applied state and its whole log record as master does this, checked again once
+ * group changes are serialized, so the two sides never both re-found: a slave never does (it goes to emergency mode,
+ * as the seed says). Larger pools split exactly in half are not kept this way: a voter this member reaches may
+ * already follow a leader elected by the others, whose writes a re-founding here would lose; they wait for a
+ * majority, the operator's emergency procedure, or HA.
+ *
+ * <p>"Silent" means it answered none of this member's generation probes (every heartbeat interval while without a
+ * master) for {@code host-dead-after}. Thread-safe; {@link #check} runs on the monitor tick.
  */
 final class HalfPoolKeeper {
     private static final Logger LOG = LoggerFactory.getLogger(HalfPoolKeeper.class);
@@ -96,12 +99,10 @@ final class HalfPoolKeeper {
     /** Every heartbeat interval. */
     void check(long now) {
         MemberState s = role.get();
-        PoolState pool = state.get();
-        boolean eligible = (s == MemberState.MASTER || s == MemberState.NO_MASTER || s == MemberState.EMERGENCY)
-                && pool.pool().isPresent()
-                && !pool.requirePool().haEnabled()
-                && pool.isMaster(self);
-        if (!eligible || refounding) {
+        if (s == MemberState.MASTER && !leftBehind.isEmpty()) {
+            resetReturning(state.get());
+        }
+        if (!eligible(s, state.get()) || refounding) {
             watchingSince = -1;
             voterSince.clear();
             return;
@@ -109,53 +110,51 @@ final class HalfPoolKeeper {
         if (watchingSince < 0) {
             watchingSince = now;
         }
-        if (s == MemberState.MASTER) {
-            resetReturning(pool);
-        }
         List<HostId> voters = groups.voters();
-        if (voters.size() < 2 || voters.size() % 2 != 0 || !voters.contains(self)) {
+        if (voters.size() != 2 || !voters.contains(self)) {
             return;
         }
-        List<HostId> reached = new ArrayList<>();
-        List<HostId> silent = new ArrayList<>();
-        for (HostId voter : voters) {
-            if (voter.equals(self)) {
-                reached.add(voter);
-                continue;
-            }
-            long since = voterSince.computeIfAbsent(voter, v -> now);
-            long last = Math.max(
-                    Math.max(watchingSince, since),
-                    generations.lastAnswer(voter).orElse(Long.MIN_VALUE));
-            (now - last < deadAfterNanos ? reached : silent).add(voter);
-        }
-        if (reached.size() * 2 != voters.size()) {
+        HostId other = voters.get(0).equals(self) ? voters.get(1) : voters.get(0);
+        long since = voterSince.computeIfAbsent(other, v -> now);
+        long last = Math.max(
+                Math.max(watchingSince, since), generations.lastAnswer(other).orElse(Long.MIN_VALUE));
+        if (now - last < deadAfterNanos) {
             return;
         }
         refounding = true;
-        LOG.warn(
-                "master {} reaches exactly half of the voters; {} silent for host-dead-after: keeping the pool",
-                self,
-                silent);
-        run(() -> refound(reached, silent));
+        long generation = state.get().requirePool().generation();
+        LOG.warn("master {} of a 2-voter pool: {} silent for host-dead-after, keeping the pool", self, other);
+        run(() -> refound(other, generation));
     }
 
-    private void refound(List<HostId> reached, List<HostId> silent) {
+    /**
+     * The rule applies to the pool's recorded master, without HA, once Raft no longer makes it leader (a leader
+     * without a majority steps down within a few election timeouts; one that still leads has its majority).
+     */
+    private boolean eligible(MemberState s, PoolState pool) {
+        return (s == MemberState.NO_MASTER || s == MemberState.EMERGENCY)
+                && pool.pool().isPresent()
+                && !pool.requirePool().haEnabled()
+                && pool.isMaster(self);
+    }
+
+    private void refound(HostId silent, long generation) {
         try {
-            long generation = emergency.refound("half of the voters lost");
-            leftBehind.addAll(silent);
-            PoolState pool = state.get();
-            for (HostId host : reached) {
-                Host h = pool.hosts().get(host);
-                if (h != null && !host.equals(self)) {
-                    reset(h, generation);
-                }
-            }
+            // Checked again once group changes are serialized, on the whole local log: a PoolSetMaster for the other
+            // host in this member's log means the other may be master now (it leaves this one alone).
+            emergency
+                    .refound(
+                            "half of the voters lost",
+                            local -> eligible(role.get(), local.state())
+                                    && local.state().requirePool().generation() == generation
+                                    && groups.voters().size() == 2)
+                    .ifPresent(g -> leftBehind.add(silent));
         } catch (RuntimeException e) {
             LOG.warn("keeping the pool failed: {}", e.getMessage());
         } finally {
             refounding = false;
             watchingSince = -1;
+            voterSince.clear();
         }
     }
 
@@ -185,7 +184,8 @@ final class HalfPoolKeeper {
     private boolean reset(Host host, long generation) {
         try {
             LOG.info("resetting host {} into generation {}", host.uuid(), generation);
-            peers.emergencyResetMaster(host.address(), selfAddress.get(), generation, requestTimeout);
+            // The reset host checks this master, joins through it and is added to its Raft group: several calls.
+            peers.emergencyResetMaster(host.address(), selfAddress.get(), generation, requestTimeout.multipliedBy(3));
             return true;
         } catch (RuntimeException e) {
             LOG.warn("could not reset host {}: {}", host.uuid(), e.getMessage());

@@ -14,6 +14,7 @@ import io.poolkeeper.ratis.PoolStateMachine;
 import io.poolkeeper.ratis.RaftConfigSync;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,7 @@ final class MasterDuties {
     private final GenerationGuard generations;
     private final RaftConfigSync configSync;
     private final HeartbeatReceiver.CommandSink sink;
+    private final BooleanSupplier isMaster;
     private volatile boolean active;
 
     MasterDuties(
@@ -45,7 +47,8 @@ final class MasterDuties {
             HeartbeatReceiver heartbeats,
             GenerationGuard generations,
             RaftConfigSync configSync,
-            HeartbeatReceiver.CommandSink sink) {
+            HeartbeatReceiver.CommandSink sink,
+            BooleanSupplier isMaster) {
         this.self = self;
         this.scheduler = scheduler;
         this.applied = applied;
@@ -53,6 +56,7 @@ final class MasterDuties {
         this.generations = generations;
         this.configSync = configSync;
         this.sink = sink;
+        this.isMaster = isMaster;
     }
 
     /** Taking over: every heartbeat clock starts afresh, writes wait for the generation check. */
@@ -105,6 +109,8 @@ final class MasterDuties {
             scheduler.execute(() -> {
                 if (active) {
                     configSync.sync(applied.get().state());
+                } else {
+                    configSync.skip();
                 }
             });
         }
@@ -113,7 +119,7 @@ final class MasterDuties {
     /** A new master records itself as pool master (DESIGN §4); retried by the next apply if it fails. */
     private void recordMaster() {
         PoolState state = applied.get().state();
-        if (!active || state.pool().isEmpty() || state.isMaster(self)) {
+        if (!active || !isMaster.getAsBoolean() || state.pool().isEmpty() || state.isMaster(self)) {
             return;
         }
         sink.submit(PoolCommand.of(new Operation.PoolSetMaster(self))).whenComplete((r, e) -> {

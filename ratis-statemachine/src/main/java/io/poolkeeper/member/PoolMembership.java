@@ -88,7 +88,8 @@ final class PoolMembership {
 
     /**
      * The master's side of a join: a new host is proposed to the pool ({@code pool-join}); a host the pool already
-     * has (rejoining a new generation after an emergency reset, or retrying its join) keeps its record and role.
+     * has and that rejoins a new generation after an emergency reset keeps its record and role (a fresh join of a
+     * uuid the pool has is refused by the pool's rules).
      * Then its Raft peer is added.
      */
     CompletableFuture<HostRole> accept(Operation.HostSpec host, String raftAddress, long expected) {
@@ -102,8 +103,8 @@ final class PoolMembership {
         }
         Host known = now.state().hosts().get(host.uuid());
         CompletableFuture<HostRole> role;
-        if (known != null) {
-            // Rejoining (a new generation after a reset, or a retried join): it keeps its record and role.
+        if (known != null && expected != 0) {
+            // Rejoining a new generation after a reset: it keeps its record and role.
             role = CompletableFuture.completedFuture(known.role());
         } else {
             PoolCommand join = new PoolCommand(

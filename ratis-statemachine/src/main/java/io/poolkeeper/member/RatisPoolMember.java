@@ -109,7 +109,8 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 heartbeats,
                 generations,
                 new RaftConfigSync(groups, self),
-                pool::submit);
+                pool::submit,
+                () -> role.get() == MemberState.MASTER);
         this.slave = new SlaveHeartbeats(
                 self,
                 peers,
@@ -398,6 +399,9 @@ public final class RatisPoolMember implements PoolMember, MemberService {
      * channels. For tests and for embedders that must stop without a word (the host is being fenced).
      */
     public void kill() {
+        // Callers first, even while a procedure holds the lock: what is in flight fails now.
+        pool.close();
+        groups.failInFlight();
         switching.lock();
         try {
             closeNow(false);

@@ -24,7 +24,8 @@ final class RequestIds {
     /**
      * Adding a host that the pool does not have, as of the master's generation and applied log index: a host can be
      * forgotten and join again, even within one generation, and its new join must not be answered with the first
-     * one's result (the window survives a re-founding). A host the pool has is not joined again at all.
+     * one's result (the window survives a re-founding). A host the pool has and that rejoins
+     * a new generation is not joined again at all.
      */
     static String join(HostId host, long generation, long logIndex) {
         return "join/" + host + "/" + generation + "/" + logIndex;

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * move is logged with its reason and told to listeners, in order. A move names the states it may leave, so two
  * racing causes (a tick seeing a leader, Raft making this member leader) cannot overwrite each other.
  *
- * <p>Thread-safe. Listeners run on the thread that made the move and must be quick.
+ * <p>Thread-safe. Listeners run on the thread that made the move, under this object's lock: they must be quick and
+ * must not wait for another thread that moves the state.
  */
 public final class RoleState {
     private static final Logger LOG = LoggerFactory.getLogger(RoleState.class);
@@ -58,13 +59,8 @@ public final class RoleState {
      * Moves to {@code to} only if nothing moved the state since {@code seen} was read: a periodic check acting on
      * what it saw must not undo what a procedure did meanwhile (a re-founding that just left emergency mode).
      */
-    boolean moveIfUnchanged(Seen seen, MemberState to, String why) {
-        synchronized (this) {
-            if (moves != seen.moves()) {
-                return false;
-            }
-        }
-        return move(EnumSet.of(seen.state()), to, why);
+    synchronized boolean moveIfUnchanged(Seen seen, MemberState to, String why) {
+        return moves == seen.moves() && move(EnumSet.of(seen.state()), to, why);
     }
 
     long staleBy() {
@@ -75,22 +71,23 @@ public final class RoleState {
         listeners.add(listener);
     }
 
-    /** Moves to {@code to} if the state is one of {@code from}; true when it moved (or already was there). */
-    boolean move(Set<MemberState> from, MemberState to, String why) {
-        Change change;
-        synchronized (this) {
-            MemberState now = state;
-            if (now == to) {
-                return true;
-            }
-            if (!from.contains(now)) {
-                return false;
-            }
-            state = to;
-            moves++;
-            change = new Change(now, to, why);
+    /**
+     * Moves to {@code to} if the state is one of {@code from}; true when it moved (or already was there). Listeners
+     * are told under the same lock, so they see every move in the order it happened (a master's duties are never
+     * started after the move that ended its mastership was told).
+     */
+    synchronized boolean move(Set<MemberState> from, MemberState to, String why) {
+        MemberState now = state;
+        if (now == to) {
+            return true;
         }
-        LOG.info("member {}: {} -> {} ({})", self, change.from(), change.to(), why);
+        if (!from.contains(now)) {
+            return false;
+        }
+        state = to;
+        moves++;
+        Change change = new Change(now, to, why);
+        LOG.info("member {}: {} -> {} ({})", self, now, to, why);
         for (Consumer<Change> l : listeners) {
             try {
                 l.accept(change);
@@ -107,20 +104,18 @@ public final class RoleState {
     }
 
     /** Stale: the pool moved on to {@code newer}; false when already stale by as much, or not in a pool. */
-    boolean becomeStale(long newer, String why) {
-        synchronized (this) {
-            if (state == MemberState.STALE && staleBy >= newer) {
-                return false;
-            }
-            if (state == MemberState.STALE) {
-                staleBy = newer;
-                return false;
-            }
-            if (!state.inGroup() && state != MemberState.STARTING) {
-                return false;
-            }
-            staleBy = newer;
+    synchronized boolean becomeStale(long newer, String why) {
+        if (state == MemberState.STALE && staleBy >= newer) {
+            return false;
         }
+        if (state == MemberState.STALE) {
+            staleBy = newer;
+            return false;
+        }
+        if (!state.inGroup() && state != MemberState.STARTING) {
+            return false;
+        }
+        staleBy = newer;
         return move(EnumSet.complementOf(EnumSet.of(MemberState.CLOSED)), MemberState.STALE, why);
     }
 

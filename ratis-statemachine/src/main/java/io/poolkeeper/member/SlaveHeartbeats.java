@@ -74,7 +74,7 @@ final class SlaveHeartbeats {
      */
     void goodbye(Duration wait) {
         try {
-            lastBeat.get(interval.toMillis(), TimeUnit.MILLISECONDS);
+            lastBeat.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.debug("last heartbeat: {}", e.toString());
         }

@@ -39,6 +39,11 @@ public final class RaftConfigSync {
         return pending.compareAndSet(false, true);
     }
 
+    /** A requested sync that will not run (leadership lost meanwhile): the next request schedules one again. */
+    public void skip() {
+        pending.set(false);
+    }
+
     /** Brings the configuration in line with {@code state}, the pool as this leader applied it. */
     public void sync(PoolState state) {
         pending.set(false);

@@ -179,6 +179,14 @@ public final class RaftGroups implements AutoCloseable {
         }
     }
 
+    /** Fails the commands in flight in the current group at once, and every later one (the member is stopping). */
+    public void failInFlight() {
+        Group g = group;
+        if (g != null) {
+            g.batcher().close();
+        }
+    }
+
     /** Whether this member takes part in a group now. */
     public boolean inGroup() {
         return group != null;
