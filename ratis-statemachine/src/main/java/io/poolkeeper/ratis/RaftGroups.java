@@ -68,11 +68,6 @@ public final class RaftGroups implements AutoCloseable {
         this.listener = listener;
     }
 
-    /** The Raft group id of a pool generation. */
-    public static String groupOf(String poolUuid, long generation) {
-        return RaftSettings.groupId(poolUuid, generation).toString();
-    }
-
     /** Starts the Raft server; groups found on disk are recovered. */
     public void start(String host, int raftPort, Optional<LinkFilter> faults) throws IOException {
         // A bind failure would otherwise call System.exit and take the embedding JVM down.
