@@ -50,6 +50,10 @@ public enum ErrorCode {
             406,
             Kind.REJECTED,
             "The member at this address serves another pool than the one the request is for; nothing changed."),
+    FAULT_INJECTION_DISABLED(
+            407,
+            Kind.REJECTED,
+            "This member takes no fault injection: start it with --allow-fault-injection (tests only)."),
 
     // --- HA (5xx)
     HA_IS_ENABLED(500, Kind.REJECTED, "The operation is not allowed while pool HA is enabled."),
