@@ -117,6 +117,8 @@ final class OperationDecoder {
                     host("host_set_live.host_uuid", proto.getHostSetLive().getHostUuid()),
                     proto.getHostSetLive().getLive());
             case POOL_IMPORT -> poolImport(proto.getPoolImport());
+            case HOST_FENCED -> new Operation.HostFenced(
+                    host("host_fenced.host_uuid", proto.getHostFenced().getHostUuid()));
             case POOL_ALERT -> new Operation.PoolAlert(
                     ErrorCode.fromName(proto.getPoolAlert().getCode()),
                     proto.getPoolAlert().getParamsList());

@@ -202,6 +202,9 @@ final class OperationEncoder {
             out.setPoolAlert(io.poolkeeper.proto.PoolAlert.newBuilder()
                     .setCode(op.code().name())
                     .addAllParams(op.params()));
+        } else if (operation instanceof Operation.HostFenced op) {
+            out.setHostFenced(io.poolkeeper.proto.HostFenced.newBuilder()
+                    .setHostUuid(op.host().toString()));
         } else if (operation instanceof Operation.HostSetLive op) {
             out.setHostSetLive(
                     HostSetLive.newBuilder().setHostUuid(op.host().toString()).setLive(op.live()));

@@ -58,6 +58,22 @@ final class HostRules {
                 halting.state().withHost(host.withEnabled(false)), new Result.VmsHalted(halting.halted()));
     }
 
+    /** HA: the host fenced itself; refused for the recorded master (a new master records itself first). */
+    static Outcome fenced(PoolState state, Operation.HostFenced op) {
+        Host host = state.hosts().get(op.host());
+        if (host == null) {
+            return Refs.invalid("host", op.host());
+        }
+        if (!state.requirePool().haEnabled()) {
+            return Outcome.rejected(ErrorCode.HA_NOT_ENABLED);
+        }
+        if (state.isMaster(host.uuid())) {
+            return Outcome.rejected(ErrorCode.HOST_IS_MASTER, host.uuid());
+        }
+        Halting halting = haltVmsOn(state, host.uuid());
+        return Outcome.applied(halting.state().withHost(host.withLive(false)), new Result.VmsHalted(halting.halted()));
+    }
+
     static Outcome setEnabled(PoolState state, HostId id, boolean enabled) {
         Host host = state.hosts().get(id);
         if (host == null) {

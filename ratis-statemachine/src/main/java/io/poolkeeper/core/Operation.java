@@ -449,6 +449,21 @@ public sealed interface Operation {
     }
 
     /**
+     * HA's verdict on a host outside the surviving partition, proposed once its fence deadline has passed (DESIGN
+     * §6): it has fenced itself, so it is not live and its VMs are Halted (the database only). Unlike
+     * {@link HostDeclareDead} the host stays enabled: it is re-admitted when it comes back.
+     */
+    record HostFenced(HostId host) implements Operation {
+        public String xeName() {
+            return "host-fenced";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return HostRules.fenced(state, this);
+        }
+    }
+
+    /**
      * An alert for the operator (DESIGN §4: {@code DEFAULT_SR_INVALID} after a transition to master). It changes
      * nothing; committing it puts it on every member's event stream in log order.
      */

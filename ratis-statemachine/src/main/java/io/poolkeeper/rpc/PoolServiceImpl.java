@@ -112,6 +112,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                 || op instanceof Operation.PoolImport
                 || op instanceof Operation.PoolSetMaster
                 || op instanceof Operation.HostSetLive
+                || op instanceof Operation.HostFenced
                 || op instanceof Operation.PoolAlert
                 || op instanceof Operation.VmCompleteOperation;
     }
