@@ -17,9 +17,14 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Why that is safe: clocks drift by at most ρ, so the victim's D + W of its own time is at most (D + W)·(1+ρ) of
- * the survivor's. The survivor's wait exceeds that by ε − D·ρ, which {@link #of} requires to be positive: the margin
- * ε (two heartbeat intervals by default) also covers the heartbeat in flight when the link broke. With DESIGN's
- * values (D = W = T, ρ = 0.1, ε = 2 · max(1 s, T/10)) the margin is at least a tenth of T.
+ * the survivor's. The survivor's wait exceeds that by ε − D·ρ, which the constructor requires to be positive: the
+ * margin ε (two heartbeat intervals by default) also covers the victim learning of the loss up to one heartbeat late
+ * (a one-way cut: it still hears the survivors and learns from their next beat that they no longer hear it).
+ *
+ * <p>{@link #of} splits the HA timeout T between detection and fencing, D = W = T/2, so that a host cut off has
+ * fenced T after its last contact and the survivors restart its VMs about 1.05·T + 2 heartbeats after it (37.5 s at
+ * the default T = 30 s), where XenServer takes about 2·T. DESIGN §6 had D = W = T, which put the restart at 2.1·T +
+ * ε, too late for the ≤ T + 10 s goal.
  *
  * <p>A value; pure, deterministic and thread-safe. Times are nanoseconds of a monotonic clock.
  *
@@ -46,16 +51,44 @@ public record FenceDeadlines(Duration detection, Duration fenceWindow, double dr
         }
     }
 
-    /** DESIGN §6's values for the HA timeout T: D = W = T, ρ = 0.1, ε = two heartbeat intervals. */
+    /** The default heartbeat floor: HA members heartbeat every {@code max(1 s, T/10)}. */
+    public static final Duration HEARTBEAT_FLOOR = Duration.ofSeconds(1);
+
+    /** The default drift bound ρ. */
+    public static final double DRIFT = 0.1;
+
+    /** For the HA timeout T: D = W = T/2, ρ = 0.1, ε = two heartbeat intervals of {@code max(1 s, T/10)}. */
     public static FenceDeadlines of(Duration haTimeout) {
+        return of(haTimeout, HEARTBEAT_FLOOR, DRIFT, 2);
+    }
+
+    /**
+     * For the HA timeout T with a chosen heartbeat floor (tests run with short timeouts), drift bound and margin in
+     * heartbeat intervals: D = W = T/2, ε = {@code marginBeats} × {@link #heartbeatInterval(Duration, Duration)}.
+     */
+    public static FenceDeadlines of(Duration haTimeout, Duration heartbeatFloor, double drift, int marginBeats) {
+        Duration half = haTimeout.dividedBy(2);
         return new FenceDeadlines(
-                haTimeout, haTimeout, 0.1, heartbeatInterval(haTimeout).multipliedBy(2));
+                half, half, drift, heartbeatInterval(haTimeout, heartbeatFloor).multipliedBy(marginBeats));
     }
 
     /** How often HA members heartbeat each other: every {@code max(1 s, T/10)}. */
     public static Duration heartbeatInterval(Duration haTimeout) {
+        return heartbeatInterval(haTimeout, HEARTBEAT_FLOOR);
+    }
+
+    /** Every {@code max(floor, T/10)}. */
+    public static Duration heartbeatInterval(Duration haTimeout, Duration floor) {
         Duration tenth = haTimeout.dividedBy(10);
-        return tenth.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : tenth;
+        return tenth.compareTo(floor) < 0 ? floor : tenth;
+    }
+
+    /**
+     * How long every member of a surviving set must have gone without hearing a host before it is provably fenced:
+     * D + W·(1+ρ) + ε, in nanoseconds.
+     */
+    public long declareAfter() {
+        return detection.toNanos() + stretched(fenceWindow) + margin.toNanos();
     }
 
     /** When a host unreachable since {@code lastContact} counts as lost (both sides). */
@@ -70,7 +103,7 @@ public record FenceDeadlines(Duration detection, Duration fenceWindow, double dr
 
     /** On a survivor's clock: the earliest it may declare dead a host it last heard at {@code lastContact}. */
     public long mayDeclareDeadAt(long lastContact) {
-        return lastContact + detection.toNanos() + stretched(fenceWindow) + margin.toNanos();
+        return lastContact + declareAfter();
     }
 
     /** {@code d·(1+ρ)} in nanoseconds, rounded up, in decimal so that 30 s × 1.1 is 33 s exactly. */

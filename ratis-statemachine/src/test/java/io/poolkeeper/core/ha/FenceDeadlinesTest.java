@@ -20,18 +20,21 @@ class FenceDeadlinesTest {
         assertEquals(Duration.ofSeconds(3), FenceDeadlines.heartbeatInterval(Duration.ofSeconds(30)));
         assertEquals(Duration.ofSeconds(6), d.margin());
         long t0 = 1_000 * SECOND;
-        assertEquals(t0 + 30 * SECOND, d.lostAt(t0));
-        assertEquals(t0 + 60 * SECOND, d.selfFenceAt(t0));
-        // 30 + 30 x 1.1 + 6 = 69 s
-        assertEquals(t0 + 69 * SECOND, d.mayDeclareDeadAt(t0));
+        assertEquals(t0 + 15 * SECOND, d.lostAt(t0));
+        assertEquals(t0 + 30 * SECOND, d.selfFenceAt(t0));
+        // 15 + 15 x 1.1 + 6 = 37.5 s: within the T + 10 s goal
+        assertEquals(t0 + 37_500_000_000L, d.mayDeclareDeadAt(t0));
     }
 
     @Test
     void shortTimeoutsKeepAOneSecondHeartbeat() {
         assertEquals(Duration.ofSeconds(1), FenceDeadlines.heartbeatInterval(Duration.ofSeconds(5)));
         FenceDeadlines d = FenceDeadlines.of(Duration.ofSeconds(5));
-        // 5 + 5 x 1.1 + 2 = 12.5 s
-        assertEquals(12_500_000_000L, d.mayDeclareDeadAt(0));
+        // 2.5 + 2.5 x 1.1 + 2 = 7.25 s
+        assertEquals(7_250_000_000L, d.mayDeclareDeadAt(0));
+        assertEquals(
+                Duration.ofMillis(200),
+                FenceDeadlines.heartbeatInterval(Duration.ofSeconds(2), Duration.ofMillis(100)));
     }
 
     @Test

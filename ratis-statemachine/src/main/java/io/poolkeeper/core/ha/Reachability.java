@@ -1,0 +1,238 @@
+package io.poolkeeper.core.ha;
+
+import io.poolkeeper.api.model.HostId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What one HA member knows of who hears whom (DESIGN §6), and the three judgements it makes of it: its partition,
+ * whether it must fence itself, and which lost hosts have provably fenced.
+ *
+ * <p>Every HA member heartbeats every other. A beat says "the sender reaches me", and carries how long the sender has
+ * not heard each host (its silences). From these:
+ *
+ * <ul>
+ *   <li><b>Partition</b>: this host, and every host of the liveset L that it heard within D and whose newest beat
+ *       says it heard this host within D. Mutual contact, so a one-way cut splits both ways.
+ *   <li><b>Self-fence</b>: once {@link Fencer#decide} has said {@link FenceDecision#SELF_FENCE} for W without a break,
+ *       the host must fence ({@link #selfFenceDue}).
+ *   <li><b>Provably fenced</b> ({@link #fenced}): a lost host h is fenced once a set S of hosts, this one included,
+ *       that survives by the {@link Fencer} rule has gone without hearing h long enough. Each s ∈ S last heard h at
+ *       t0(s) and still had not at r(s), when its beat was sent (r = now for this host). h drops s from its partition
+ *       at most D plus one heartbeat after t0(s) and keeps it out until s hears h again, after r(s); so h is outside a
+ *       surviving partition from max t0 + D + heartbeat on, and has fenced W·(1+ρ) later. The rule asks, for every
+ *       s ∈ S, {@code r(s) ≥ max t0 + D + W·(1+ρ) + ε} ({@link FenceDeadlines#declareAfter}), ε covering the late
+ *       heartbeat, the tick and transit. Asymmetric links cannot fool it: a host that some survivor still hears is
+ *       in no such S. Times of other members are their reports placed on this member's clock at arrival, which
+ *       errs by the transit time (covered by ε).
+ * </ul>
+ *
+ * <p>Pure and deterministic: every time is passed in (nanoseconds of this member's monotonic clock), maps are sorted,
+ * nothing here reads a clock. Not thread-safe: one member's HA loop owns it.
+ */
+public final class Reachability {
+
+    /**
+     * Another member's newest heartbeat as it arrived.
+     *
+     * @param sentNanos the sender's clock at sending (orders one sender's beats; never compared with this clock)
+     * @param receivedAt this member's clock at arrival
+     * @param silences for each host the sender tracks, nanoseconds it had gone without hearing it when it sent this
+     * @param logTerm the term of the sender's last log entry
+     * @param logIndex the index of the sender's last log entry
+     */
+    public record Report(
+            long sentNanos, long receivedAt, SortedMap<HostId, Long> silences, long logTerm, long logIndex) {
+        public Report {
+            silences = Collections.unmodifiableSortedMap(new TreeMap<>(silences));
+        }
+    }
+
+    private final HostId self;
+    private final FenceDeadlines deadlines;
+    private final long armedAt;
+    private final SortedMap<HostId, Long> heardAt = new TreeMap<>();
+    private final SortedMap<HostId, Report> reports = new TreeMap<>();
+    private long outsideSince = -1;
+    private boolean outside;
+
+    /** Armed at {@code armedAt}: a host never heard since counts as silent since then. */
+    public Reachability(HostId self, FenceDeadlines deadlines, long armedAt) {
+        this.self = Objects.requireNonNull(self, "self");
+        this.deadlines = Objects.requireNonNull(deadlines, "deadlines");
+        this.armedAt = armedAt;
+    }
+
+    public FenceDeadlines deadlines() {
+        return deadlines;
+    }
+
+    /**
+     * A heartbeat from {@code from} arrived at {@code now}. A beat older than the newest kept from that sender (by its
+     * own clock) is ignored, so a delayed beat cannot bring back what the sender no longer hears.
+     *
+     * @return whether the beat was taken
+     */
+    public boolean heard(HostId from, Report report, long now) {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(report, "report");
+        if (from.equals(self)) {
+            return false;
+        }
+        Report newest = reports.get(from);
+        if (newest != null && report.sentNanos() <= newest.sentNanos()) {
+            return false;
+        }
+        reports.put(from, report);
+        heardAt.put(from, now);
+        return true;
+    }
+
+    /** How long this member has gone without hearing each host of {@code liveset} but itself: what its beats carry. */
+    public SortedMap<HostId, Long> silences(SortedSet<HostId> liveset, long now) {
+        SortedMap<HostId, Long> out = new TreeMap<>();
+        for (HostId host : liveset) {
+            if (!host.equals(self)) {
+                out.put(host, silence(host, now));
+            }
+        }
+        return out;
+    }
+
+    private long silence(HostId host, long now) {
+        Long last = heardAt.get(host);
+        return now - (last == null ? armedAt : Math.max(armedAt, last));
+    }
+
+    /** This host and the hosts of {@code liveset} it is in mutual contact with, as of {@code now}. */
+    public SortedSet<HostId> partition(SortedSet<HostId> liveset, long now) {
+        long detection = deadlines.detection().toNanos();
+        SortedSet<HostId> out = new TreeSet<>();
+        out.add(self);
+        for (HostId host : liveset) {
+            if (host.equals(self) || silence(host, now) >= detection) {
+                continue;
+            }
+            Report report = reports.get(host);
+            Long theirs = report == null ? null : report.silences().get(self);
+            if (theirs != null && theirs < detection) {
+                out.add(host);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The decision for {@code now}, and whether this host has been outside a surviving partition for W without a
+     * break and must fence itself. A host outside the liveset (not an HA member yet) never fences.
+     */
+    public boolean selfFenceDue(SortedSet<HostId> liveset, long now) {
+        if (!liveset.contains(self)) {
+            outside = false;
+            return false;
+        }
+        FenceDecision decision = Fencer.decide(self, liveset, partition(liveset, now));
+        if (decision == FenceDecision.SURVIVE) {
+            outside = false;
+            return false;
+        }
+        if (!outside) {
+            outside = true;
+            outsideSince = now;
+        }
+        return now - outsideSince >= deadlines.fenceWindow().toNanos();
+    }
+
+    /** Since when this host has been outside a surviving partition, if it is. */
+    public Optional<Long> outsideSince() {
+        return outside ? Optional.of(outsideSince) : Optional.empty();
+    }
+
+    /**
+     * The hosts of {@code liveset} that have provably fenced themselves (see the class comment), as this host judges
+     * at {@code now}: empty unless this host survives.
+     */
+    public SortedSet<HostId> fenced(SortedSet<HostId> liveset, long now) {
+        SortedSet<HostId> out = new TreeSet<>();
+        if (!liveset.contains(self) || Fencer.decide(self, liveset, partition(liveset, now)) != FenceDecision.SURVIVE) {
+            return out;
+        }
+        for (HostId lost : liveset) {
+            if (!lost.equals(self) && provablyFenced(lost, liveset, now)) {
+                out.add(lost);
+            }
+        }
+        return out;
+    }
+
+    /** A witness of {@code lost}'s silence: when it last heard it and when it still had not. */
+    private record Witness(HostId host, long lastHeard, long stillSilentAt) {}
+
+    private boolean provablyFenced(HostId lost, SortedSet<HostId> liveset, long now) {
+        long span = deadlines.declareAfter();
+        List<Witness> witnesses = new ArrayList<>();
+        witnesses.add(new Witness(self, now - silence(lost, now), now));
+        for (Map.Entry<HostId, Report> e : reports.entrySet()) {
+            HostId host = e.getKey();
+            Long silent = e.getValue().silences().get(lost);
+            if (host.equals(lost) || !liveset.contains(host) || silent == null || silent < span) {
+                continue;
+            }
+            long receivedAt = e.getValue().receivedAt();
+            witnesses.add(new Witness(host, receivedAt - silent, receivedAt));
+        }
+        // Drop the witness that lost the host last until every one was still silent span after that: a smaller set
+        // may still survive. Deterministic: by last-heard time, then host.
+        witnesses.sort(Comparator.comparingLong(Witness::lastHeard).thenComparing(Witness::host));
+        while (!witnesses.isEmpty()) {
+            long latest = witnesses.get(witnesses.size() - 1).lastHeard();
+            boolean allSilentLongEnough = witnesses.stream().allMatch(w -> w.stillSilentAt() - latest >= span);
+            if (allSilentLongEnough) {
+                SortedSet<HostId> set = new TreeSet<>();
+                witnesses.forEach(w -> set.add(w.host()));
+                return set.contains(self) && Fencer.decide(self, liveset, set) == FenceDecision.SURVIVE;
+            }
+            witnesses.remove(witnesses.size() - 1);
+        }
+        return false;
+    }
+
+    /**
+     * Of {@code candidates} (hosts this member has reports from, or itself), the one whose log is the most up to date
+     * (Raft's order: last term, then last index), the lowest host UUID on a tie: the one that re-founds a pool whose
+     * surviving partition holds no Raft majority.
+     */
+    public HostId mostUpToDate(SortedSet<HostId> candidates, long selfTerm, long selfIndex) {
+        HostId best = null;
+        long bestTerm = Long.MIN_VALUE;
+        long bestIndex = Long.MIN_VALUE;
+        for (HostId host : candidates) {
+            long term;
+            long index;
+            if (host.equals(self)) {
+                term = selfTerm;
+                index = selfIndex;
+            } else if (reports.containsKey(host)) {
+                term = reports.get(host).logTerm();
+                index = reports.get(host).logIndex();
+            } else {
+                continue;
+            }
+            if (best == null || term > bestTerm || (term == bestTerm && index > bestIndex)) {
+                best = host;
+                bestTerm = term;
+                bestIndex = index;
+            }
+        }
+        return best == null ? self : best;
+    }
+}
