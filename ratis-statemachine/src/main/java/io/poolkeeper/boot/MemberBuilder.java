@@ -4,6 +4,7 @@ import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.ha.HaSettings;
 import io.poolkeeper.member.MemberConfig;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.member.SystemScheduler;
@@ -36,6 +37,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private boolean witness;
     private MemberTimeouts timeouts = MemberTimeouts.defaults();
     private LinkFilter linkFilter;
+    private HaSettings haSettings = HaSettings.defaults();
     private Scheduler scheduler;
     private HostAgent agent;
 
@@ -112,6 +114,15 @@ public final class MemberBuilder implements PoolMember.Builder {
     }
 
     /**
+     * How the member runs pool HA beyond the pool's {@code ha-timeout} (default {@link HaSettings#defaults()}: HA
+     * heartbeats at least a second apart). Tests with HA timeouts of a few seconds lower the heartbeat floor.
+     */
+    public MemberBuilder haSettings(HaSettings settings) {
+        this.haSettings = Objects.requireNonNull(settings, "settings");
+        return this;
+    }
+
+    /**
      * The clock and threads the member's runtime uses (default: the system's). A manual one
      * ({@code io.poolkeeper.testing.ManualScheduler}) lets a test move the runtime's time by hand; Raft keeps its own.
      * One per member: the member closes it when it closes.
@@ -161,7 +172,8 @@ public final class MemberBuilder implements PoolMember.Builder {
                 witness,
                 timeouts,
                 agent,
-                Optional.ofNullable(linkFilter));
+                Optional.ofNullable(linkFilter),
+                haSettings);
         String self = hostUuid.toString();
         return new RatisPoolMember(
                 config, scheduler != null ? scheduler : new SystemScheduler(self), new GrpcPeerLink(self), member -> {

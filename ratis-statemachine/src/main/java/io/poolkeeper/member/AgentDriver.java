@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,9 @@ final class AgentDriver implements AutoCloseable {
     private final Set<VmId> inHand = ConcurrentHashMap.newKeySet();
     private final ExecutorService executor;
     private volatile boolean enabled;
+    private volatile boolean fenced;
+    /** Agent calls hold it shared; a fence takes it alone, so no call it did not see runs after it. */
+    private final ReentrantReadWriteLock calls = new ReentrantReadWriteLock();
 
     AgentDriver(HostId self, HostAgent agent, Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit) {
         this.self = self;
@@ -51,10 +55,41 @@ final class AgentDriver implements AutoCloseable {
         });
     }
 
-    /** Starts acting; before this (log replay at start-up) states are ignored. */
+    /** Starts acting; before this (log replay at start-up) states are ignored. Re-admission after a fence. */
     void enable(PoolState state, long logIndex) {
+        fenced = false;
         enabled = true;
         reconcile(state, logIndex);
+    }
+
+    /** Whether the host fenced itself and no re-admission has enabled the agent since. */
+    boolean fenced() {
+        return fenced;
+    }
+
+    /**
+     * HA self-fence: no agent call from now on, until {@link #enable}; the agent hard-stops every local VM at once,
+     * and again once the calls already under way have returned (one of them may have started a VM).
+     */
+    void fence(FencingToken token) {
+        fenced = true;
+        enabled = false;
+        fenceQuietly(token);
+        calls.writeLock().lock();
+        try {
+            fenceQuietly(token);
+        } finally {
+            calls.writeLock().unlock();
+        }
+    }
+
+    private void fenceQuietly(FencingToken token) {
+        try {
+            agent.fence(token);
+        } catch (RuntimeException e) {
+            // The contract says fence never fails; one that does must not stop the member from fencing the rest.
+            LOG.error("host agent failed to fence host {}: {}", self, e.toString());
+        }
     }
 
     void reconcile(PoolState state, long logIndex) {
@@ -108,6 +143,18 @@ final class AgentDriver implements AutoCloseable {
     }
 
     private void call(Vm vm, VmOperation op, FencingToken token) throws HostAgentException {
+        calls.readLock().lock();
+        try {
+            if (fenced) {
+                throw new HostAgentException("host " + self + " fenced itself", false);
+            }
+            dispatch(vm, op, token);
+        } finally {
+            calls.readLock().unlock();
+        }
+    }
+
+    private void dispatch(Vm vm, VmOperation op, FencingToken token) throws HostAgentException {
         switch (op) {
             case START -> agent.start(vm, false, token);
             case START_PAUSED -> agent.start(vm, true, token);

@@ -188,7 +188,8 @@ final class EmergencyProcedures {
                         List.of(Long.toString(master.generation()), Long.toString(mine)),
                         "the member at " + masterAddress + " is of an older generation than this one");
             }
-            boolean allowed = standalone || now.emergency() || master.generation() > mine;
+            // A fenced member is brought back by the master (HA re-admission), in its generation or a newer one.
+            boolean allowed = standalone || now.emergency() || now == MemberState.FENCED || master.generation() > mine;
             if (!allowed) {
                 throw PoolException.of(
                         ErrorCode.NOT_IN_EMERGENCY_MODE,

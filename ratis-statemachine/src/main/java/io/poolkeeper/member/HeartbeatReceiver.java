@@ -88,7 +88,9 @@ final class HeartbeatReceiver {
         if (s.pool().isEmpty() || !s.isMaster(self) || role.get() != MemberState.MASTER) {
             return;
         }
-        for (Operation.HostSetLive verdict : liveness.verdicts(s, self, now)) {
+        // With HA on, a host is dead only once the HA fencer proves it fenced; heartbeats still bring hosts back.
+        boolean haOwnsDeaths = s.requirePool().haEnabled();
+        for (Operation.HostSetLive verdict : liveness.verdicts(s, self, now, haOwnsDeaths)) {
             if (verdictsInFlight.add(verdict.host())) {
                 LOG.info("host {} is {}", verdict.host(), verdict.live() ? "live again" : "dead (no heartbeat)");
                 sink.submit(PoolCommand.of(verdict)).whenComplete((r, e) -> verdictsInFlight.remove(verdict.host()));

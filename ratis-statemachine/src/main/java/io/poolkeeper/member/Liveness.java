@@ -49,8 +49,11 @@ final class Liveness {
         saidGoodbye.add(host);
     }
 
-    /** The {@code HostSetLive} commands that bring the state in line with the clocks, in host order. */
-    List<Operation.HostSetLive> verdicts(PoolState state, HostId self, long now) {
+    /**
+     * The {@code HostSetLive} commands that bring the state in line with the clocks, in host order. With
+     * {@code haOwnsDeaths} (pool HA on), only a clean shutdown makes a host dead here; silence is HA's to judge.
+     */
+    List<Operation.HostSetLive> verdicts(PoolState state, HostId self, long now, boolean haOwnsDeaths) {
         List<Operation.HostSetLive> out = new ArrayList<>();
         for (Host host : state.hosts().values()) {
             if (host.uuid().equals(self)) {
@@ -60,7 +63,7 @@ final class Liveness {
             if (host.live()) {
                 long start = firstSeen.computeIfAbsent(host.uuid(), h -> now);
                 long from = last == null ? start : Math.max(last, start);
-                if (saidGoodbye.contains(host.uuid()) || now - from >= deadAfterNanos) {
+                if (saidGoodbye.contains(host.uuid()) || (!haOwnsDeaths && now - from >= deadAfterNanos)) {
                     out.add(new Operation.HostSetLive(host.uuid(), false));
                 }
             } else if (last != null && now - last < deadAfterNanos) {

@@ -3,6 +3,7 @@ package io.poolkeeper.member;
 import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.ha.HaSettings;
 import io.poolkeeper.port.LinkFilter;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param timeouts the timeouts
  * @param agent the hypervisor bridge
  * @param faults the filter that drops messages of cut links (cluster tests only)
+ * @param ha how this member runs pool HA (heartbeat floor, drift bound, margin)
  */
 public record MemberConfig(
         HostId hostId,
@@ -37,7 +39,8 @@ public record MemberConfig(
         boolean witness,
         MemberTimeouts timeouts,
         HostAgent agent,
-        Optional<LinkFilter> faults) {
+        Optional<LinkFilter> faults,
+        HaSettings ha) {
 
     public String serviceAddress() {
         return host + ":" + servicePort;

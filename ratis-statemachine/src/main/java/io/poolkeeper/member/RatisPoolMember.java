@@ -13,6 +13,8 @@ import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.ha.HaMonitor;
+import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
 import io.poolkeeper.port.MemberService;
 import io.poolkeeper.port.PeerLink;
@@ -72,6 +74,8 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     private final EmergencyProcedures emergency;
     private final HalfPoolKeeper halfPool;
     private final Monitor monitor;
+    private final HaBridge haBridge;
+    private final HaMonitor ha;
     /** Serializes group changes: start, emergency transition, reset, leaving the pool, close. */
     private final ReentrantLock switching = new ReentrantLock();
 
@@ -135,6 +139,19 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         this.halfPool = new HalfPoolKeeper(
                 self, role, groups, generations, peers, emergency, this::poolState, this::serviceAddress, config);
         this.monitor = new Monitor(config, scheduler, role, groups, watch, master, slave, generations, halfPool);
+        this.haBridge = new HaBridge(
+                config,
+                scheduler,
+                role,
+                groups,
+                new RaftConfigSync(groups, self),
+                peers,
+                pool,
+                agentDriver,
+                emergency,
+                switching,
+                this::serviceAddress);
+        this.ha = new HaMonitor(self, haBridge, config.ha());
         role.listen(this::roleChanged);
     }
 
@@ -145,6 +162,11 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         }
         if (change.to() == MemberState.MASTER) {
             master.start();
+        }
+        if ((change.to() == MemberState.SLAVE || change.to() == MemberState.MASTER) && agentDriver.fenced()) {
+            // Re-admitted after a fence: the agent acts again, from the new copy.
+            AppliedState now = groups.applied();
+            agentDriver.enable(now.state(), now.logIndex());
         }
     }
 
@@ -188,6 +210,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
             AppliedState now = applied();
             agentDriver.enable(now.state(), now.logIndex());
             scheduler.every(monitor.period(), monitor::tick);
+            scheduler.every(HaMonitor.period(), ha::tick);
         } catch (IOException e) {
             closeNow(false);
             throw new UncheckedIOException("member " + config.hostId() + " failed to start", e);
@@ -348,6 +371,16 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         return heartbeats.onHeartbeat(beat, scheduler.nanos(), role.staleBy());
     }
 
+    @Override
+    public void onHaHeartbeat(HaBeat beat) {
+        ha.onBeat(beat);
+    }
+
+    /** Whether this member's HA loop is armed (pool HA on, member in its pool's Raft group). */
+    public boolean haArmed() {
+        return ha.armed();
+    }
+
     /** Planned master change: Raft leadership transfer (blocking, so off the caller's thread). */
     CompletableFuture<Void> transferLeadership(HostId target) {
         return CompletableFuture.runAsync(() -> {
@@ -417,6 +450,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         role.force(MemberState.CLOSED, clean ? "closed" : "killed");
         scheduler.close();
         halfPool.close();
+        haBridge.close();
         agentDriver.close();
         // Callers first: a command in flight fails now, not after the slow Raft close.
         pool.close();

@@ -40,4 +40,9 @@ final class RequestIds {
     static String complete(VmId vm, long generation, long beganAt) {
         return "complete/" + vm + "/" + generation + "/" + beganAt;
     }
+
+    /** HA's verdict that a host fenced itself, as of a generation and the master's applied log index. */
+    static String fenced(HostId host, long generation, long logIndex) {
+        return "fenced/" + host + "/" + generation + "/" + logIndex;
+    }
 }

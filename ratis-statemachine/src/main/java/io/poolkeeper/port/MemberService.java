@@ -52,6 +52,9 @@ public interface MemberService {
     /** The master's side of a heartbeat. */
     Heartbeat.Answer onHeartbeat(Heartbeat beat);
 
+    /** An HA heartbeat from another member: it reaches this one. Beats this member cannot use are ignored. */
+    void onHaHeartbeat(HaBeat beat);
+
     void emergencyTransitionToMaster();
 
     void emergencyResetMaster(String masterAddress);

@@ -21,6 +21,9 @@ public interface PeerLink extends AutoCloseable {
     /** A heartbeat to the master at {@code address}, within {@code deadline}. */
     CompletableFuture<Heartbeat.Answer> heartbeat(String address, Heartbeat beat, Duration deadline);
 
+    /** An HA heartbeat to the member at {@code address}, within {@code deadline}; its answer means nothing. */
+    CompletableFuture<Void> haHeartbeat(String address, HaBeat beat, Duration deadline);
+
     /**
      * Asks the member at {@code address} (the master) to add this host to its pool; blocks. {@code generation} 0
      * joins whatever generation it is in.

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.server.RaftConfiguration;
 import org.slf4j.Logger;
@@ -84,6 +85,34 @@ public final class RaftConfigSync {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Raft configuration change failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Takes {@code host} out of the configuration (HA declared it fenced: it rejoins when re-admitted, with a fresh
+     * copy, as a new peer). Blocks on Raft.
+     *
+     * @throws IOException if the change did not commit
+     */
+    public void remove(HostId host) throws IOException {
+        RaftConfiguration conf = groups.configuration().orElse(null);
+        if (conf == null || conf.getPeer(RaftPeerId.valueOf(host.toString())) == null) {
+            return;
+        }
+        List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+        List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+        voters.removeIf(p -> p.getId().toString().equals(host.toString()));
+        listeners.removeIf(p -> p.getId().toString().equals(host.toString()));
+        LOG.info("Raft configuration without fenced host {}: voters {}", host, ids(voters));
+        RaftClientReply reply = groups.client()
+                .admin()
+                .setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                        .setServersInNewConf(voters)
+                        .setListenersInNewConf(listeners)
+                        .setMode(SetConfigurationRequest.Mode.SET_UNCONDITIONALLY)
+                        .build());
+        if (!reply.isSuccess()) {
+            throw new IOException("could not remove " + host + " from the Raft configuration", reply.getException());
         }
     }
 

@@ -27,6 +27,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.ExitUtils;
 import org.slf4j.Logger;
@@ -285,6 +286,26 @@ public final class RaftGroups implements AutoCloseable {
                         .toList())
                 .orElse(List.of());
     }
+
+    /**
+     * The (term, index) of the last entry of this member's log, committed or not; (0, 0) in no group. Raft's order
+     * of these says whose log is the most up to date.
+     */
+    public LogPosition logPosition() {
+        Group g = group;
+        if (g == null) {
+            return new LogPosition(0, 0);
+        }
+        try {
+            TermIndex last = server.getDivision(g.id()).getRaftLog().getLastEntryTermIndex();
+            return last == null ? new LogPosition(0, 0) : new LogPosition(last.getTerm(), last.getIndex());
+        } catch (IOException | RuntimeException e) {
+            return new LogPosition(0, 0);
+        }
+    }
+
+    /** A log entry's place: its term and index. */
+    public record LogPosition(long term, long index) {}
 
     /** Adds a host the pool accepted to the configuration: a voter, or a listener when the pool made it one. */
     public void addPeer(HostId host, String address, HostRole role) throws IOException {

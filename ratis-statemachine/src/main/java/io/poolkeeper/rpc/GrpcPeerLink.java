@@ -8,9 +8,13 @@ import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Result;
+import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.port.PeerStatus;
+import io.poolkeeper.proto.HaHeartbeatReply;
+import io.poolkeeper.proto.HaHeartbeatRequest;
+import io.poolkeeper.proto.HaSilence;
 import io.poolkeeper.proto.HeartbeatReply;
 import io.poolkeeper.proto.HeartbeatRequest;
 import io.poolkeeper.proto.JoinReply;
@@ -71,6 +75,26 @@ public final class GrpcPeerLink implements PeerLink {
             PoolIdentity.check(address, beat.poolUuid(), PoolIdentity.of(r));
             return new Heartbeat.Answer(r.getGeneration(), r.getKnown());
         });
+    }
+
+    @Override
+    public CompletableFuture<Void> haHeartbeat(String address, HaBeat beat, Duration deadline) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+        }
+        HaHeartbeatRequest.Builder request = HaHeartbeatRequest.newBuilder()
+                .setHostUuid(beat.hostUuid())
+                .setPoolUuid(beat.poolUuid())
+                .setGeneration(beat.generation())
+                .setSentNanos(beat.sentNanos())
+                .setLogTerm(beat.logTerm())
+                .setLogIndex(beat.logIndex());
+        beat.silentMillis()
+                .forEach((host, millis) -> request.addSilences(
+                        HaSilence.newBuilder().setHostUuid(host).setSilentMs(millis)));
+        CompletableFuture<HaHeartbeatReply> reply = new CompletableFuture<>();
+        stub(address, deadline).haHeartbeat(request.build(), into(reply));
+        return reply.thenAccept(r -> PoolIdentity.check(address, beat.poolUuid(), PoolIdentity.of(r)));
     }
 
     @Override

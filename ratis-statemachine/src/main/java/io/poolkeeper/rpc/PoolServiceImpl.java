@@ -16,6 +16,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
+import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
 import io.poolkeeper.port.MemberService;
 import io.poolkeeper.proto.CommandResult;
@@ -23,6 +24,8 @@ import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.EmergencyReply;
 import io.poolkeeper.proto.EmergencyResetMasterRequest;
 import io.poolkeeper.proto.EmergencyTransitionRequest;
+import io.poolkeeper.proto.HaHeartbeatReply;
+import io.poolkeeper.proto.HaHeartbeatRequest;
 import io.poolkeeper.proto.HeartbeatReply;
 import io.poolkeeper.proto.HeartbeatRequest;
 import io.poolkeeper.proto.JoinReply;
@@ -42,6 +45,8 @@ import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -198,6 +203,26 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                 HeartbeatReply.newBuilder().setGeneration(answer.generation()).setKnown(answer.known());
         member.applied().state().pool().flatMap(p -> p.master()).ifPresent(m -> reply.setMasterUuid(m.toString()));
         reply(out, reply.build());
+    }
+
+    @Override
+    public void haHeartbeat(HaHeartbeatRequest request, StreamObserver<HaHeartbeatReply> out) {
+        SortedMap<String, Long> silences = new TreeMap<>();
+        request.getSilencesList().forEach(s -> silences.put(s.getHostUuid(), s.getSilentMs()));
+        member.onHaHeartbeat(new HaBeat(
+                request.getHostUuid(),
+                request.getPoolUuid(),
+                request.getGeneration(),
+                request.getSentNanos(),
+                silences,
+                request.getLogTerm(),
+                request.getLogIndex()));
+        reply(
+                out,
+                HaHeartbeatReply.newBuilder()
+                        .setHostUuid(member.hostId().toString())
+                        .setGeneration(member.generation())
+                        .build());
     }
 
     @Override

@@ -45,17 +45,31 @@ class LivenessTest {
     }
 
     @Test
+    void withHaOnSilenceIsTheFencersToJudgeButAGoodbyeStillCounts() {
+        PoolState state = pool(A, B);
+        long t0 = 100 * SECOND;
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0, true));
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 300 * SECOND, true));
+        liveness.shutDown(A);
+        assertEquals(
+                List.of(new Operation.HostSetLive(A, false)),
+                liveness.verdicts(state, MASTER, t0 + 301 * SECOND, true));
+    }
+
+    @Test
     void aHostIsDeadOnlyAfterTheTimeoutWithoutHeartbeat() {
         PoolState state = pool(A, B);
         long t0 = 100 * SECOND;
-        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0));
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0, false));
         liveness.heard(A, t0 + 20 * SECOND);
 
-        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 29 * SECOND));
-        assertEquals(List.of(new Operation.HostSetLive(B, false)), liveness.verdicts(state, MASTER, t0 + 30 * SECOND));
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 29 * SECOND, false));
+        assertEquals(
+                List.of(new Operation.HostSetLive(B, false)),
+                liveness.verdicts(state, MASTER, t0 + 30 * SECOND, false));
         assertEquals(
                 List.of(new Operation.HostSetLive(A, false), new Operation.HostSetLive(B, false)),
-                liveness.verdicts(state, MASTER, t0 + 50 * SECOND));
+                liveness.verdicts(state, MASTER, t0 + 50 * SECOND, false));
     }
 
     @Test
@@ -63,12 +77,13 @@ class LivenessTest {
         PoolState state = apply(pool(A), new Operation.HostSetLive(A, false));
         long t0 = 100 * SECOND;
         liveness.restart();
-        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0));
-        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + SECOND));
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0, false));
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + SECOND, false));
 
         liveness.heard(A, t0 + 2 * SECOND);
 
-        assertEquals(List.of(new Operation.HostSetLive(A, true)), liveness.verdicts(state, MASTER, t0 + 3 * SECOND));
+        assertEquals(
+                List.of(new Operation.HostSetLive(A, true)), liveness.verdicts(state, MASTER, t0 + 3 * SECOND, false));
     }
 
     @Test
@@ -78,10 +93,12 @@ class LivenessTest {
         liveness.heard(A, t0);
         liveness.restart();
         // First seen by this leadership 40 s later: a full timeout from then, old heartbeats forgotten.
-        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 40 * SECOND));
-        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 69 * SECOND));
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 40 * SECOND, false));
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 69 * SECOND, false));
         PoolState joined = apply(state, new Operation.PoolJoin(spec(B)));
-        assertEquals(List.of(new Operation.HostSetLive(A, false)), liveness.verdicts(joined, MASTER, t0 + 70 * SECOND));
+        assertEquals(
+                List.of(new Operation.HostSetLive(A, false)),
+                liveness.verdicts(joined, MASTER, t0 + 70 * SECOND, false));
     }
 
     @Test
@@ -92,8 +109,8 @@ class LivenessTest {
 
         liveness.shutDown(A);
 
-        assertEquals(List.of(new Operation.HostSetLive(A, false)), liveness.verdicts(state, MASTER, t0 + 1));
+        assertEquals(List.of(new Operation.HostSetLive(A, false)), liveness.verdicts(state, MASTER, t0 + 1, false));
         liveness.heard(A, t0 + 2);
-        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 3));
+        assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 3, false));
     }
 }

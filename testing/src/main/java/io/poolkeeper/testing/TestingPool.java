@@ -9,6 +9,7 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.boot.MemberBuilder;
+import io.poolkeeper.ha.HaSettings;
 import io.poolkeeper.member.RatisPoolMember;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +66,12 @@ public final class TestingPool implements AutoCloseable {
     /** The longest the pool's own waits take unless set. */
     public static final Duration WAIT = Duration.ofSeconds(30);
 
+    /**
+     * HA for tests: heartbeats every {@code max(100 ms, T/10)} (production: 1 s floor), ρ = 0.1, and a margin of four
+     * heartbeats instead of two, for a loaded test machine whose threads run late.
+     */
+    public static final HaSettings HA = new HaSettings(Duration.ofMillis(100), 0.1, 4);
+
     /** One host of the pool: fixed for the whole test, its member replaced on restart. */
     private static final class Host {
         final HostId id;
@@ -90,6 +97,8 @@ public final class TestingPool implements AutoCloseable {
         private Duration wait = WAIT;
         private String poolName = "test-pool";
         private int basePort;
+        private HaSettings ha = HA;
+        private List<HostId> hostIds = List.of();
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -131,6 +140,21 @@ public final class TestingPool implements AutoCloseable {
             return this;
         }
 
+        /** How members run pool HA (default {@link #HA}: heartbeats at least 100 ms apart). */
+        public Builder haSettings(HaSettings settings) {
+            this.ha = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * The uuids of the first hosts, in order (the seed's 2-host table needs random ones); hosts beyond the list
+         * get {@code 00000001-0000-4000-8000-000000000000}, {@code 00000002-...} and so on.
+         */
+        public Builder hostIds(List<HostId> ids) {
+            this.hostIds = List.copyOf(ids);
+            return this;
+        }
+
         /** A pool with no host yet: {@link TestingPool#add()} adds them. */
         public TestingPool build() {
             return new TestingPool(this);
@@ -154,6 +178,8 @@ public final class TestingPool implements AutoCloseable {
     private final Duration wait;
     private final String poolName;
     private final int basePort;
+    private final HaSettings ha;
+    private final List<HostId> hostIds;
     private final HypervisorWorld world = new HypervisorWorld();
     private final LinkFaults faults = new LinkFaults();
     private final List<Host> hosts = new CopyOnWriteArrayList<>();
@@ -165,6 +191,8 @@ public final class TestingPool implements AutoCloseable {
         this.wait = b.wait;
         this.poolName = b.poolName;
         this.basePort = b.basePort;
+        this.ha = b.ha;
+        this.hostIds = b.hostIds;
     }
 
     /** A builder for a pool whose hosts keep their storage under {@code dir}. */
@@ -208,7 +236,9 @@ public final class TestingPool implements AutoCloseable {
     /** Adds a host that joins the pool through the member of host {@code joinVia} (the first host creates it). */
     public RatisPoolMember add(int joinVia) {
         int index = hosts.size();
-        HostId id = HostId.of(String.format("%08d-0000-4000-8000-000000000000", index + 1));
+        HostId id = index < hostIds.size()
+                ? hostIds.get(index)
+                : HostId.of(String.format("%08d-0000-4000-8000-000000000000", index + 1));
         int service = basePort > 0 ? basePort + 2 * index : Ports.free();
         int raft = basePort > 0 ? service + 1 : Ports.free();
         Host host = new Host(id, new SimulatedHypervisor(id, hostMemory, world), service, raft);
@@ -245,7 +275,8 @@ public final class TestingPool implements AutoCloseable {
                 .memoryTotal(hostMemory)
                 .timeouts(timeouts)
                 .hostAgent(host.hypervisor)
-                .linkFilter(faults);
+                .linkFilter(faults)
+                .haSettings(ha);
     }
 
     // --- the hosts

@@ -62,6 +62,7 @@ public final class Reachability {
     private final long armedAt;
     private final SortedMap<HostId, Long> heardAt = new TreeMap<>();
     private final SortedMap<HostId, Report> reports = new TreeMap<>();
+    private final SortedMap<HostId, Long> trackedSince = new TreeMap<>();
     private long outsideSince = -1;
     private boolean outside;
 
@@ -97,6 +98,16 @@ public final class Reachability {
         return true;
     }
 
+    /**
+     * {@code host} (re-)entered the liveset at {@code now} (re-admitted after a fence, say): what was heard of it
+     * before no longer counts, and its silence starts now, as a new master starts every host's clock afresh.
+     */
+    public void track(HostId host, long now) {
+        heardAt.remove(host);
+        reports.remove(host);
+        trackedSince.put(host, now);
+    }
+
     /** How long this member has gone without hearing each host of {@code liveset} but itself: what its beats carry. */
     public SortedMap<HostId, Long> silences(SortedSet<HostId> liveset, long now) {
         SortedMap<HostId, Long> out = new TreeMap<>();
@@ -109,8 +120,9 @@ public final class Reachability {
     }
 
     private long silence(HostId host, long now) {
+        long since = Math.max(armedAt, trackedSince.getOrDefault(host, armedAt));
         Long last = heardAt.get(host);
-        return now - (last == null ? armedAt : Math.max(armedAt, last));
+        return now - (last == null ? since : Math.max(since, last));
     }
 
     /** This host and the hosts of {@code liveset} it is in mutual contact with, as of {@code now}. */

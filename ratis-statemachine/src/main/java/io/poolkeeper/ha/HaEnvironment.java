@@ -1,0 +1,55 @@
+package io.poolkeeper.ha;
+
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.port.HaBeat;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Everything the HA loop does to the world, and its clock: the one seam between {@link HaMonitor} and a member (or a
+ * simulator). Calls are made from the HA tick and must not block it: anything slow completes a future later.
+ */
+public interface HaEnvironment {
+
+    /** Monotonic nanoseconds. */
+    long nanos();
+
+    /** The member as it stands now. */
+    HaView view();
+
+    /** Sends an HA heartbeat to the member at {@code address}; a lost one is simply lost. */
+    void send(String address, HaBeat beat);
+
+    /**
+     * Fences this host at once: its agent hard-stops every local VM, the member refuses writes
+     * ({@code MEMBER_FENCED}), leaves its Raft group and reports FENCED until re-admitted.
+     */
+    void selfFence(String why);
+
+    /**
+     * On the master: commits that {@code host} fenced itself (it is not live, its VMs Halted).
+     *
+     * @return the VMs the verdict halted
+     */
+    CompletableFuture<List<VmId>> declareFenced(HostId host);
+
+    /** On the master: takes a host declared fenced out of the Raft configuration (it rejoins when re-admitted). */
+    CompletableFuture<Void> removeVoter(HostId host);
+
+    /** On the master: starts a VM on a host chosen by the placement rules; completes false when it did not start. */
+    CompletableFuture<Boolean> restart(VmId vm);
+
+    /**
+     * The forced reconfiguration of DESIGN §5, led by this member: re-founds the pool in the next generation from its
+     * log and resets {@code survivors} (the others of its partition) into it.
+     *
+     * @return completes once this member is master of the new generation
+     */
+    CompletableFuture<Void> refound(SortedSet<HostId> survivors, String why);
+
+    /** On the master: if {@code host} answers and is fenced or of an older generation, resets it into this one. */
+    CompletableFuture<Void> readmit(Host host);
+}

@@ -1,0 +1,341 @@
+package io.poolkeeper.ha;
+
+import io.poolkeeper.api.model.HaRestartPriority;
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.Pool;
+import io.poolkeeper.api.model.PowerState;
+import io.poolkeeper.api.model.Vm;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.ha.Reachability;
+import io.poolkeeper.port.HaBeat;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member's HA loop (DESIGN §6), armed while its copy of the pool says HA is enabled and it takes part in the
+ * pool's Raft group. Every tick it:
+ *
+ * <ol>
+ *   <li>heartbeats every other host every {@code max(1 s, T/10)} ({@link HaBeat});
+ *   <li>fences itself once it has been outside a surviving partition for W ({@link Reachability#selfFenceDue});
+ *   <li>if it survives, looks for lost hosts that have provably fenced ({@link Reachability#fenced}). When its
+ *       partition holds a Raft majority, the master commits their deaths; when it does not (a 2-host tie, too few
+ *       voters), the partition's member with the most up-to-date log re-founds the pool (DESIGN §5) and then
+ *       commits them. Declared hosts leave the Raft configuration;
+ *   <li>on the master, restarts protected VMs that are Halted ({@code ha-always-run}, priority restart; lower
+ *       {@code order} first), then the best-effort VMs a death halted, and re-admits fenced hosts that answer again.
+ * </ol>
+ *
+ * <p>Thread-safe: ticks and arriving beats are serialized on this object; everything slow is the environment's, off
+ * the tick.
+ */
+public final class HaMonitor {
+    private static final Logger LOG = LoggerFactory.getLogger(HaMonitor.class);
+
+    private final HostId self;
+    private final HaEnvironment env;
+    private final HaSettings settings;
+
+    private Reachability reach;
+    private Duration armedTimeout;
+    private SortedSet<HostId> lastLiveset = new TreeSet<>();
+    private long lastBeat;
+    private long lastHousekeeping;
+    private boolean refounding;
+    private boolean fenced;
+    private final Set<HostId> declaring = new HashSet<>();
+    private final Set<HostId> leavingRaft = new TreeSet<>();
+    private final Set<VmId> restarting = new HashSet<>();
+    private final Set<VmId> bestEffort = new TreeSet<>();
+    private final Set<HostId> readmitting = new HashSet<>();
+
+    public HaMonitor(HostId self, HaEnvironment env, HaSettings settings) {
+        this.self = self;
+        this.env = env;
+        this.settings = settings;
+    }
+
+    /** How often to tick: often enough that a fence is never late by more than a small part of a heartbeat. */
+    public static Duration period() {
+        return Duration.ofMillis(20);
+    }
+
+    /** Whether the loop is armed now. */
+    public synchronized boolean armed() {
+        return reach != null;
+    }
+
+    /** Since when this member has been outside a surviving partition, if it is (diagnostics, tests). */
+    public synchronized java.util.Optional<Long> outsideSince() {
+        return reach == null ? java.util.Optional.empty() : reach.outsideSince();
+    }
+
+    /** A beat from another member arrived. */
+    public synchronized void onBeat(HaBeat beat) {
+        if (reach == null) {
+            return;
+        }
+        HostId from;
+        SortedMap<HostId, Long> silences = new TreeMap<>();
+        try {
+            from = HostId.of(beat.hostUuid());
+            beat.silentMillis()
+                    .forEach((h, ms) ->
+                            silences.put(HostId.of(h), Duration.ofMillis(ms).toNanos()));
+        } catch (IllegalArgumentException e) {
+            LOG.debug("HA beat with a malformed host id ignored: {}", e.getMessage());
+            return;
+        }
+        long now = env.nanos();
+        reach.heard(
+                from, new Reachability.Report(beat.sentNanos(), now, silences, beat.logTerm(), beat.logIndex()), now);
+    }
+
+    public synchronized void tick() {
+        try {
+            step();
+        } catch (RuntimeException e) {
+            LOG.warn("HA tick failed: {}", e.toString());
+        }
+    }
+
+    private void step() {
+        HaView view = env.view();
+        PoolState state = view.state();
+        if (state.pool().isEmpty() || !state.requirePool().haEnabled() || !view.inGroup()) {
+            disarm();
+            return;
+        }
+        Pool pool = state.requirePool();
+        long now = env.nanos();
+        SortedSet<HostId> liveset = liveset(state);
+        if (reach == null || !pool.haTimeout().equals(armedTimeout)) {
+            arm(pool.haTimeout(), liveset, now);
+        }
+        for (HostId host : liveset) {
+            if (!lastLiveset.contains(host)) {
+                reach.track(host, now);
+            }
+        }
+        lastLiveset = liveset;
+        Duration heartbeat = settings.heartbeatInterval(pool.haTimeout());
+        boolean beat = now - lastBeat >= heartbeat.toNanos();
+        if (beat) {
+            lastBeat = now;
+            beat(view, liveset, now);
+        }
+        if (!liveset.contains(self)) {
+            return; // not an HA member yet (re-admitted, not live again): it neither fences nor judges
+        }
+        if (reach.selfFenceDue(liveset, now)) {
+            fence(liveset, now);
+            return;
+        }
+        SortedSet<HostId> partition = reach.partition(liveset, now);
+        SortedSet<HostId> lost = reach.fenced(liveset, now);
+        if (!lost.isEmpty()) {
+            if (holdsMajority(partition, view.voters())) {
+                if (view.master()) {
+                    lost.forEach(this::declare);
+                }
+            } else {
+                maybeRefound(view, liveset, partition, lost);
+            }
+        }
+        if (view.master() && now - lastHousekeeping >= heartbeat.toNanos()) {
+            lastHousekeeping = now;
+            housekeeping(view);
+        }
+    }
+
+    private void arm(Duration timeout, SortedSet<HostId> liveset, long now) {
+        LOG.info("host {}: HA armed, ha-timeout {}", self, timeout);
+        reach = new Reachability(self, settings.deadlines(timeout), now);
+        armedTimeout = timeout;
+        lastLiveset = liveset;
+        lastBeat = Long.MIN_VALUE / 2;
+        fenced = false;
+    }
+
+    private void disarm() {
+        if (reach != null) {
+            LOG.info("host {}: HA disarmed", self);
+        }
+        reach = null;
+        armedTimeout = null;
+        refounding = false;
+    }
+
+    private static SortedSet<HostId> liveset(PoolState state) {
+        SortedSet<HostId> out = new TreeSet<>();
+        for (Host host : state.hosts().values()) {
+            if (host.live()) {
+                out.add(host.uuid());
+            }
+        }
+        return out;
+    }
+
+    private void beat(HaView view, SortedSet<HostId> liveset, long now) {
+        SortedMap<String, Long> silences = new TreeMap<>();
+        reach.silences(liveset, now).forEach((h, nanos) -> silences.put(h.toString(), nanos / 1_000_000));
+        Pool pool = view.state().requirePool();
+        HaBeat beat = new HaBeat(
+                self.toString(),
+                pool.uuid().toString(),
+                pool.generation(),
+                now,
+                silences,
+                view.logTerm(),
+                view.logIndex());
+        for (Host host : view.state().hosts().values()) {
+            if (!host.uuid().equals(self)) {
+                env.send(host.address(), beat);
+            }
+        }
+    }
+
+    private void fence(SortedSet<HostId> liveset, long now) {
+        if (fenced) {
+            return;
+        }
+        fenced = true;
+        String why = "outside a surviving partition for "
+                + reach.deadlines().fenceWindow().toMillis() + " ms: reaches " + reach.partition(liveset, now)
+                + " of liveset " + liveset;
+        LOG.warn("host {}: self-fencing, {}", self, why);
+        disarm();
+        env.selfFence(why);
+    }
+
+    /** Whether {@code partition} holds a majority of the voters: Raft commits there. */
+    static boolean holdsMajority(SortedSet<HostId> partition, List<HostId> voters) {
+        long inside = voters.stream().filter(partition::contains).count();
+        return 2 * inside > voters.size();
+    }
+
+    private void declare(HostId host) {
+        if (!declaring.add(host)) {
+            return;
+        }
+        LOG.warn("host {}: host {} has fenced itself (fence deadline passed); declaring it dead", self, host);
+        env.declareFenced(host).whenComplete((halted, error) -> {
+            synchronized (this) {
+                declaring.remove(host);
+                if (error != null) {
+                    LOG.info("declaring {} fenced did not commit: {}", host, error.toString());
+                    return;
+                }
+                leavingRaft.add(host);
+                halted.forEach(bestEffort::add);
+            }
+        });
+    }
+
+    private void maybeRefound(
+            HaView view, SortedSet<HostId> liveset, SortedSet<HostId> partition, SortedSet<HostId> lost) {
+        SortedSet<HostId> outside = new TreeSet<>(liveset);
+        outside.removeAll(partition);
+        // Only once every host outside the partition has provably fenced: then no other side can be acting, and the
+        // re-founded pool's first verdicts are these deaths.
+        if (refounding || !lost.equals(outside)) {
+            return;
+        }
+        HostId leader = reach.mostUpToDate(partition, view.logTerm(), view.logIndex());
+        if (!leader.equals(self)) {
+            return;
+        }
+        refounding = true;
+        SortedSet<HostId> survivors = new TreeSet<>(partition);
+        survivors.remove(self);
+        String why = "HA: surviving partition " + partition + " holds no Raft majority of " + view.voters() + "; hosts "
+                + lost + " fenced";
+        LOG.warn("host {}: {}: re-founding the pool", self, why);
+        env.refound(survivors, why).whenComplete((ok, error) -> {
+            synchronized (this) {
+                refounding = false;
+                if (error != null) {
+                    LOG.warn("HA re-founding failed: {}", error.toString());
+                    return;
+                }
+                lost.forEach(this::declare);
+            }
+        });
+    }
+
+    private void housekeeping(HaView view) {
+        PoolState state = view.state();
+        for (HostId host : List.copyOf(leavingRaft)) {
+            if (!view.peers().contains(host) || !state.hosts().containsKey(host)) {
+                leavingRaft.remove(host);
+            } else if (!state.hosts().get(host).live()) {
+                env.removeVoter(host);
+            } else {
+                leavingRaft.remove(host); // back already
+            }
+        }
+        restartProtected(state);
+        for (Host host : state.hosts().values()) {
+            if (!host.uuid().equals(self)
+                    && !host.live()
+                    && !view.peers().contains(host.uuid())
+                    && readmitting.add(host.uuid())) {
+                env.readmit(host).whenComplete((ok, error) -> {
+                    synchronized (this) {
+                        readmitting.remove(host.uuid());
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * Protected VMs that are Halted with no operation under way are started, the lowest {@code order} group first;
+     * then the best-effort VMs a death halted, once, if they find room.
+     */
+    private void restartProtected(PoolState state) {
+        List<Vm> waiting = state.vms().values().stream()
+                .filter(vm -> vm.isProtected()
+                        && vm.powerState() == PowerState.HALTED
+                        && vm.currentOperation().isEmpty())
+                .sorted(Comparator.comparingLong(Vm::order).thenComparing(Vm::uuid))
+                .toList();
+        if (!waiting.isEmpty()) {
+            long group = waiting.get(0).order();
+            waiting.stream().filter(vm -> vm.order() == group).forEach(vm -> restart(vm.uuid(), true));
+            return;
+        }
+        for (VmId id : List.copyOf(bestEffort)) {
+            Vm vm = state.vms().get(id);
+            bestEffort.remove(id);
+            if (vm != null
+                    && vm.haRestartPriority() == HaRestartPriority.BEST_EFFORT
+                    && vm.powerState() == PowerState.HALTED) {
+                restart(id, false);
+            }
+        }
+    }
+
+    private void restart(VmId vm, boolean protectedVm) {
+        if (!restarting.add(vm)) {
+            return;
+        }
+        LOG.info("host {}: HA restarting {} VM {}", self, protectedVm ? "protected" : "best-effort", vm);
+        env.restart(vm).whenComplete((started, error) -> {
+            synchronized (this) {
+                restarting.remove(vm);
+            }
+        });
+    }
+}

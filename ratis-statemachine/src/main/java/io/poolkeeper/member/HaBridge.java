@@ -1,0 +1,240 @@
+package io.poolkeeper.member;
+
+import io.poolkeeper.api.FencingToken;
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.Result;
+import io.poolkeeper.ha.HaEnvironment;
+import io.poolkeeper.ha.HaView;
+import io.poolkeeper.pool.CommandPool;
+import io.poolkeeper.port.HaBeat;
+import io.poolkeeper.port.PeerLink;
+import io.poolkeeper.port.Scheduler;
+import io.poolkeeper.ratis.RaftConfigSync;
+import io.poolkeeper.ratis.RaftGroups;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The member side of {@link HaEnvironment}: what the HA loop's decisions do to a running member. Self-fencing moves
+ * the member to FENCED (writes refused with {@code MEMBER_FENCED}), has the agent hard-stop every VM, and leaves the
+ * Raft group; the master's verdicts are commands; re-founding and re-admission are the emergency procedures.
+ *
+ * <p>Thread-safe. Anything that blocks (Raft configuration changes, re-founding, resets) runs on this bridge's own
+ * thread, never on the tick or the duty queue, since those procedures call back into members.
+ */
+final class HaBridge implements HaEnvironment {
+    private static final Logger LOG = LoggerFactory.getLogger(HaBridge.class);
+
+    private final MemberConfig config;
+    private final Scheduler scheduler;
+    private final RoleState role;
+    private final RaftGroups groups;
+    private final RaftConfigSync configSync;
+    private final PeerLink peers;
+    private final MemberPool pool;
+    private final AgentDriver agent;
+    private final EmergencyProcedures emergency;
+    private final ReentrantLock switching;
+    private final Supplier<String> selfAddress;
+    private final ExecutorService procedures;
+
+    HaBridge(
+            MemberConfig config,
+            Scheduler scheduler,
+            RoleState role,
+            RaftGroups groups,
+            RaftConfigSync configSync,
+            PeerLink peers,
+            MemberPool pool,
+            AgentDriver agent,
+            EmergencyProcedures emergency,
+            ReentrantLock switching,
+            Supplier<String> selfAddress) {
+        this.config = config;
+        this.scheduler = scheduler;
+        this.role = role;
+        this.groups = groups;
+        this.configSync = configSync;
+        this.peers = peers;
+        this.pool = pool;
+        this.agent = agent;
+        this.emergency = emergency;
+        this.switching = switching;
+        this.selfAddress = selfAddress;
+        this.procedures = Executors.newSingleThreadExecutor(SystemScheduler.daemon("ha-" + config.hostId()));
+    }
+
+    void close() {
+        procedures.shutdownNow();
+    }
+
+    private <T> CompletableFuture<T> run(Callable<T> procedure) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        try {
+            procedures.execute(() -> {
+                try {
+                    done.complete(procedure.call());
+                } catch (Exception e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    private Duration timeout() {
+        return config.timeouts().requestTimeout();
+    }
+
+    @Override
+    public long nanos() {
+        return scheduler.nanos();
+    }
+
+    @Override
+    public HaView view() {
+        MemberState now = role.get();
+        RaftGroups.LogPosition last = groups.logPosition();
+        return new HaView(
+                groups.applied().state(),
+                now.inGroup() && groups.inGroup(),
+                now == MemberState.MASTER,
+                groups.voters(),
+                groups.peers(),
+                last.term(),
+                last.index());
+    }
+
+    @Override
+    public void send(String address, HaBeat beat) {
+        peers.haHeartbeat(address, beat, timeout()).exceptionally(e -> null);
+    }
+
+    @Override
+    public void selfFence(String why) {
+        AppliedState applied = groups.applied();
+        long generation = applied.state().pool().map(p -> p.generation()).orElse(0L);
+        if (!role.move(
+                EnumSet.of(MemberState.MASTER, MemberState.SLAVE, MemberState.NO_MASTER, MemberState.EMERGENCY),
+                MemberState.FENCED,
+                "HA self-fence: " + why)) {
+            return;
+        }
+        // Writes in flight fail now: none is acknowledged by this member after the fence.
+        groups.failInFlight();
+        agent.fence(new FencingToken(generation, applied.logIndex()));
+        run(() -> {
+            switching.lock();
+            try {
+                if (role.get() == MemberState.FENCED && groups.inGroup()) {
+                    groups.drop(false);
+                }
+            } finally {
+                switching.unlock();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<VmId>> declareFenced(HostId host) {
+        AppliedState now = groups.applied();
+        long generation = now.state().requirePool().generation();
+        PoolCommand verdict = new PoolCommand(
+                RequestIds.fenced(host, generation, now.logIndex()), 0, 0, new Operation.HostFenced(host));
+        return pool.submit(verdict).thenApply(reply -> {
+            Result result = CommandPool.resultOrThrow(reply);
+            return result instanceof Result.VmsHalted halted ? halted.vms() : List.<VmId>of();
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> removeVoter(HostId host) {
+        return run(() -> {
+            configSync.remove(host);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> restart(VmId vm) {
+        return pool.submit(PoolCommand.of(new Operation.VmStart(vm, Optional.empty(), false)))
+                .thenApply(reply -> {
+                    CommandPool.resultOrThrow(reply);
+                    return true;
+                })
+                .exceptionally(e -> {
+                    LOG.info("HA restart of VM {} failed: {}", vm, e.getMessage());
+                    return false;
+                });
+    }
+
+    @Override
+    public CompletableFuture<Void> refound(SortedSet<HostId> survivors, String why) {
+        return run(() -> {
+            long generation = emergency
+                    .refound(
+                            why,
+                            local ->
+                                    local.state().pool().map(p -> p.haEnabled()).orElse(false))
+                    .orElseThrow(() -> new IllegalStateException("HA was disabled meanwhile"));
+            PoolState state = groups.applied().state();
+            for (HostId survivor : survivors) {
+                Host host = state.hosts().get(survivor);
+                if (host != null) {
+                    reset(host, generation);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> readmit(Host host) {
+        PoolState state = groups.applied().state();
+        String poolUuid = state.requirePool().uuid().toString();
+        long mine = state.requirePool().generation();
+        return peers.status(host.address(), timeout()).thenCompose(status -> {
+            boolean fencedOrBehind = status.role() == MemberRole.FENCED || status.generation() < mine;
+            if (!status.poolUuid().equals(poolUuid) || !fencedOrBehind) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return run(() -> {
+                reset(host, mine);
+                return null;
+            });
+        });
+    }
+
+    private void reset(Host host, long generation) {
+        try {
+            LOG.info("HA: bringing host {} into generation {}", host.uuid(), generation);
+            // The host checks this master, joins through it and is added to its Raft group: several calls.
+            peers.emergencyResetMaster(
+                    host.address(), selfAddress.get(), generation, timeout().multipliedBy(3));
+        } catch (RuntimeException e) {
+            LOG.warn("HA could not bring host {} back: {}", host.uuid(), e.getMessage());
+        }
+    }
+}
