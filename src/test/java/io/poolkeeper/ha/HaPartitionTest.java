@@ -1,0 +1,204 @@
+package io.poolkeeper.ha;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.api.VmSpec;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.PowerState;
+import io.poolkeeper.api.model.Vm;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.member.MemberState;
+import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.testing.TestingPool;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DESIGN §6 on real members, beyond two hosts: the larger partition survives, a tie goes to the side with the lowest
+ * UUID, a side without a majority of the liveset fences, and links that fail one way or between two hosts only never
+ * make two surviving sides. Hosts are {@code 00000001-...}, {@code 00000002-...}, ... so host 0 has the lowest UUID.
+ */
+@Timeout(150)
+class HaPartitionTest {
+    private static final Duration HA_TIMEOUT = Duration.ofSeconds(2);
+
+    @TempDir
+    Path dir;
+
+    private static TestingPool haPool(Path dir, int size) {
+        TestingPool pool = TestingPool.start(dir, size);
+        int master = pool.awaitMaster();
+        pool.pool(master).enableHa(Optional.of(HA_TIMEOUT));
+        await().atMost(TestingPool.WAIT).until(() -> pool.members().stream().allMatch(RatisPoolMember::haArmed));
+        return pool;
+    }
+
+    /** A protected VM started on {@code host}. */
+    private static VmId protectedVm(TestingPool pool, int host) {
+        int master = pool.awaitMaster();
+        VmId vm = pool.pool(master).createVm(VmSpec.of("protected-on-" + host, 1L << 30, 1));
+        pool.pool(master).setVmParam(vm, "ha-restart-priority", "restart");
+        pool.pool(master).startVm(vm, Optional.of(pool.host(host)), false);
+        return vm;
+    }
+
+    /** Cuts every link between the two sides, both ways. */
+    private static void split(TestingPool pool, List<Integer> a, List<Integer> b) {
+        for (int x : a) {
+            for (int y : b) {
+                pool.cutBoth(x, y);
+            }
+        }
+    }
+
+    private static Optional<HostId> residentOn(RatisPoolMember viewer, VmId id) {
+        Vm vm = viewer.applied().state().vms().get(id);
+        return vm != null && vm.powerState() == PowerState.RUNNING ? vm.residentOn() : Optional.empty();
+    }
+
+    private static Set<Integer> fenced(TestingPool pool) {
+        return IntStream.range(0, pool.size())
+                .filter(i -> pool.member(i).state() == MemberState.FENCED)
+                .boxed()
+                .collect(Collectors.toSet());
+    }
+
+    /** The survivors' master restarted {@code vm} on one of {@code survivors}, and its hypervisor runs it. */
+    private static void awaitRestartedOn(TestingPool pool, VmId vm, List<Integer> survivors) {
+        await().atMost(TestingPool.WAIT).until(() -> {
+            Optional<Integer> master = pool.soleMaster().filter(survivors::contains);
+            if (master.isEmpty()) {
+                return false;
+            }
+            Optional<HostId> on = residentOn(pool.member(master.get()), vm);
+            return on.isPresent()
+                    && survivors.contains(pool.indexOf(on.get()))
+                    && pool.hypervisor(pool.indexOf(on.get())).listRunning().contains(vm);
+        });
+    }
+
+    @Test
+    void threeHostsOneCutOffTheTwoSurviveAndTheOneIsFencedThenReadmitted() {
+        try (TestingPool pool = haPool(dir, 3)) {
+            int master = pool.awaitMaster();
+            // The master's cable: the two others must also elect a new master.
+            VmId vm = protectedVm(pool, master);
+            List<Integer> survivors = pool.others(master);
+            pool.isolate(master);
+
+            await().atMost(TestingPool.WAIT).until(() -> fenced(pool).equals(Set.of(master)));
+            awaitRestartedOn(pool, vm, survivors);
+            int newMaster = pool.soleMaster().orElseThrow();
+            RatisPoolMember m = pool.member(newMaster);
+            assertEquals(1, m.generation(), "a majority survived: no re-founding");
+            assertTrue(!m.applied().state().hosts().get(pool.host(master)).live());
+            assertEquals(2, m.raftPeers().size(), "the fenced host left the Raft configuration");
+            pool.assertNoVmEverRanTwice();
+
+            pool.healAll();
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> pool.member(master).state() == MemberState.SLAVE
+                            && m.applied()
+                                    .state()
+                                    .hosts()
+                                    .get(pool.host(master))
+                                    .live()
+                            && m.raftPeers().size() == 3);
+            assertEquals(Set.of(), fenced(pool));
+            pool.assertNoVmEverRanTwice();
+        }
+    }
+
+    @Test
+    void fourHostsSplitTwoAndTwoTheSideWithTheLowestUuidSurvives() {
+        try (TestingPool pool = haPool(dir, 4)) {
+            VmId onThree = protectedVm(pool, 3);
+            long generation = pool.member(0).generation();
+            split(pool, List.of(0, 1), List.of(2, 3));
+
+            await().atMost(TestingPool.WAIT).until(() -> fenced(pool).equals(Set.of(2, 3)));
+            awaitRestartedOn(pool, onThree, List.of(0, 1));
+            int master = pool.soleMaster().orElseThrow();
+            assertTrue(pool.member(master).generation() > generation, "2 of 4 voters re-found the pool");
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> pool.member(1 - master).state() == MemberState.SLAVE
+                            && pool.member(1 - master).generation()
+                                    == pool.member(master).generation());
+            pool.assertNoVmEverRanTwice();
+
+            pool.healAll();
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> IntStream.of(2, 3).allMatch(i -> pool.member(i).state() == MemberState.SLAVE));
+            pool.assertNoVmEverRanTwice();
+        }
+    }
+
+    @Test
+    void fiveHostsThreeAndTwoTheThreeSurvive() {
+        try (TestingPool pool = haPool(dir, 5)) {
+            VmId onZero = protectedVm(pool, 0);
+            // The side with the lowest UUID is the smaller one: size wins over UUID.
+            split(pool, List.of(0, 1), List.of(2, 3, 4));
+
+            await().atMost(TestingPool.WAIT).until(() -> fenced(pool).equals(Set.of(0, 1)));
+            awaitRestartedOn(pool, onZero, List.of(2, 3, 4));
+            assertEquals(1, pool.member(pool.soleMaster().orElseThrow()).generation(), "3 of 5 voters: no re-founding");
+            pool.assertNoVmEverRanTwice();
+        }
+    }
+
+    @Test
+    void fiveHostsTwoTwoAndOneNoSideSurvivesEveryHostFences() {
+        try (TestingPool pool = haPool(dir, 5)) {
+            VmId vm = protectedVm(pool, 4);
+            split(pool, List.of(0, 1), List.of(2, 3, 4));
+            split(pool, List.of(2, 3), List.of(4));
+
+            await().atMost(TestingPool.WAIT).until(() -> fenced(pool).size() == 5);
+            assertTrue(
+                    IntStream.range(0, 5)
+                            .allMatch(i -> pool.hypervisor(i).listRunning().isEmpty()),
+                    "no side survives, so every host stopped its VMs and none restarted them");
+            assertTrue(residentOn(pool.member(0), vm).isPresent(), "nobody declared a death: nobody could");
+            pool.assertNoVmEverRanTwice();
+        }
+    }
+
+    @Test
+    void pairwiseAndOneWayCutsStillLeaveOneSurvivingSide() {
+        try (TestingPool pool = haPool(dir, 3)) {
+            VmId vm = protectedVm(pool, 2);
+            // 0 and 2 no longer hear each other, 1 hears both: every host's partition holds two of three.
+            pool.cutBoth(0, 2);
+            // And what 1 sends to 2 is lost: 1 and 2 are no longer in mutual contact either.
+            pool.cut(1, 2);
+            await().atMost(TestingPool.WAIT).until(() -> fenced(pool).equals(Set.of(2)));
+            awaitRestartedOn(pool, vm, List.of(0, 1));
+            pool.assertNoVmEverRanTwice();
+        }
+    }
+
+    @Test
+    void aLinkBrokenBetweenTwoOfThreeHostsFencesNobody() {
+        try (TestingPool pool = haPool(dir, 3)) {
+            VmId vm = protectedVm(pool, 2);
+            pool.cutBoth(0, 2);
+            // Well past every deadline: D + W(1+ρ) + ε is under 3 s here.
+            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).until(() -> fenced(pool)
+                    .isEmpty());
+            assertEquals(Optional.of(pool.host(2)), residentOn(pool.member(1), vm));
+            assertTrue(pool.hypervisor(2).listRunning().contains(vm));
+            pool.assertNoVmEverRanTwice();
+        }
+    }
+}
