@@ -201,4 +201,21 @@ class HaPartitionTest {
             pool.assertNoVmEverRanTwice();
         }
     }
+
+    @Test
+    void poolHaDisableDisarmsEverything() {
+        try (TestingPool pool = haPool(dir, 3)) {
+            VmId vm = protectedVm(pool, 2);
+            pool.pool(pool.awaitMaster()).disableHa();
+            await().atMost(TestingPool.WAIT).until(() -> pool.members().stream().noneMatch(RatisPoolMember::haArmed));
+            pool.isolate(2);
+            // Without HA the cut-off host keeps its VM and waits for a master (DESIGN §4); nobody fences.
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> fenced(pool)
+                    .isEmpty());
+            assertTrue(pool.hypervisor(2).listRunning().contains(vm));
+            assertTrue(pool.member(2).state() != MemberState.MASTER
+                    && pool.member(2).state() != MemberState.SLAVE);
+            pool.assertNoVmEverRanTwice();
+        }
+    }
 }

@@ -24,6 +24,7 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,9 +99,24 @@ class HaSeedTableTest {
             pool.pool(master).startVm(vm, Optional.of(pool.host(higher)), false);
             VmId acknowledged = pool.pool(master).createVm(VmSpec.of("acknowledged", 1L << 30, 1));
             List<RoleState.Change> fencedMoves = new CopyOnWriteArrayList<>();
-            pool.member(higher).onRoleChange(fencedMoves::add);
+            AtomicLong fencedAt = new AtomicLong();
+            pool.member(higher).onRoleChange(change -> {
+                fencedMoves.add(change);
+                if (change.to() == MemberState.FENCED) {
+                    fencedAt.compareAndSet(0, System.nanoTime());
+                }
+            });
+            // Observes (never fails) the survivor's agent being asked to start the VM again.
+            AtomicLong restartAt = new AtomicLong();
+            pool.hypervisor(lower).failNext(call -> {
+                if (call.operation().equals("start") && call.vm().equals(vm)) {
+                    restartAt.compareAndSet(0, System.nanoTime());
+                }
+                return false;
+            });
 
             long generation = pool.member(lower).generation();
+            long cutAt = System.nanoTime();
             int cabled = lowerCable ? lower : higher;
             int other = 1 - cabled;
             switch (cable) {
@@ -118,6 +134,12 @@ class HaSeedTableTest {
             await().atMost(TestingPool.WAIT)
                     .until(() -> survivor.state() == MemberState.MASTER && running(survivor, vm, pool.host(lower)));
             assertTrue(pool.hypervisor(lower).listRunning().contains(vm), "restarted through the survivor's agent");
+            // Fence before restart: the victim fences at the latest D + W = T after its last contact, which was
+            // before the cut; the survivor asks its agent to start the VM only after that, and after the fence.
+            assertTrue(
+                    restartAt.get() - cutAt >= HA_TIMEOUT.toNanos(),
+                    "restarted " + (restartAt.get() - cutAt) / 1_000_000 + " ms after the cut, before T");
+            assertTrue(fencedAt.get() != 0 && fencedAt.get() < restartAt.get(), "restarted before the fence");
             assertTrue(survivor.generation() > generation, "one voter of two re-founds the pool");
             assertTrue(survivor.applied().state().vms().containsKey(acknowledged), "acknowledged writes are kept");
             assertEquals(

@@ -3,6 +3,7 @@ package io.poolkeeper.ha;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.core.PoolState;
 import io.poolkeeper.port.HaBeat;
 import java.util.List;
 import java.util.SortedSet;
@@ -17,7 +18,10 @@ public interface HaEnvironment {
     /** Monotonic nanoseconds. */
     long nanos();
 
-    /** The member as it stands now. */
+    /** The member's copy of the pool: read every tick, so cheap. */
+    PoolState state();
+
+    /** The member as it stands now: read only while HA is enabled. */
     HaView view();
 
     /** Sends an HA heartbeat to the member at {@code address}; a lost one is simply lost. */

@@ -111,6 +111,11 @@ public final class HaMonitor {
     }
 
     private void step() {
+        PoolState cheap = env.state();
+        if (cheap.pool().isEmpty() || !cheap.requirePool().haEnabled()) {
+            disarm();
+            return;
+        }
         HaView view = env.view();
         PoolState state = view.state();
         if (state.pool().isEmpty() || !state.requirePool().haEnabled() || !view.inGroup()) {

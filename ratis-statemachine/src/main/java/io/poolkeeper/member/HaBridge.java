@@ -113,6 +113,11 @@ final class HaBridge implements HaEnvironment {
     }
 
     @Override
+    public PoolState state() {
+        return groups.applied().state();
+    }
+
+    @Override
     public HaView view() {
         MemberState now = role.get();
         RaftGroups.LogPosition last = groups.logPosition();
