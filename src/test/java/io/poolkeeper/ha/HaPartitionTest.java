@@ -218,4 +218,28 @@ class HaPartitionTest {
             pool.assertNoVmEverRanTwice();
         }
     }
+
+    @Test
+    void aFencedHostThatRebootsIsReadmittedToo() {
+        try (TestingPool pool = haPool(dir, 3)) {
+            VmId vm = protectedVm(pool, 2);
+            pool.isolate(2);
+            await().atMost(TestingPool.WAIT).until(() -> fenced(pool).equals(Set.of(2)));
+            awaitRestartedOn(pool, vm, List.of(0, 1));
+            // A fenced XenServer host reboots: here its member process dies and starts again on its data.
+            pool.kill(2);
+            pool.healAll();
+            RatisPoolMember back = pool.restart(2);
+            int master = pool.soleMaster().orElseThrow();
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> back.state() == MemberState.SLAVE
+                            && pool.member(master)
+                                    .applied()
+                                    .state()
+                                    .hosts()
+                                    .get(pool.host(2))
+                                    .live());
+            pool.assertNoVmEverRanTwice();
+        }
+    }
 }

@@ -153,7 +153,7 @@ final class HaBridge implements HaEnvironment {
             switching.lock();
             try {
                 if (role.get() == MemberState.FENCED && groups.inGroup()) {
-                    groups.drop(false);
+                    groups.leave();
                 }
             } finally {
                 switching.unlock();
@@ -221,8 +221,13 @@ final class HaBridge implements HaEnvironment {
         String poolUuid = state.requirePool().uuid().toString();
         long mine = state.requirePool().generation();
         return peers.status(host.address(), timeout()).thenCompose(status -> {
-            boolean fencedOrBehind = status.role() == MemberRole.FENCED || status.generation() < mine;
-            if (!status.poolUuid().equals(poolUuid) || !fencedOrBehind) {
+            // Fenced, or restarted (a fenced host may reboot) into a group that no longer counts it: it has no
+            // master. One that is NO_MASTER refuses a reset until its emergency-after passes; asked again then.
+            boolean outside = status.role() == MemberRole.FENCED
+                    || status.role() == MemberRole.EMERGENCY
+                    || status.role() == MemberRole.NO_MASTER
+                    || status.generation() < mine;
+            if (!status.poolUuid().equals(poolUuid) || status.generation() > mine || !outside) {
                 return CompletableFuture.completedFuture(null);
             }
             return run(() -> {

@@ -8,6 +8,7 @@ import io.poolkeeper.api.model.HostRole;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.port.LinkFilter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +56,8 @@ public final class RaftGroups implements AutoCloseable {
     private volatile RaftServer server;
     private volatile PoolStateMachine stateMachine;
     private volatile Group group;
+    /** The group this member left without removing its data (HA self-fence), until set aside. */
+    private volatile RaftGroupId left;
 
     public RaftGroups(
             HostId self,
@@ -154,24 +157,63 @@ public final class RaftGroups implements AutoCloseable {
      * membership record.
      */
     public void drop(boolean leavePool) {
+        setAsideLeft();
+        remove(leavePool, !leavePool);
+        if (leavePool) {
+            MembershipFile.delete(storage);
+            stateMachine = null;
+        }
+    }
+
+    /**
+     * Stops taking part in the current group but leaves its data where it is (HA self-fence): a restart resumes it,
+     * with the copy and the pool it names, so the master can recognize the host and bring it back.
+     */
+    public void leave() {
+        Group g = group;
+        remove(false, false);
+        if (g != null) {
+            left = g.id();
+        }
+    }
+
+    /**
+     * The data of a group this member {@link #leave left} is moved where Ratis moves removed groups, so that the
+     * generation can be entered again afresh (Ratis refuses to format a directory that exists).
+     */
+    private void setAsideLeft() {
+        RaftGroupId id = left;
+        left = null;
+        if (id == null) {
+            return;
+        }
+        Path dir = storage.resolve("raft").resolve(id.getUuid().toString());
+        Path aside = storage.resolve("raft-removed").resolve(id.getUuid() + "-left-" + System.currentTimeMillis());
+        try {
+            if (Files.exists(dir)) {
+                Files.createDirectories(aside.getParent());
+                Files.move(dir, aside);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not set aside the data of Raft group {}: {}", id, e.toString());
+        }
+    }
+
+    private void remove(boolean delete, boolean rename) {
         Group g = group;
         group = null;
         if (g != null) {
             g.batcher().close();
             closeQuietly(g.client());
             try {
-                RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(
-                        ClientId.randomId(), selfId(), 0, g.id(), leavePool, !leavePool));
+                RaftClientReply reply = server.groupManagement(
+                        GroupManagementRequest.newRemove(ClientId.randomId(), selfId(), 0, g.id(), delete, rename));
                 if (!reply.isSuccess()) {
                     LOG.warn("removing Raft group {} failed: {}", g.id(), reply.getException());
                 }
             } catch (IOException e) {
                 LOG.warn("removing Raft group {} failed: {}", g.id(), e.toString());
             }
-        }
-        if (leavePool) {
-            MembershipFile.delete(storage);
-            stateMachine = null;
         }
     }
 

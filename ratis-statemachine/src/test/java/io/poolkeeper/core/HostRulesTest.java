@@ -247,6 +247,42 @@ class HostRulesTest {
         s.startOn(V_RUNNING, A);
     }
 
+    // ---------------------------------------------------------------- host-fenced (HA's verdict)
+
+    @Test
+    void fencedRefusesAPoolWithoutHaTheMasterAndAnUnknownHost() {
+        PoolFixture s = threeHosts();
+        s.reject(new Operation.HostFenced(A), ErrorCode.HA_NOT_ENABLED);
+        s.apply(new Operation.PoolHaEnable(0));
+        assertEquals(
+                List.of(MASTER + ""),
+                s.reject(new Operation.HostFenced(MASTER), ErrorCode.HOST_IS_MASTER)
+                        .params());
+        assertEquals(
+                List.of("host", UNKNOWN + ""),
+                s.reject(new Operation.HostFenced(UNKNOWN), ErrorCode.HANDLE_INVALID)
+                        .params());
+    }
+
+    @Test
+    void fencedHaltsTheVmsKeepsProtectionAndLeavesTheHostEnabled() {
+        PoolFixture s = poolWithVmsOnA();
+        s.apply(new Operation.PoolHaEnable(0));
+        PoolState before = s.state();
+
+        Result result = s.apply(new Operation.HostFenced(A));
+
+        assertEquals(new Result.VmsHalted(List.of(V_PAUSED, V_MIGRATING_OUT, V_RUNNING)), result);
+        for (VmId halted : List.of(V_PAUSED, V_MIGRATING_OUT, V_RUNNING, V_STARTING)) {
+            assertSettled(s.vm(halted), PowerState.HALTED, Optional.empty());
+            assertEquals(before.vms().get(halted).haAlwaysRun(), s.vm(halted).haAlwaysRun(), "HA restarts it");
+        }
+        assertEquals(before.hosts().get(A).withLive(false), s.state().hosts().get(A), "not live, still enabled");
+        // Re-admitted: live again, it takes VMs at once.
+        s.apply(new Operation.HostSetLive(A, true));
+        s.startOn(V_RUNNING, A);
+    }
+
     // ---------------------------------------------------------------- host-set-live
 
     @Test
