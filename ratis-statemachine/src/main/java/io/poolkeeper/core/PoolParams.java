@@ -44,6 +44,10 @@ final class PoolParams {
                 return Outcome.done(state.withPool(
                         pool.withHa(pool.haEnabled(), pool.haHostFailuresToTolerate(), allow.get(), pool.haTimeout())));
             case "ha-timeout":
+                // Armed members fence on the timeout they armed with; survivors must not judge on another one.
+                if (pool.haEnabled()) {
+                    return Outcome.rejected(ErrorCode.HA_IS_ENABLED);
+                }
                 // Seconds, as xe's ha-config:timeout.
                 Optional<Long> seconds = Parse.positiveLong(value).filter(n -> n <= 86_400);
                 if (seconds.isEmpty()) {

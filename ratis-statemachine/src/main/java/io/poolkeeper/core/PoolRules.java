@@ -100,7 +100,8 @@ final class PoolRules {
         if (pool.haEnabled()) {
             return Outcome.rejected(ErrorCode.HA_IS_ENABLED);
         }
-        if (op.timeoutMillis() < 0) {
+        // Below a second the HA heartbeats (at least every 100 ms) could not tell a partition from a late beat.
+        if (op.timeoutMillis() < 0 || (op.timeoutMillis() > 0 && op.timeoutMillis() < 1_000)) {
             return Outcome.rejected(ErrorCode.INVALID_VALUE, "ha-timeout", op.timeoutMillis());
         }
         Optional<Host> offline =

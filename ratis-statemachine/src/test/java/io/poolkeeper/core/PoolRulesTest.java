@@ -510,6 +510,18 @@ class PoolRulesTest {
     }
 
     @Test
+    void haEnableRefusesATimeoutUnderASecondAndTheTimeoutIsFixedWhileArmed() {
+        PoolFixture s = paramPool();
+        assertEquals(
+                List.of("ha-timeout", "999"),
+                s.reject(new Operation.PoolHaEnable(999), ErrorCode.INVALID_VALUE)
+                        .params());
+        s.apply(new Operation.PoolHaEnable(1_000));
+        s.reject(new Operation.PoolParamSet("ha-timeout", "60"), ErrorCode.HA_IS_ENABLED);
+        assertEquals(Duration.ofSeconds(1), s.state().requirePool().haTimeout());
+    }
+
+    @Test
     void haEnableIsRefusedWhenAlreadyEnabled() {
         PoolFixture s = paramPool();
         s.apply(new Operation.PoolHaEnable(0));
