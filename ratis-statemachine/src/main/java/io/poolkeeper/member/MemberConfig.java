@@ -22,7 +22,8 @@ import java.util.Optional;
  * @param witness whether to join as a witness
  * @param timeouts the timeouts
  * @param agent the hypervisor bridge
- * @param faults the filter that drops messages of cut links (cluster tests only)
+ * @param faults the filter that drops messages of cut links (tests only: a test's shared filter, the switch of
+ *     fault injection, or both)
  */
 public record MemberConfig(
         HostId hostId,
