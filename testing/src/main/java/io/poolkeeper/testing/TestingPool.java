@@ -90,6 +90,7 @@ public final class TestingPool implements AutoCloseable {
         private Duration wait = WAIT;
         private String poolName = "test-pool";
         private int basePort;
+        private boolean allowFaultInjection;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -131,6 +132,16 @@ public final class TestingPool implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether every member also obeys {@code InjectLinkFault} ({@code io.poolkeeper.rpc.LinkFaultClient}, the CLI's
+         * {@code link-cut} and {@code host-pull-cable}), as a member process started with {@code
+         * --allow-fault-injection} does (default false: refused). The pool's own {@link #faults()} work either way.
+         */
+        public Builder allowFaultInjection(boolean allow) {
+            this.allowFaultInjection = allow;
+            return this;
+        }
+
         /** A pool with no host yet: {@link TestingPool#add()} adds them. */
         public TestingPool build() {
             return new TestingPool(this);
@@ -154,6 +165,7 @@ public final class TestingPool implements AutoCloseable {
     private final Duration wait;
     private final String poolName;
     private final int basePort;
+    private final boolean allowFaultInjection;
     private final HypervisorWorld world = new HypervisorWorld();
     private final LinkFaults faults = new LinkFaults();
     private final List<Host> hosts = new CopyOnWriteArrayList<>();
@@ -165,6 +177,7 @@ public final class TestingPool implements AutoCloseable {
         this.wait = b.wait;
         this.poolName = b.poolName;
         this.basePort = b.basePort;
+        this.allowFaultInjection = b.allowFaultInjection;
     }
 
     /** A builder for a pool whose hosts keep their storage under {@code dir}. */
@@ -245,7 +258,8 @@ public final class TestingPool implements AutoCloseable {
                 .memoryTotal(hostMemory)
                 .timeouts(timeouts)
                 .hostAgent(host.hypervisor)
-                .linkFilter(faults);
+                .linkFilter(faults)
+                .allowFaultInjection(allowFaultInjection);
     }
 
     // --- the hosts
