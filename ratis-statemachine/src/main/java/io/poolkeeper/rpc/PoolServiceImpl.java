@@ -29,7 +29,6 @@ import io.poolkeeper.proto.JoinReply;
 import io.poolkeeper.proto.JoinRequest;
 import io.poolkeeper.proto.LinkFaultReply;
 import io.poolkeeper.proto.LinkFaultRequest;
-import io.poolkeeper.proto.MemberRole;
 import io.poolkeeper.proto.MemberStatus;
 import io.poolkeeper.proto.MemberStatusRequest;
 import io.poolkeeper.proto.PoolEvent;
@@ -313,7 +312,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         PoolState state = applied.state();
         MemberStatus.Builder b = MemberStatus.newBuilder()
                 .setHostUuid(member.hostId().toString())
-                .setRole(MemberRole.valueOf(member.role().name()))
+                .setRole(RoleCodec.toProto(member.role()))
                 .setGeneration(member.generation())
                 .setInEmergencyMode(member.isInEmergencyMode())
                 .setAppliedIndex(applied.sequence())
