@@ -72,11 +72,6 @@ record ObjectType<T>(
         this(name, xeClass, all, uuid, fields, listFields, List.of());
     }
 
-    /** This class with {@code probes} as well. */
-    ObjectType<T> withProbes(List<Probe<T>> probes) {
-        return new ObjectType<>(name, xeClass, all, uuid, fields, listFields, probes);
-    }
-
     List<String> fieldNames() {
         return fields.stream().map(FieldDef::name).toList();
     }

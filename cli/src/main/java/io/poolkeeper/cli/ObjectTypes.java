@@ -47,33 +47,33 @@ final class ObjectTypes {
             List.of("uuid", "name-label", "master", "default-SR"));
 
     static final ObjectType<Host> HOST = new ObjectType<>(
-                    "host",
-                    "host",
-                    v -> v.hosts().values(),
-                    h -> h.uuid().toString(),
-                    List.of(
-                            ro("uuid", (v, h) -> h.uuid().toString()),
-                            ro("name-label", (v, h) -> h.nameLabel()),
-                            ro("address", (v, h) -> h.address()),
-                            ro("enabled", (v, h) -> String.valueOf(h.enabled())),
-                            ro("live", (v, h) -> String.valueOf(h.live())),
-                            ro(
-                                    "ha-enabled",
-                                    (v, h) -> String.valueOf(
-                                            v.pool().map(Pool::haEnabled).orElse(false))),
-                            ro("role", (v, h) -> h.role().name().toLowerCase(Locale.ROOT)),
-                            ro("memory-total", (v, h) -> String.valueOf(h.memoryTotal())),
-                            ro("memory-free", (v, h) -> String.valueOf(h.memoryTotal() - usedMemory(v, h.uuid()))),
-                            mro("resident-VMs", (v, h) -> v.vms().values().stream()
-                                    .filter(vm -> vm.residentOn().equals(Optional.of(h.uuid())))
-                                    .map(vm -> vm.uuid().toString())
-                                    .toList()),
-                            mro("PBDs", (v, h) -> v.pbds().values().stream()
-                                    .filter(p -> p.host().equals(h.uuid()))
-                                    .map(p -> p.uuid().toString())
-                                    .toList())),
-                    List.of("uuid", "name-label", "address", "live"))
-            .withProbes(List.of(new ObjectType.Probe<>("member-role", ObjectTypes::memberRole)));
+            "host",
+            "host",
+            v -> v.hosts().values(),
+            h -> h.uuid().toString(),
+            List.of(
+                    ro("uuid", (v, h) -> h.uuid().toString()),
+                    ro("name-label", (v, h) -> h.nameLabel()),
+                    ro("address", (v, h) -> h.address()),
+                    ro("enabled", (v, h) -> String.valueOf(h.enabled())),
+                    ro("live", (v, h) -> String.valueOf(h.live())),
+                    ro(
+                            "ha-enabled",
+                            (v, h) ->
+                                    String.valueOf(v.pool().map(Pool::haEnabled).orElse(false))),
+                    ro("role", (v, h) -> h.role().name().toLowerCase(Locale.ROOT)),
+                    ro("memory-total", (v, h) -> String.valueOf(h.memoryTotal())),
+                    ro("memory-free", (v, h) -> String.valueOf(h.memoryTotal() - usedMemory(v, h.uuid()))),
+                    mro("resident-VMs", (v, h) -> v.vms().values().stream()
+                            .filter(vm -> vm.residentOn().equals(Optional.of(h.uuid())))
+                            .map(vm -> vm.uuid().toString())
+                            .toList()),
+                    mro("PBDs", (v, h) -> v.pbds().values().stream()
+                            .filter(p -> p.host().equals(h.uuid()))
+                            .map(p -> p.uuid().toString())
+                            .toList())),
+            List.of("uuid", "name-label", "address", "live"),
+            List.of(new ObjectType.Probe<>("member-role", ObjectTypes::memberRole)));
 
     static final ObjectType<Vm> VM = new ObjectType<>(
             "vm",
