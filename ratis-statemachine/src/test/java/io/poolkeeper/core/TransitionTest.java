@@ -86,6 +86,7 @@ class TransitionTest {
                 new Operation.VbdDestroy(VBD),
                 new Operation.PoolSetMaster(A),
                 new Operation.HostSetLive(A, true),
+                new Operation.HostFenced(A),
                 new Operation.PoolAlert(ErrorCode.DEFAULT_SR_INVALID, List.of()),
                 new Operation.PoolImport(onePool().state(), 2, MASTER),
                 new Operation.Invalid(ErrorCode.MALFORMED_COMMAND, "garbage"));
