@@ -53,7 +53,8 @@ public final class Cli {
                 VmCommands.commands(),
                 StorageCommands.commands(),
                 ListCommands.commands(),
-                EventCommands.commands())) {
+                EventCommands.commands(),
+                LinkCommands.commands())) {
             group.forEach(c -> table.put(c.name(), c));
         }
     }

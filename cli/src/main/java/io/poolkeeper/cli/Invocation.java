@@ -5,6 +5,7 @@ import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.PoolException;
 import io.poolkeeper.api.PoolView;
+import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Vm;
@@ -18,6 +19,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One parsed xe-style command: the {@code name=value} parameters given, {@code --force}, and the {@link Session}.
@@ -31,6 +33,7 @@ final class Invocation {
     private final boolean force;
     private final Session session;
     private PoolView view;
+    private PoolView localView;
 
     Invocation(
             String command,
@@ -142,18 +145,33 @@ final class Invocation {
 
     /** The host named by parameter {@code name} (a uuid or a unique name-label), if given. */
     Optional<HostId> host(String name) {
-        Optional<String> selector = opt(name);
-        if (selector.isEmpty()) {
-            return Optional.empty();
+        return opt(name).map(selector -> host(selector, name, this::view));
+    }
+
+    /**
+     * The host {@code selector} names: a uuid, or a unique name-label looked up in the view {@code views} gives (read
+     * only then).
+     */
+    HostId host(String selector, String param, Supplier<PoolView> views) {
+        if (isUuid(selector)) {
+            return HostId.of(selector);
         }
-        if (isUuid(selector.get())) {
-            return Optional.of(HostId.of(selector.get()));
-        }
-        List<HostId> named = view().hosts().values().stream()
-                .filter(h -> h.nameLabel().equals(selector.get()))
+        List<HostId> named = views.get().hosts().values().stream()
+                .filter(h -> h.nameLabel().equals(selector))
                 .map(Host::uuid)
                 .toList();
-        return Optional.of(unique("host", selector.get(), named, name));
+        return unique("host", selector, named, param);
+    }
+
+    /**
+     * The answering member's own copy of the pool, read once per invocation whatever the session's consistency: for
+     * commands that must work without a master (the fault-injection ones).
+     */
+    PoolView localView() {
+        if (localView == null) {
+            localView = pool().read(ReadConsistency.LOCAL);
+        }
+        return localView;
     }
 
     private <T> T unique(String xeClass, String selector, List<T> found, String uuidParam) {

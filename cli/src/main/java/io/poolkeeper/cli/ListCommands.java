@@ -115,7 +115,9 @@ final class ListCommands {
                 in -> {
                     PoolView view = in.view();
                     T object = find(type, view, in.opt("uuid"));
-                    return new Output.Records(List.of(type.render(view, object, type.fieldNames())), true);
+                    List<Output.Field> fields = new ArrayList<>(type.render(view, object, type.fieldNames()));
+                    fields.addAll(type.probe(in, object));
+                    return new Output.Records(List.of(fields), true);
                 });
     }
 
@@ -130,15 +132,19 @@ final class ListCommands {
                 "One field of a " + type.xeClass(),
                 List.of(
                         uuid,
-                        Param.required("param-name", "FIELD", "the field: " + String.join(", ", type.fieldNames())),
+                        Param.required("param-name", "FIELD", "the field: " + String.join(", ", type.shownNames())),
                         Param.optional("param-key", "KEY", "for a map field, the key whose value to print")),
                 in -> {
                     String name = in.req("param-name");
-                    ObjectType.FieldDef<T> field = type.field(name)
-                            .orElseThrow(() -> new UsageException("param-name=" + name + ": " + type.xeClass()
-                                    + " has no such field" + Suggest.hint(name, type.fieldNames())));
+                    if (type.field(name).isEmpty() && type.probe(name).isEmpty()) {
+                        throw new UsageException("param-name=" + name + ": " + type.xeClass() + " has no such field"
+                                + Suggest.hint(name, type.shownNames()));
+                    }
                     PoolView view = in.view();
-                    Object value = field.value().apply(view, find(type, view, in.opt("uuid")));
+                    T object = find(type, view, in.opt("uuid"));
+                    Object value = type.field(name).isPresent()
+                            ? type.field(name).get().value().apply(view, object)
+                            : type.probe(name).orElseThrow().value().apply(in, object);
                     Optional<String> key = in.opt("param-key");
                     if (key.isPresent()) {
                         if (!(value instanceof Map<?, ?> map)) {

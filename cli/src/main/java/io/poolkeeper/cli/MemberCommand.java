@@ -3,6 +3,7 @@ package io.poolkeeper.cli;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.boot.MemberBuilder;
 import io.poolkeeper.testing.SimulatedHypervisor;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -72,6 +73,12 @@ final class MemberCommand implements Callable<Integer> {
     @Mixin
     TimeoutOptions timeouts = new TimeoutOptions();
 
+    @Option(
+            names = "--allow-fault-injection",
+            description = "tests only: obey link-cut, link-heal, host-pull-cable and host-plug-cable, which make this"
+                    + " member drop what other hosts send it; never in production")
+    boolean allowFaultInjection;
+
     @Option(names = "--watch-parent", hidden = true, description = "exit when the parent process exits")
     boolean watchParent;
 
@@ -100,7 +107,10 @@ final class MemberCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         Files.createDirectories(data);
-        PoolMember.Builder builder = PoolMember.builder()
+        // The implementation's builder, not PoolMember.builder(): fault injection is a test switch the public API
+        // does not offer.
+        MemberBuilder builder = new MemberBuilder()
+                .allowFaultInjection(allowFaultInjection)
                 .hostUuid(host)
                 .listenAddress(listen)
                 .storageDirectory(data)
@@ -138,7 +148,7 @@ final class MemberCommand implements Callable<Integer> {
             return ExitStatus.FAILED;
         }
         out.println(READY + " host-uuid=" + host + " address=" + address(member) + " role=" + member.role()
-                + " generation=" + member.generation());
+                + " generation=" + member.generation() + (allowFaultInjection ? " fault-injection=allowed" : ""));
         out.flush();
         closed.await();
         return ExitStatus.OK;

@@ -18,6 +18,7 @@ import java.util.function.Function;
  * @param uuid an object's uuid
  * @param fields every field, uuid first
  * @param listFields the fields {@code *-list} prints without {@code params=}
+ * @param probes the fields asked of the object itself rather than read from the pool's state
  * @param <T> the object's record type
  */
 record ObjectType<T>(
@@ -26,7 +27,8 @@ record ObjectType<T>(
         Function<PoolView, Collection<T>> all,
         Function<T, String> uuid,
         List<FieldDef<T>> fields,
-        List<String> listFields) {
+        List<String> listFields,
+        List<Probe<T>> probes) {
 
     /**
      * A field of a class.
@@ -42,13 +44,54 @@ record ObjectType<T>(
         }
     }
 
+    /**
+     * A field that is not in the pool's state but asked of the object itself each time it is shown (a host's member
+     * role, from its member), read-only. Only {@code *-param-list} and {@code *-param-get} show probes: a list would
+     * make one call per object, and filters compare the pool's state only.
+     *
+     * @param name xe-style parameter name
+     * @param value its value for an object; never fails (an object that cannot be asked says so in the value)
+     * @param <T> the object's record type
+     */
+    record Probe<T>(String name, BiFunction<Invocation, T, Object> value) {}
+
     ObjectType {
         fields = List.copyOf(fields);
         listFields = List.copyOf(listFields);
+        probes = List.copyOf(probes);
+    }
+
+    /** A class whose fields all come from the pool's state. */
+    ObjectType(
+            String name,
+            String xeClass,
+            Function<PoolView, Collection<T>> all,
+            Function<T, String> uuid,
+            List<FieldDef<T>> fields,
+            List<String> listFields) {
+        this(name, xeClass, all, uuid, fields, listFields, List.of());
     }
 
     List<String> fieldNames() {
         return fields.stream().map(FieldDef::name).toList();
+    }
+
+    /** The fields, then the probes: what {@code *-param-list} shows. */
+    List<String> shownNames() {
+        List<String> names = new java.util.ArrayList<>(fieldNames());
+        probes.forEach(p -> names.add(p.name()));
+        return names;
+    }
+
+    Optional<Probe<T>> probe(String probeName) {
+        return probes.stream().filter(p -> p.name().equals(probeName)).findFirst();
+    }
+
+    /** Every probe of an object, as fields after its state's. */
+    List<Output.Field> probe(Invocation in, T object) {
+        return probes.stream()
+                .map(p -> new Output.Field(p.name(), " RO", p.value().apply(in, object)))
+                .toList();
     }
 
     Optional<FieldDef<T>> field(String fieldName) {

@@ -5,6 +5,8 @@ import static io.poolkeeper.cli.ObjectType.ref;
 import static io.poolkeeper.cli.ObjectType.ro;
 import static io.poolkeeper.cli.ObjectType.rw;
 
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.PoolException;
 import io.poolkeeper.api.PoolView;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
@@ -14,6 +16,8 @@ import io.poolkeeper.api.model.Sr;
 import io.poolkeeper.api.model.Vbd;
 import io.poolkeeper.api.model.Vdi;
 import io.poolkeeper.api.model.Vm;
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -37,7 +41,7 @@ final class ObjectTypes {
                     ro("ha-plan-exists-for", (v, p) -> String.valueOf(p.haPlanExistsFor())),
                     ro("ha-overcommitted", (v, p) -> String.valueOf(p.haOvercommitted())),
                     rw("ha-allow-overcommit", (v, p) -> String.valueOf(p.haAllowOvercommit())),
-                    rw("ha-timeout", (v, p) -> String.valueOf(p.haTimeout().toSeconds())),
+                    rw("ha-timeout", (v, p) -> seconds(p.haTimeout())),
                     ro("max-voters", (v, p) -> String.valueOf(p.maxVoters())),
                     mro("alerts", (v, p) -> v.alerts().stream().map(Enum::name).toList())),
             List.of("uuid", "name-label", "master", "default-SR"));
@@ -53,6 +57,10 @@ final class ObjectTypes {
                     ro("address", (v, h) -> h.address()),
                     ro("enabled", (v, h) -> String.valueOf(h.enabled())),
                     ro("live", (v, h) -> String.valueOf(h.live())),
+                    ro(
+                            "ha-enabled",
+                            (v, h) ->
+                                    String.valueOf(v.pool().map(Pool::haEnabled).orElse(false))),
                     ro("role", (v, h) -> h.role().name().toLowerCase(Locale.ROOT)),
                     ro("memory-total", (v, h) -> String.valueOf(h.memoryTotal())),
                     ro("memory-free", (v, h) -> String.valueOf(h.memoryTotal() - usedMemory(v, h.uuid()))),
@@ -64,7 +72,8 @@ final class ObjectTypes {
                             .filter(p -> p.host().equals(h.uuid()))
                             .map(p -> p.uuid().toString())
                             .toList())),
-            List.of("uuid", "name-label", "address", "live"));
+            List.of("uuid", "name-label", "address", "live"),
+            List.of(new ObjectType.Probe<>("member-role", ObjectTypes::memberRole)));
 
     static final ObjectType<Vm> VM = new ObjectType<>(
             "vm",
@@ -159,6 +168,26 @@ final class ObjectTypes {
     static final List<ObjectType<?>> ALL = List.of(POOL, HOST, VM, SR, PBD, VDI, VBD);
 
     private ObjectTypes() {}
+
+    /** xe's seconds, with a fraction only when there is one: an ha-timeout of 500ms shows as 0.5, not 0. */
+    static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0
+                ? String.valueOf(d.toSeconds())
+                : BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
+    }
+
+    /**
+     * The role the host's member reports of itself (MASTER, SLAVE, NO_MASTER, EMERGENCY, FENCED, STANDALONE), asked at
+     * the address the pool records; {@code <unreachable>} when it does not answer, the code when it refuses (a member
+     * of another pool at that address: {@code <POOL_MISMATCH>}).
+     */
+    static Object memberRole(Invocation in, Host host) {
+        try {
+            return in.client().roleOf(host.address()).name();
+        } catch (PoolException e) {
+            return e.code().kind() == ErrorCode.Kind.REJECTED ? "<" + e.code().name() + ">" : "<unreachable>";
+        }
+    }
 
     /** Memory held on a host: VMs resident there and VMs an operation in progress is moving there. */
     static long usedMemory(PoolView view, HostId host) {

@@ -2,8 +2,10 @@ package io.poolkeeper.cli;
 
 import io.poolkeeper.cli.XeCommand.Group;
 import io.poolkeeper.cli.XeCommand.Param;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The pool's commands: parameters, master changes, HA, and the emergency procedure of seed 2.6.2. */
 final class PoolCommands {
@@ -50,11 +52,9 @@ final class PoolCommands {
                         "pool-ha-enable",
                         Group.POOL,
                         "Arm pool HA on every member (every host must be live)",
-                        List.of(Param.optional("ha-timeout", "DURATION", "HA's timeout T (default: keep)")),
-                        in -> {
-                            in.pool().enableHa(in.parsedOpt("ha-timeout", Values::duration));
-                            return Output.none();
-                        }),
+                        List.of(Param.optional(
+                                "ha-timeout", "DURATION", "HA's timeout T, e.g. 30s (default: keep the pool's)")),
+                        PoolCommands::haEnable),
                 XeCommand.of("pool-ha-disable", Group.POOL, "Disarm pool HA", List.of(), in -> {
                     in.pool().disableHa();
                     return Output.none();
@@ -89,6 +89,16 @@ final class PoolCommands {
                                 in.client().recoverSlaves(in.session().target()).stream()
                                         .map(Object::toString)
                                         .toList())));
+    }
+
+    private static Output haEnable(Invocation in) {
+        Optional<Duration> timeout = in.parsedOpt("ha-timeout", Values::duration);
+        if (timeout.isPresent() && timeout.get().isZero()) {
+            // The pool reads a zero timeout as "keep mine": refuse it rather than silently keep another value.
+            throw new UsageException("ha-timeout: must be longer than 0 (e.g. 30s)");
+        }
+        in.pool().enableHa(timeout);
+        return Output.none();
     }
 
     private static Output paramSet(Invocation in) {

@@ -51,6 +51,11 @@ final class Session implements AutoCloseable {
         return servers.get(0);
     }
 
+    /** How long a call may take, failovers included. */
+    Duration timeout() {
+        return timeout;
+    }
+
     ReadConsistency consistency() {
         return consistency;
     }

@@ -22,7 +22,8 @@ record XeCommand(String name, Group group, String summary, List<Param> params, b
         HOST("Hosts"),
         VM("VMs"),
         STORAGE("Storage"),
-        EVENT("Events");
+        EVENT("Events"),
+        FAULT("Fault injection (tests only: members started with --allow-fault-injection)");
 
         final String title;
 

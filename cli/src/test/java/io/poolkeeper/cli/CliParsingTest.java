@@ -30,7 +30,8 @@ class CliParsingTest {
         for (String name : new Cli(System.out, System.err, Map.of()).table().keySet()) {
             assertTrue(r.out().contains("    " + name + " "), name + " missing from\n" + r.out());
         }
-        for (String section : List.of("Pool:", "Hosts:", "VMs:", "Storage:", "Events:", "member", "demo")) {
+        for (String section : List.of(
+                "Pool:", "Hosts:", "VMs:", "Storage:", "Events:", "Fault injection (tests only", "member", "demo")) {
             assertTrue(r.out().contains(section), section);
         }
     }
@@ -67,10 +68,18 @@ class CliParsingTest {
                 "--heartbeat-interval",
                 "--host-dead-after",
                 "--emergency-after",
-                "--election-timeout")) {
+                "--election-timeout",
+                "--allow-fault-injection")) {
             assertTrue(member.out().contains(option), option);
         }
         assertTrue(cli.run("demo", "--help").out().contains("--fast"));
+    }
+
+    @Test
+    void secondsKeepTheirFractionOnlyWhenTheyHaveOne() {
+        assertEquals("30", ObjectTypes.seconds(Duration.ofSeconds(30)));
+        assertEquals("0.5", ObjectTypes.seconds(Duration.ofMillis(500)));
+        assertEquals("1.25", ObjectTypes.seconds(Duration.ofMillis(1250)));
     }
 
     @Test

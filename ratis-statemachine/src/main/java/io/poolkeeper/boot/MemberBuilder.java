@@ -12,6 +12,7 @@ import io.poolkeeper.port.LinkFilter;
 import io.poolkeeper.port.Scheduler;
 import io.poolkeeper.rpc.FaultInterceptors;
 import io.poolkeeper.rpc.GrpcPeerLink;
+import io.poolkeeper.rpc.InjectedLinkFaults;
 import io.poolkeeper.rpc.PoolServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +39,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private MemberTimeouts timeouts = MemberTimeouts.defaults();
     private LinkFilter linkFilter;
     private HaSettings haSettings = HaSettings.defaults();
+    private boolean allowFaultInjection;
     private Scheduler scheduler;
     private HostAgent agent;
 
@@ -123,6 +125,17 @@ public final class MemberBuilder implements PoolMember.Builder {
     }
 
     /**
+     * Test-only: whether the member obeys {@code InjectLinkFault}, which tells it from outside (the CLI's
+     * {@code link-cut}, {@code host-pull-cable}) to drop what given hosts send it: how tests pull a cable between
+     * member processes without root. Default false: such calls are refused with {@code FAULT_INJECTION_DISABLED}. With
+     * a {@link #linkFilter} too, a message either drops is dropped.
+     */
+    public MemberBuilder allowFaultInjection(boolean allow) {
+        this.allowFaultInjection = allow;
+        return this;
+    }
+
+    /**
      * The clock and threads the member's runtime uses (default: the system's). A manual one
      * ({@code io.poolkeeper.testing.ManualScheduler}) lets a test move the runtime's time by hand; Raft keeps its own.
      * One per member: the member closes it when it closes.
@@ -159,6 +172,8 @@ public final class MemberBuilder implements PoolMember.Builder {
         } else {
             raft = raftPort != null ? raftPort : port + 1;
         }
+        Optional<InjectedLinkFaults> injected =
+                allowFaultInjection ? Optional.of(new InjectedLinkFaults(hostUuid)) : Optional.empty();
         MemberConfig config = new MemberConfig(
                 hostUuid,
                 nameLabel != null ? nameLabel : hostUuid.toString().substring(0, 8),
@@ -172,7 +187,7 @@ public final class MemberBuilder implements PoolMember.Builder {
                 witness,
                 timeouts,
                 agent,
-                Optional.ofNullable(linkFilter),
+                faults(Optional.ofNullable(linkFilter), injected),
                 haSettings);
         String self = hostUuid.toString();
         return new RatisPoolMember(
@@ -181,7 +196,8 @@ public final class MemberBuilder implements PoolMember.Builder {
                             config.host(),
                             config.servicePort(),
                             member,
-                            config.faults().map(f -> FaultInterceptors.poolService(f, self)));
+                            config.faults().map(f -> FaultInterceptors.poolService(f, self)),
+                            injected);
                     return new RatisPoolMember.Endpoint() {
                         @Override
                         public int port() {
@@ -194,6 +210,14 @@ public final class MemberBuilder implements PoolMember.Builder {
                         }
                     };
                 });
+    }
+
+    /** The member's link filter: the one given, the injected one, both, or none (nothing is consulted then). */
+    private static Optional<LinkFilter> faults(Optional<LinkFilter> given, Optional<InjectedLinkFaults> injected) {
+        if (given.isPresent() && injected.isPresent()) {
+            return Optional.of(given.get().or(injected.get()));
+        }
+        return given.isPresent() ? given : injected.map(LinkFilter.class::cast);
     }
 
     /** {@code count} distinct free ports: each socket stays open until all are chosen. */

@@ -23,7 +23,8 @@ import java.util.Optional;
  * @param witness whether to join as a witness
  * @param timeouts the timeouts
  * @param agent the hypervisor bridge
- * @param faults the filter that drops messages of cut links (cluster tests only)
+ * @param faults the filter that drops messages of cut links (tests only: a test's shared filter, the switch of
+ *     fault injection, or both)
  * @param ha how this member runs pool HA (heartbeat floor, drift bound, margin)
  */
 public record MemberConfig(

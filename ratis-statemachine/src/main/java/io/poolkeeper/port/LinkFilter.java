@@ -11,4 +11,12 @@ package io.poolkeeper.port;
 public interface LinkFilter {
     /** Whether a message that {@code from} sends to {@code to} is dropped. */
     boolean blocked(String from, String to);
+
+    /**
+     * A filter that drops what either this one or {@code other} drops: a member given a test's shared filter and
+     * allowed fault injection honours both.
+     */
+    default LinkFilter or(LinkFilter other) {
+        return (from, to) -> blocked(from, to) || other.blocked(from, to);
+    }
 }

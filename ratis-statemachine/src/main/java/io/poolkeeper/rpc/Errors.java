@@ -40,6 +40,13 @@ final class Errors {
         String description = status.getDescription() == null ? "" : status.getDescription();
         int colon = description.indexOf(':');
         ErrorCode code = colon > 0 ? ErrorCode.fromName(description.substring(0, colon)) : null;
+        if (code != null && code != ErrorCode.INTERNAL_ERROR) {
+            // toStatus prefixes the code to a message that starts with it already: name it once.
+            String prefix = code.name() + ": ";
+            while (description.startsWith(prefix)) {
+                description = description.substring(prefix.length());
+            }
+        }
         if (code == null || code == ErrorCode.INTERNAL_ERROR) {
             code = switch (status.getCode()) {
                 case UNAVAILABLE -> ErrorCode.NO_MASTER;

@@ -108,12 +108,8 @@ public final class GrpcPeerLink implements PeerLink {
     }
 
     static PeerStatus status(MemberStatus s) {
-        MemberRole role;
-        try {
-            role = MemberRole.valueOf(s.getRole().name());
-        } catch (IllegalArgumentException e) {
-            role = MemberRole.STANDALONE;
-        }
+        // A role this version does not know counts as no part in the pool: nothing is asked of such a peer.
+        MemberRole role = RoleCodec.fromProto(s.getRole()).orElse(MemberRole.STANDALONE);
         return new PeerStatus(
                 s.getHostUuid(),
                 role,

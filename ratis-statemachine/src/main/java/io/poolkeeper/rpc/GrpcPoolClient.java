@@ -138,7 +138,13 @@ public final class GrpcPoolClient implements PoolClient {
 
     @Override
     public MemberRole roleOf(String address) {
-        return MemberRole.valueOf(statusOf(address).getRole().name());
+        MemberStatus status = statusOf(address);
+        return RoleCodec.fromProto(status.getRole())
+                .orElseThrow(() -> PoolException.of(
+                        ErrorCode.INTERNAL_ERROR,
+                        List.of(address, String.valueOf(status.getRoleValue())),
+                        "the member at " + address + " reports role " + status.getRoleValue()
+                                + ", which this version does not know"));
     }
 
     @Override

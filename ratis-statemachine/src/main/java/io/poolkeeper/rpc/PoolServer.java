@@ -20,10 +20,20 @@ public final class PoolServer implements AutoCloseable {
         this.server = server;
     }
 
+    /**
+     * Serves {@code member} on {@code host:port}.
+     *
+     * @param interceptor consulted before pool identity on every call (a link filter's)
+     * @param faults the switch {@code InjectLinkFault} turns; empty: such calls are refused
+     */
     public static PoolServer start(
-            String host, int port, MemberService member, Optional<ServerInterceptor> interceptor) {
+            String host,
+            int port,
+            MemberService member,
+            Optional<ServerInterceptor> interceptor,
+            Optional<InjectedLinkFaults> faults) {
         try {
-            ServerServiceDefinition service = new PoolServiceImpl(member).withPoolIdentity();
+            ServerServiceDefinition service = new PoolServiceImpl(member, faults).withPoolIdentity();
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                     .addService(
                             interceptor.isPresent()

@@ -30,7 +30,8 @@ import io.poolkeeper.proto.HeartbeatReply;
 import io.poolkeeper.proto.HeartbeatRequest;
 import io.poolkeeper.proto.JoinReply;
 import io.poolkeeper.proto.JoinRequest;
-import io.poolkeeper.proto.MemberRole;
+import io.poolkeeper.proto.LinkFaultReply;
+import io.poolkeeper.proto.LinkFaultRequest;
 import io.poolkeeper.proto.MemberStatus;
 import io.poolkeeper.proto.MemberStatusRequest;
 import io.poolkeeper.proto.PoolEvent;
@@ -57,6 +58,7 @@ import java.util.concurrent.Executors;
  */
 final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     private final MemberService member;
+    private final LinkFaultCalls linkFaults;
     /** Emergency calls block for seconds (group changes, elections, nested member calls): their own threads. */
     private final ExecutorService emergencyCalls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "emergency-call");
@@ -64,8 +66,10 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         return t;
     });
 
-    PoolServiceImpl(MemberService member) {
+    /** @param faults the member's fault-injection switch, empty unless it was started allowing fault injection */
+    PoolServiceImpl(MemberService member, Optional<InjectedLinkFaults> faults) {
         this.member = member;
+        this.linkFaults = new LinkFaultCalls(member.hostId(), faults);
     }
 
     /**
@@ -305,6 +309,18 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         });
     }
 
+    @Override
+    public void injectLinkFault(LinkFaultRequest request, StreamObserver<LinkFaultReply> out) {
+        LinkFaultReply reply;
+        try {
+            reply = linkFaults.apply(request);
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+            return;
+        }
+        reply(out, reply);
+    }
+
     /** A failure that is the pool's refusal, as a result; availability problems stay gRPC statuses. */
     private static Optional<CommandResult> refusal(Throwable error) {
         if (error != null
@@ -321,7 +337,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         PoolState state = applied.state();
         MemberStatus.Builder b = MemberStatus.newBuilder()
                 .setHostUuid(member.hostId().toString())
-                .setRole(MemberRole.valueOf(member.role().name()))
+                .setRole(RoleCodec.toProto(member.role()))
                 .setGeneration(member.generation())
                 .setInEmergencyMode(member.isInEmergencyMode())
                 .setAppliedIndex(applied.sequence())

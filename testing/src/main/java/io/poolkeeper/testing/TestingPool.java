@@ -99,6 +99,7 @@ public final class TestingPool implements AutoCloseable {
         private int basePort;
         private HaSettings ha = HA;
         private List<HostId> hostIds = List.of();
+        private boolean allowFaultInjection;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -155,6 +156,16 @@ public final class TestingPool implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether every member also obeys {@code InjectLinkFault} ({@code io.poolkeeper.rpc.LinkFaultClient}, the CLI's
+         * {@code link-cut} and {@code host-pull-cable}), as a member process started with {@code
+         * --allow-fault-injection} does (default false: refused). The pool's own {@link #faults()} work either way.
+         */
+        public Builder allowFaultInjection(boolean allow) {
+            this.allowFaultInjection = allow;
+            return this;
+        }
+
         /** A pool with no host yet: {@link TestingPool#add()} adds them. */
         public TestingPool build() {
             return new TestingPool(this);
@@ -180,6 +191,7 @@ public final class TestingPool implements AutoCloseable {
     private final int basePort;
     private final HaSettings ha;
     private final List<HostId> hostIds;
+    private final boolean allowFaultInjection;
     private final HypervisorWorld world = new HypervisorWorld();
     private final LinkFaults faults = new LinkFaults();
     private final List<Host> hosts = new CopyOnWriteArrayList<>();
@@ -193,6 +205,7 @@ public final class TestingPool implements AutoCloseable {
         this.basePort = b.basePort;
         this.ha = b.ha;
         this.hostIds = b.hostIds;
+        this.allowFaultInjection = b.allowFaultInjection;
     }
 
     /** A builder for a pool whose hosts keep their storage under {@code dir}. */
@@ -276,7 +289,8 @@ public final class TestingPool implements AutoCloseable {
                 .timeouts(timeouts)
                 .hostAgent(host.hypervisor)
                 .linkFilter(faults)
-                .haSettings(ha);
+                .haSettings(ha)
+                .allowFaultInjection(allowFaultInjection);
     }
 
     // --- the hosts
