@@ -134,9 +134,13 @@ public final class Reachability {
             if (host.equals(self) || silence(host, now) >= detection) {
                 continue;
             }
+            // Its silence of this host has grown since it reported it, by the time since the report arrived (on
+            // this clock; the drift on at most D is in ε). Unaged, a host whose beats stop reaching us just under D
+            // after it stopped hearing us would stay in the partition for up to another D, and this host would
+            // self-fence that much later than the survivors' declareAfter counts on.
             Report report = reports.get(host);
             Long theirs = report == null ? null : report.silences().get(self);
-            if (theirs != null && theirs < detection) {
+            if (theirs != null && theirs + (now - report.receivedAt()) < detection) {
                 out.add(host);
             }
         }
