@@ -106,6 +106,26 @@ public record FenceDeadlines(Duration detection, Duration fenceWindow, double dr
         return lastContact + declareAfter();
     }
 
+    /**
+     * The least that {@code nanos} of this member's clock can last on another's, which may run up to 1+ρ times
+     * slower: {@code nanos/(1+ρ)}, rounded toward negative infinity.
+     */
+    public long leastRemote(long nanos) {
+        return new BigDecimal(nanos)
+                .divide(BigDecimal.ONE.add(BigDecimal.valueOf(drift)), 0, RoundingMode.FLOOR)
+                .longValueExact();
+    }
+
+    /**
+     * The most that {@code nanos} of this member's clock can last on another's, which may run up to 1+ρ times
+     * faster: {@code nanos·(1+ρ)}, rounded toward positive infinity (for a negative stretch: the most negative).
+     */
+    public long mostRemote(long nanos) {
+        BigDecimal scaled = new BigDecimal(nanos).multiply(BigDecimal.ONE.add(BigDecimal.valueOf(drift)));
+        return scaled.setScale(0, nanos < 0 ? RoundingMode.FLOOR : RoundingMode.CEILING)
+                .longValueExact();
+    }
+
     /** {@code d·(1+ρ)} in nanoseconds, rounded up, in decimal so that 30 s × 1.1 is 33 s exactly. */
     private long stretched(Duration d) {
         return new BigDecimal(d.toNanos())

@@ -3,7 +3,6 @@ package io.poolkeeper.core.ha;
 import io.poolkeeper.api.model.HostId;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,10 +29,12 @@ import java.util.TreeSet;
  *       t0(s) and still had not at r(s), when its beat was sent (r = now for this host). h drops s from its partition
  *       at most D plus one heartbeat after t0(s) and keeps it out until s hears h again, after r(s); so h is outside a
  *       surviving partition from max t0 + D + heartbeat on, and has fenced W·(1+ρ) later. The rule asks, for every
- *       s ∈ S, {@code r(s) ≥ max t0 + D + W·(1+ρ) + ε} ({@link FenceDeadlines#declareAfter}), ε covering the late
- *       heartbeat, the tick and transit. Asymmetric links cannot fool it: a host that some survivor still hears is
- *       in no such S. Times of other members are their reports placed on this member's clock at arrival, which
- *       errs by the transit time (covered by ε).
+ *       pair s, s' ∈ S, that s had not heard h for {@code D + W·(1+ρ) + ε} ({@link FenceDeadlines#declareAfter}) by
+ *       r(s'), ε covering the late heartbeat, the tick and transit. Asymmetric links cannot fool it: a host that
+ *       some survivor still hears is in no such S. Each interval is measured on one clock: s's own silence, or this
+ *       member's between two arrivals, converted with the drift bound where they meet, never a long stretch of one
+ *       clock read on another (a witness whose clock runs fast cannot make a running host look fenced). Arrival
+ *       times stand for sending times, late by the transit (covered by ε).
  * </ul>
  *
  * <p>Pure and deterministic: every time is passed in (nanoseconds of this member's monotonic clock), maps are sorted,
@@ -190,36 +191,72 @@ public final class Reachability {
         return out;
     }
 
-    /** A witness of {@code lost}'s silence: when it last heard it and when it still had not. */
-    private record Witness(HostId host, long lastHeard, long stillSilentAt) {}
+    /**
+     * A witness of {@code lost}'s silence: how long it had not heard it, on its own clock, when its beat left; and
+     * when that beat arrived here (for this host: now).
+     */
+    private record Witness(HostId host, long silence, long receivedAt) {}
 
     private boolean provablyFenced(HostId lost, SortedSet<HostId> liveset, long now) {
         long span = deadlines.declareAfter();
         List<Witness> witnesses = new ArrayList<>();
-        witnesses.add(new Witness(self, now - silence(lost, now), now));
+        witnesses.add(new Witness(self, silence(lost, now), now));
         for (Map.Entry<HostId, Report> e : reports.entrySet()) {
             HostId host = e.getKey();
             Long silent = e.getValue().silences().get(lost);
             if (host.equals(lost) || !liveset.contains(host) || silent == null || silent < span) {
                 continue;
             }
-            long receivedAt = e.getValue().receivedAt();
-            witnesses.add(new Witness(host, receivedAt - silent, receivedAt));
+            witnesses.add(new Witness(host, silent, e.getValue().receivedAt()));
         }
-        // Drop the witness that lost the host last until every one was still silent span after that: a smaller set
-        // may still survive. Deterministic: by last-heard time, then host.
-        witnesses.sort(Comparator.comparingLong(Witness::lastHeard).thenComparing(Witness::host));
-        while (!witnesses.isEmpty()) {
-            long latest = witnesses.get(witnesses.size() - 1).lastHeard();
-            boolean allSilentLongEnough = witnesses.stream().allMatch(w -> w.stillSilentAt() - latest >= span);
-            if (allSilentLongEnough) {
+        // Drop witnesses that lost the host too late to vouch for the others until every pair agrees: a smaller set
+        // may still survive. Deterministic: witnesses in host order, self first.
+        while (true) {
+            Optional<Witness> late = tooLate(witnesses, span);
+            if (late.isEmpty()) {
                 SortedSet<HostId> set = new TreeSet<>();
                 witnesses.forEach(w -> set.add(w.host()));
-                return set.contains(self) && Fencer.decide(self, liveset, set) == FenceDecision.SURVIVE;
+                return Fencer.decide(self, liveset, set) == FenceDecision.SURVIVE;
             }
-            witnesses.remove(witnesses.size() - 1);
+            if (late.get().host().equals(self)) {
+                return false;
+            }
+            witnesses.remove(late.get());
         }
-        return false;
+    }
+
+    /**
+     * A witness v whose silence does not cover the span up to some witness w's beat, if any (this host only when no
+     * other is left to blame): every pair must show h unheard by v from t0(v) to r(w) for the span. That interval is
+     * measured on v's clock, or on this one, never trusting a long stretch of one clock on another: a clock may run
+     * 1+ρ times as fast as another, so a witness's silence alone, placed on this clock, could err without bound.
+     */
+    private Optional<Witness> tooLate(List<Witness> witnesses, long span) {
+        for (Witness v : witnesses) {
+            for (Witness w : witnesses) {
+                if (silentFromTo(v, w) < span) {
+                    return Optional.of(v.host().equals(self) ? w : v);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A lower bound on how long v had gone without hearing the lost host when w's beat left, in one clock's time. */
+    private long silentFromTo(Witness v, Witness w) {
+        if (v == w) {
+            return v.silence();
+        }
+        if (v.host().equals(self)) {
+            // All on this clock: v lost it at now - silence, w's beat arrived (after it left) at w.receivedAt.
+            return w.receivedAt() - (v.receivedAt() - v.silence());
+        }
+        long between = w.receivedAt() - v.receivedAt();
+        // On v's clock: its silence, less the stretch by which w's beat is older (this clock's stretch, at most 1+ρ
+        // times longer on v's), or plus the stretch by which it is newer (at least 1/(1+ρ) as long on v's).
+        return between <= 0
+                ? v.silence() + deadlines.mostRemote(between)
+                : v.silence() + deadlines.leastRemote(between);
     }
 
     /**

@@ -24,6 +24,11 @@ class FenceDeadlinesTest {
         assertEquals(t0 + 30 * SECOND, d.selfFenceAt(t0));
         // 15 + 15 x 1.1 + 6 = 37.5 s: within the T + 10 s goal
         assertEquals(t0 + 37_500_000_000L, d.mayDeclareDeadAt(t0));
+        // 33 s here lasts at least 30 s on a clock 10 % slower, and 30 s at most 33 s on one 10 % faster
+        assertEquals(30 * SECOND, d.leastRemote(33 * SECOND));
+        assertEquals(30 * SECOND - 1, d.leastRemote(33 * SECOND - 1));
+        assertEquals(33 * SECOND, d.mostRemote(30 * SECOND));
+        assertEquals(-33 * SECOND, d.mostRemote(-30 * SECOND));
     }
 
     @Test

@@ -23,7 +23,6 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -376,8 +375,6 @@ class ReachabilityTest {
      */
     @Test
     @Timeout(10)
-    @Disabled("finding 2 of the Reachability test report: fails until provablyFenced places other members' silences"
-            + " conservatively on this member's clock (receivedAt - silence/(1+rho))")
     void aWitnessWhoseClockRunsFastCannotMakeARunningHostLookFenced() {
         List<HostId> ids = randomIds(new Random(5), 5);
         int a = 0;
