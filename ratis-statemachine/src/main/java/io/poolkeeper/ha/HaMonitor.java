@@ -12,8 +12,10 @@ import io.poolkeeper.core.ha.Reachability;
 import io.poolkeeper.port.HaBeat;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -55,6 +57,11 @@ public final class HaMonitor {
     private boolean refounding;
     private boolean fenced;
     private final Set<HostId> declaring = new HashSet<>();
+    /** After a failed attempt, when each verdict (or the re-founding, under this member's id) may be tried again. */
+    private final Map<HostId, Long> retryAfter = new HashMap<>();
+
+    private long now;
+    private long heartbeatNanos;
     private final Set<HostId> leavingRaft = new TreeSet<>();
     private final Set<VmId> restarting = new HashSet<>();
     private final Set<VmId> bestEffort = new TreeSet<>();
@@ -135,6 +142,8 @@ public final class HaMonitor {
         }
         lastLiveset = liveset;
         Duration heartbeat = settings.heartbeatInterval(pool.haTimeout());
+        this.now = now;
+        this.heartbeatNanos = heartbeat.toNanos();
         boolean beat = now - lastBeat >= heartbeat.toNanos();
         if (beat) {
             lastBeat = now;
@@ -230,8 +239,18 @@ public final class HaMonitor {
         return 2 * inside > voters.size();
     }
 
+    /** Whether {@code key}'s action may run now: not within a heartbeat of its last failure. */
+    private boolean mayTry(HostId key) {
+        Long after = retryAfter.get(key);
+        return after == null || now - after >= 0;
+    }
+
+    private void failed(HostId key) {
+        retryAfter.put(key, now + heartbeatNanos);
+    }
+
     private void declare(HostId host) {
-        if (!declaring.add(host)) {
+        if (!mayTry(host) || !declaring.add(host)) {
             return;
         }
         LOG.warn("host {}: host {} has fenced itself (fence deadline passed); declaring it dead", self, host);
@@ -240,8 +259,10 @@ public final class HaMonitor {
                 declaring.remove(host);
                 if (error != null) {
                     LOG.info("declaring {} fenced did not commit: {}", host, error.toString());
+                    failed(host);
                     return;
                 }
+                retryAfter.remove(host);
                 leavingRaft.add(host);
                 halted.forEach(bestEffort::add);
             }
@@ -254,7 +275,7 @@ public final class HaMonitor {
         outside.removeAll(partition);
         // Only once every host outside the partition has provably fenced: then no other side can be acting, and the
         // re-founded pool's first verdicts are these deaths.
-        if (refounding || !lost.equals(outside)) {
+        if (refounding || !lost.equals(outside) || !mayTry(self)) {
             return;
         }
         HostId leader = reach.mostUpToDate(partition, view.logTerm(), view.logIndex());
@@ -272,6 +293,7 @@ public final class HaMonitor {
                 refounding = false;
                 if (error != null) {
                     LOG.warn("HA re-founding failed: {}", error.toString());
+                    failed(self);
                     return;
                 }
                 lost.forEach(this::declare);
