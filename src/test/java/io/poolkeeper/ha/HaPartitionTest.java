@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.VmSpec;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PowerState;
@@ -11,12 +12,14 @@ import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.member.MemberState;
 import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.member.RoleState;
 import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -240,6 +243,35 @@ class HaPartitionTest {
                                     .get(pool.host(2))
                                     .live());
             pool.assertNoVmEverRanTwice();
+        }
+    }
+
+    @Test
+    void theSurvivingSideNeverEntersEmergencyModeEvenWhenTheTimeoutIsLonger() {
+        // Emergency after 1 s without a master, well before the survivor may re-found (about 3 s after the cut).
+        MemberTimeouts t = TestingPool.TIMEOUTS;
+        MemberTimeouts quickEmergency = new MemberTimeouts(
+                t.heartbeatInterval(),
+                t.hostDeadAfter(),
+                Duration.ofSeconds(1),
+                t.electionTimeoutMin(),
+                t.electionTimeoutMax(),
+                t.requestTimeout());
+        try (TestingPool pool =
+                TestingPool.builder(dir).timeouts(quickEmergency).start(2)) {
+            pool.pool(pool.awaitMaster()).enableHa(Optional.of(HA_TIMEOUT));
+            await().atMost(TestingPool.WAIT).until(() -> pool.members().stream().allMatch(RatisPoolMember::haArmed));
+            List<RoleState.Change> survivorMoves = new CopyOnWriteArrayList<>();
+            pool.member(0).onRoleChange(survivorMoves::add);
+            pool.isolate(1);
+
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> fenced(pool).equals(Set.of(1))
+                            && pool.member(0).state() == MemberState.MASTER
+                            && pool.member(0).generation() == 2);
+            assertTrue(
+                    survivorMoves.stream().noneMatch(c -> c.to().emergency()),
+                    "the surviving side keeps the pool without emergency mode: " + survivorMoves);
         }
     }
 }

@@ -8,6 +8,8 @@ import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.ha.FenceDecision;
+import io.poolkeeper.core.ha.Fencer;
 import io.poolkeeper.core.ha.Reachability;
 import io.poolkeeper.port.HaBeat;
 import java.time.Duration;
@@ -62,6 +64,9 @@ public final class HaMonitor {
 
     private long now;
     private long heartbeatNanos;
+    /** Armed, an HA member, and in a surviving partition at the last tick: read by other threads. */
+    private volatile boolean surviving;
+
     private final Set<HostId> leavingRaft = new TreeSet<>();
     private final Set<VmId> restarting = new HashSet<>();
     private final Set<VmId> bestEffort = new TreeSet<>();
@@ -88,6 +93,14 @@ public final class HaMonitor {
         return reach == null ? java.util.Optional.empty() : reach.outsideSince();
     }
 
+    /**
+     * Whether this member was, at its last tick, an armed HA member in a surviving partition: such a member does not
+     * go to emergency mode, since its side keeps (or re-founds) the pool by itself (DESIGN §6).
+     */
+    public boolean surviving() {
+        return surviving;
+    }
+
     /** A beat from another member arrived. */
     public synchronized void onBeat(HaBeat beat) {
         if (reach == null) {
@@ -111,6 +124,7 @@ public final class HaMonitor {
 
     public synchronized void tick() {
         try {
+            surviving = false;
             step();
         } catch (RuntimeException e) {
             LOG.warn("HA tick failed: {}", e.toString());
@@ -157,6 +171,7 @@ public final class HaMonitor {
             return;
         }
         SortedSet<HostId> partition = reach.partition(liveset, now);
+        surviving = Fencer.decide(self, liveset, partition) == FenceDecision.SURVIVE;
         SortedSet<HostId> lost = reach.fenced(liveset, now);
         if (!lost.isEmpty()) {
             if (holdsMajority(partition, view.voters())) {

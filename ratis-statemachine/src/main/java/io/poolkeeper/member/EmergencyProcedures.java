@@ -132,11 +132,12 @@ final class EmergencyProcedures {
                     generation,
                     state.vms().size(),
                     local.logIndex());
+            // STARTING first: between generations nothing ticks (STARTING is in no group), so no tick sees the old
+            // group gone while the member still says NO_MASTER. The watch is reset before the new group exists, so
+            // the first tick in it starts counting afresh.
+            role.force(MemberState.STARTING, why + ": founding generation " + generation);
             groups.drop(false);
             events.reset();
-            // Between generations nothing ticks (STARTING is in no group); the watch is reset before the new group
-            // exists, so the first tick in it starts counting afresh.
-            role.force(MemberState.STARTING, why + ": founding generation " + generation);
             watch.observe(true, scheduler.nanos());
             groups.found(p.uuid().toString(), generation);
             role.move(EnumSet.of(MemberState.STARTING), MemberState.NO_MASTER, "founded generation " + generation);
@@ -197,9 +198,9 @@ final class EmergencyProcedures {
                         "this member is " + now.role() + " in generation " + mine
                                 + "; reset needs emergency mode or an older generation");
             }
+            role.force(MemberState.STARTING, "pool-emergency-reset-master: joining generation " + master.generation());
             groups.drop(false);
             events.reset();
-            role.force(MemberState.STARTING, "pool-emergency-reset-master: joining generation " + master.generation());
             watch.observe(true, scheduler.nanos());
             try {
                 membership.join(masterAddress, master.generation());

@@ -5,6 +5,7 @@ import io.poolkeeper.port.Scheduler;
 import io.poolkeeper.ratis.RaftGroups;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ final class Monitor {
     private final SlaveHeartbeats slave;
     private final GenerationGuard generations;
     private final HalfPoolKeeper halfPool;
+    private final BooleanSupplier haSurviving;
     private long lastBeatNanos;
 
     Monitor(
@@ -41,7 +43,8 @@ final class Monitor {
             MasterDuties master,
             SlaveHeartbeats slave,
             GenerationGuard generations,
-            HalfPoolKeeper halfPool) {
+            HalfPoolKeeper halfPool,
+            BooleanSupplier haSurviving) {
         this.self = config.hostId();
         this.heartbeatInterval = config.timeouts().heartbeatInterval();
         this.scheduler = scheduler;
@@ -52,6 +55,7 @@ final class Monitor {
         this.slave = slave;
         this.generations = generations;
         this.halfPool = halfPool;
+        this.haSurviving = haSurviving;
     }
 
     /** Ticks often enough to notice a change within half a heartbeat interval, at most every 100 ms. */
@@ -77,7 +81,10 @@ final class Monitor {
             if (now != MemberState.MASTER && !leader.equals(Optional.of(self))) {
                 MemberState next = leader.isPresent()
                         ? MemberState.SLAVE
-                        : watch.emergency(nanos) ? MemberState.EMERGENCY : MemberState.NO_MASTER;
+                        // An HA member on the surviving side waits for its side to keep or re-found the pool.
+                        : watch.emergency(nanos) && !haSurviving.getAsBoolean()
+                                ? MemberState.EMERGENCY
+                                : MemberState.NO_MASTER;
                 // Only if the state is still the one this tick saw: a procedure that moved it meanwhile wins.
                 role.moveIfUnchanged(
                         seen,

@@ -138,7 +138,6 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 this::serviceAddress);
         this.halfPool = new HalfPoolKeeper(
                 self, role, groups, generations, peers, emergency, this::poolState, this::serviceAddress, config);
-        this.monitor = new Monitor(config, scheduler, role, groups, watch, master, slave, generations, halfPool);
         this.haBridge = new HaBridge(
                 config,
                 scheduler,
@@ -152,6 +151,8 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 switching,
                 this::serviceAddress);
         this.ha = new HaMonitor(self, haBridge, config.ha());
+        this.monitor = new Monitor(
+                config, scheduler, role, groups, watch, master, slave, generations, halfPool, ha::surviving);
         role.listen(this::roleChanged);
     }
 
