@@ -71,6 +71,8 @@ public final class HaMonitor {
     private final Set<VmId> restarting = new HashSet<>();
     private final Set<VmId> bestEffort = new TreeSet<>();
     private final Set<HostId> readmitting = new HashSet<>();
+    /** Hosts this member has not heard for the span or longer (see {@link #crossedSpan}). */
+    private final Set<HostId> pastSpan = new HashSet<>();
 
     public HaMonitor(HostId self, HaEnvironment env, HaSettings settings) {
         this.self = self;
@@ -158,7 +160,9 @@ public final class HaMonitor {
         Duration heartbeat = settings.heartbeatInterval(pool.haTimeout());
         this.now = now;
         this.heartbeatNanos = heartbeat.toNanos();
-        boolean beat = now - lastBeat >= heartbeat.toNanos();
+        // A beat also goes out as soon as a silence reaches the span: the master waiting to declare that host needs
+        // this member's word on it now, not up to a heartbeat later.
+        boolean beat = now - lastBeat >= heartbeat.toNanos() | crossedSpan(liveset, now);
         if (beat) {
             lastBeat = now;
             beat(view, liveset, now);
@@ -188,12 +192,27 @@ public final class HaMonitor {
         }
     }
 
+    /** Whether this member's silence about some host of the liveset reached the span since the last tick. */
+    private boolean crossedSpan(SortedSet<HostId> liveset, long now) {
+        long span = reach.deadlines().declareAfter();
+        boolean crossed = false;
+        for (Map.Entry<HostId, Long> e : reach.silences(liveset, now).entrySet()) {
+            if (e.getValue() < span) {
+                pastSpan.remove(e.getKey());
+            } else if (pastSpan.add(e.getKey())) {
+                crossed = true;
+            }
+        }
+        return crossed;
+    }
+
     private void arm(Duration timeout, SortedSet<HostId> liveset, long now) {
         LOG.info("host {}: HA armed, ha-timeout {}", self, timeout);
         reach = new Reachability(self, settings.deadlines(timeout), now);
         armedTimeout = timeout;
         lastLiveset = liveset;
         lastBeat = Long.MIN_VALUE / 2;
+        pastSpan.clear();
         fenced = false;
     }
 
@@ -280,6 +299,10 @@ public final class HaMonitor {
                 retryAfter.remove(host);
                 leavingRaft.add(host);
                 halted.forEach(bestEffort::add);
+                // At once, not at the next housekeeping: every heartbeat of delay here is a heartbeat of downtime.
+                if (reach != null) {
+                    restartProtected(env.state());
+                }
             }
         });
     }

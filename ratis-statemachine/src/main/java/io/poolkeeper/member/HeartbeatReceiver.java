@@ -51,6 +51,11 @@ final class HeartbeatReceiver {
         this.sink = sink;
     }
 
+    /** HA declared {@code host} fenced: what was heard of it before does not bring it back. */
+    void forget(HostId host) {
+        liveness.forget(host);
+    }
+
     /** A new leadership: every clock starts afresh. */
     void restart() {
         liveness.restart();

@@ -26,6 +26,8 @@ final class Liveness {
     private final Set<HostId> saidGoodbye = ConcurrentHashMap.newKeySet();
     /** When this leadership first saw each host live: its clock starts there (a host that just joined included). */
     private final Map<HostId, Long> firstSeen = new ConcurrentHashMap<>();
+    /** When this leadership first saw each host not live. */
+    private final Map<HostId, Long> notLiveSince = new ConcurrentHashMap<>();
 
     Liveness(Duration hostDeadAfter) {
         this.deadAfterNanos = hostDeadAfter.toNanos();
@@ -34,6 +36,7 @@ final class Liveness {
     /** A new leadership: every clock starts now; heartbeats received under an earlier one do not count. */
     void restart() {
         firstSeen.clear();
+        notLiveSince.clear();
         heard.clear();
         saidGoodbye.clear();
     }
@@ -41,6 +44,15 @@ final class Liveness {
     void heard(HostId host, long now) {
         heard.put(host, now);
         saidGoodbye.remove(host);
+    }
+
+    /**
+     * HA declared the host fenced: heartbeats heard before do not make it live again; only a new one does (it comes
+     * back through re-admission).
+     */
+    void forget(HostId host) {
+        heard.remove(host);
+        firstSeen.remove(host);
     }
 
     /** A clean shutdown: dead now, not after the timeout. */
@@ -66,9 +78,18 @@ final class Liveness {
                 if (saidGoodbye.contains(host.uuid()) || (!haOwnsDeaths && now - from >= deadAfterNanos)) {
                     out.add(new Operation.HostSetLive(host.uuid(), false));
                 }
-            } else if (last != null && now - last < deadAfterNanos) {
-                firstSeen.remove(host.uuid());
-                out.add(new Operation.HostSetLive(host.uuid(), true));
+            } else {
+                // With HA, a host declared fenced comes back on a heartbeat sent after this master saw it dead, never
+                // on one from before the cut (its re-admission brings a new one).
+                long seenDead = notLiveSince.computeIfAbsent(host.uuid(), h -> now);
+                boolean fresh = last != null && now - last < deadAfterNanos && (!haOwnsDeaths || last > seenDead);
+                if (fresh) {
+                    firstSeen.remove(host.uuid());
+                    out.add(new Operation.HostSetLive(host.uuid(), true));
+                }
+            }
+            if (host.live()) {
+                notLiveSince.remove(host.uuid());
             }
         }
         return out;

@@ -97,6 +97,10 @@ final class MasterDuties {
             if (!(a.outcome() instanceof Outcome.Applied)) {
                 continue;
             }
+            if (a.command().operation() instanceof Operation.HostFenced fenced) {
+                // Before any later heartbeat verdict is judged: a beat heard before the cut would make it live again.
+                heartbeats.forget(fenced.host());
+            }
             if (a.command().operation() instanceof Operation.HostSetLive dead && !dead.live()) {
                 scheduler.execute(() -> abortOperationsOn(dead.host()));
             }

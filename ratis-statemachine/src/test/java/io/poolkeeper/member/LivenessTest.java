@@ -57,6 +57,19 @@ class LivenessTest {
     }
 
     @Test
+    void withHaOnAHostDeclaredFencedComesBackOnlyOnAHeartbeatSentAfterwards() {
+        PoolState state = pool(A, B);
+        long t0 = 100 * SECOND;
+        liveness.heard(A, t0);
+        PoolState fenced = state.withHost(state.hosts().get(A).withLive(false));
+        // The heartbeat from before the cut is recent, but it does not bring the fenced host back.
+        assertEquals(List.of(), liveness.verdicts(fenced, MASTER, t0 + SECOND, true));
+        liveness.heard(A, t0 + 2 * SECOND);
+        assertEquals(
+                List.of(new Operation.HostSetLive(A, true)), liveness.verdicts(fenced, MASTER, t0 + 3 * SECOND, true));
+    }
+
+    @Test
     void aHostIsDeadOnlyAfterTheTimeoutWithoutHeartbeat() {
         PoolState state = pool(A, B);
         long t0 = 100 * SECOND;
