@@ -2,6 +2,8 @@
 # Runs the benchmark of docs/BENCHMARKS.md from a fresh clone: builds the modules (tests skipped), then runs
 # io.poolkeeper.examples.bench.Benchmark in its own JVM (about 2.5 minutes). Arguments go to the benchmark, e.g.
 #   examples/run-benchmark.sh trials=20 window=500 paths=master,bare
+# With ha=<HA timeouts in s> it runs only the HA failover benchmark (issue 10; about 35 minutes for ha=5,30), e.g.
+#   examples/run-benchmark.sh ha=5,30 trials=10 scenarios=slave,master,pair
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

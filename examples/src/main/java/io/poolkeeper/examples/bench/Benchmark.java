@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +34,10 @@ import java.util.stream.Stream;
  * <p>Arguments ({@code key=value}, all optional): {@code window} operations in flight (default 1000), {@code jit}
  * seconds of load before any measurement (40), {@code warmup} and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the
  * throughput runs to make, as a comma-separated subset of {@code master,slave,remote,bare} (all).
+ *
+ * <p>With {@code ha=} (HA timeouts in seconds, comma-separated, e.g. {@code ha=5,30}) it runs only the HA failover
+ * benchmark of issue 10 instead ({@link HaFailover}): {@code trials} trials of each scenario at each timeout, the
+ * scenarios a comma-separated subset of {@code slave,master,pair} ({@code scenarios=}, default all).
  */
 public final class Benchmark {
     private static final int SEED_VMS = 1_000;
@@ -73,6 +79,8 @@ public final class Benchmark {
         int measure = 10;
         int trials = 10;
         Set<String> paths = Set.of(ALL_PATHS);
+        List<Duration> haTimeouts = List.of();
+        List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
             String value = kv.length == 2 ? kv[1] : "";
@@ -83,9 +91,19 @@ public final class Benchmark {
                 case "measure" -> measure = Integer.parseInt(value);
                 case "trials" -> trials = Integer.parseInt(value);
                 case "paths" -> paths = Set.of(value.split(","));
-                default -> throw new IllegalArgumentException(
-                        "unknown argument " + arg + " (window=, warmup=, measure=, trials=, paths=)");
+                case "ha" -> haTimeouts = Arrays.stream(value.split(","))
+                        .map(s -> Duration.ofSeconds(Long.parseLong(s)))
+                        .toList();
+                case "scenarios" -> scenarios = Arrays.stream(value.split(","))
+                        .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
+                        .toList();
+                default -> throw new IllegalArgumentException("unknown argument " + arg
+                        + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=)");
             }
+        }
+        if (!haTimeouts.isEmpty()) {
+            runHa(haTimeouts, scenarios, trials);
+            System.exit(0);
         }
         Path dir = Files.createTempDirectory("poolkeeper-bench");
         try {
@@ -102,6 +120,32 @@ public final class Benchmark {
         }
         // Ratis and gRPC leave non-daemon threads behind after close.
         System.exit(0);
+    }
+
+    /** The HA failover benchmark alone (issue 10): {@code trials} trials per scenario and HA timeout. */
+    private static void runHa(List<Duration> timeouts, List<HaFailover.Scenario> scenarios, int trials)
+            throws IOException {
+        // The HA loop's verdicts (self-fence, declared dead, re-founding, restarts) with wall-clock times, to match
+        // against each trial's "pulling ... at" line when a trial is slow or fails.
+        System.setProperty("org.slf4j.simpleLogger.log.io.poolkeeper.ha", "info");
+        System.setProperty("org.slf4j.simpleLogger.log.io.poolkeeper.member.HaBridge", "info");
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        long started = System.nanoTime();
+        System.out.printf(
+                "poolkeeper HA failover benchmark: %d CPUs, %s, HA timeouts %s s, %d trials per scenario, load1 %.2f%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+                timeouts.stream().map(Duration::toSeconds).toList(),
+                trials,
+                LoadAverage.oneMinute());
+        Path dir = Files.createTempDirectory("poolkeeper-habench");
+        try {
+            List<HaFailover.Trial> results = HaFailover.runAll(timeouts, scenarios, trials, dir);
+            HaReport.print(System.out, results, (System.nanoTime() - started) / 1e9);
+        } finally {
+            deleteTree(dir);
+        }
     }
 
     private void run(Path dir) throws Exception {
@@ -205,7 +249,10 @@ public final class Benchmark {
                 .toList();
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
