@@ -1,19 +1,14 @@
 package io.poolkeeper.ha;
 
-import io.poolkeeper.api.model.HaRestartPriority;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Pool;
-import io.poolkeeper.api.model.PowerState;
-import io.poolkeeper.api.model.Vm;
-import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.ha.FenceDecision;
 import io.poolkeeper.core.ha.Fencer;
 import io.poolkeeper.core.ha.Reachability;
 import io.poolkeeper.port.HaBeat;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -37,8 +32,7 @@ import org.slf4j.LoggerFactory;
  *       partition holds a Raft majority, the master commits their deaths; when it does not (a 2-host tie, too few
  *       voters), the partition's member with the most up-to-date log re-founds the pool (DESIGN §5) and then
  *       commits them. Declared hosts leave the Raft configuration;
- *   <li>on the master, restarts protected VMs that are Halted ({@code ha-always-run}, priority restart; lower
- *       {@code order} first), then the best-effort VMs a death halted, and re-admits fenced hosts that answer again.
+ *   <li>on the master, restarts VMs ({@link HaRestarts}) and re-admits fenced hosts that answer again.
  * </ol>
  *
  * <p>Thread-safe: ticks and arriving beats are serialized on this object; everything slow is the environment's, off
@@ -68,8 +62,7 @@ public final class HaMonitor {
     private volatile boolean surviving;
 
     private final Set<HostId> leavingRaft = new TreeSet<>();
-    private final Set<VmId> restarting = new HashSet<>();
-    private final Set<VmId> bestEffort = new TreeSet<>();
+    private final HaRestarts restarts;
     private final Set<HostId> readmitting = new HashSet<>();
     /** Hosts this member has not heard for the span or longer (see {@link #crossedSpan}). */
     private final Set<HostId> pastSpan = new HashSet<>();
@@ -78,6 +71,7 @@ public final class HaMonitor {
         this.self = self;
         this.env = env;
         this.settings = settings;
+        this.restarts = new HaRestarts(self, env);
     }
 
     /** How often to tick: often enough that a fence is never late by more than a small part of a heartbeat. */
@@ -298,10 +292,10 @@ public final class HaMonitor {
                 }
                 retryAfter.remove(host);
                 leavingRaft.add(host);
-                halted.forEach(bestEffort::add);
+                restarts.halted(halted);
                 // At once, not at the next housekeeping: every heartbeat of delay here is a heartbeat of downtime.
                 if (reach != null) {
-                    restartProtected(env.state());
+                    restarts.restart(env.state());
                 }
             }
         });
@@ -350,7 +344,7 @@ public final class HaMonitor {
                 leavingRaft.remove(host); // back already
             }
         }
-        restartProtected(state);
+        restarts.restart(state);
         for (Host host : state.hosts().values()) {
             if (!host.uuid().equals(self)
                     && !host.live()
@@ -363,44 +357,5 @@ public final class HaMonitor {
                 });
             }
         }
-    }
-
-    /**
-     * Protected VMs that are Halted with no operation under way are started, the lowest {@code order} group first;
-     * then the best-effort VMs a death halted, once, if they find room.
-     */
-    private void restartProtected(PoolState state) {
-        List<Vm> waiting = state.vms().values().stream()
-                .filter(vm -> vm.isProtected()
-                        && vm.powerState() == PowerState.HALTED
-                        && vm.currentOperation().isEmpty())
-                .sorted(Comparator.comparingLong(Vm::order).thenComparing(Vm::uuid))
-                .toList();
-        if (!waiting.isEmpty()) {
-            long group = waiting.get(0).order();
-            waiting.stream().filter(vm -> vm.order() == group).forEach(vm -> restart(vm.uuid(), true));
-            return;
-        }
-        for (VmId id : List.copyOf(bestEffort)) {
-            Vm vm = state.vms().get(id);
-            bestEffort.remove(id);
-            if (vm != null
-                    && vm.haRestartPriority() == HaRestartPriority.BEST_EFFORT
-                    && vm.powerState() == PowerState.HALTED) {
-                restart(id, false);
-            }
-        }
-    }
-
-    private void restart(VmId vm, boolean protectedVm) {
-        if (!restarting.add(vm)) {
-            return;
-        }
-        LOG.info("host {}: HA restarting {} VM {}", self, protectedVm ? "protected" : "best-effort", vm);
-        env.restart(vm).whenComplete((started, error) -> {
-            synchronized (this) {
-                restarting.remove(vm);
-            }
-        });
     }
 }
