@@ -306,19 +306,21 @@ public final class HaMonitor {
     }
 
     /**
-     * Protected VMs that are Halted with no operation under way are started, the lowest {@code order} group first;
-     * then the best-effort VMs a death halted, once, if they find room.
+     * Protected VMs that are Halted are started one {@code order} group after the other, the lowest first: of the
+     * lowest group that still has a Halted VM, those with no operation under way. A VM of that group still starting
+     * (its start committed, the agent not done) holds the next group back until it runs. Then the best-effort VMs a
+     * death halted, once, if they find room.
      */
     private void restartProtected(PoolState state) {
-        List<Vm> waiting = state.vms().values().stream()
-                .filter(vm -> vm.isProtected()
-                        && vm.powerState() == PowerState.HALTED
-                        && vm.currentOperation().isEmpty())
+        List<Vm> halted = state.vms().values().stream()
+                .filter(vm -> vm.isProtected() && vm.powerState() == PowerState.HALTED)
                 .sorted(Comparator.comparingLong(Vm::order).thenComparing(Vm::uuid))
                 .toList();
-        if (!waiting.isEmpty()) {
-            long group = waiting.get(0).order();
-            waiting.stream().filter(vm -> vm.order() == group).forEach(vm -> restart(vm.uuid(), true));
+        if (!halted.isEmpty()) {
+            long group = halted.get(0).order();
+            halted.stream()
+                    .filter(vm -> vm.order() == group && vm.currentOperation().isEmpty())
+                    .forEach(vm -> restart(vm.uuid(), true));
             return;
         }
         for (VmId id : List.copyOf(bestEffort)) {
