@@ -51,7 +51,8 @@ final class HaRestarts {
                 .toList();
         // A VM of the group being started still holds back the next group; one whose start failed does not.
         OptionalLong group = halted.stream()
-                .filter(vm -> !failed.contains(vm.uuid()) || vm.currentOperation().isPresent())
+                .filter(vm ->
+                        !failed.contains(vm.uuid()) || vm.currentOperation().isPresent())
                 .mapToLong(Vm::order)
                 .min();
         halted.stream()
