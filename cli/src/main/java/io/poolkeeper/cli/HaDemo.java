@@ -206,6 +206,15 @@ final class HaDemo {
         }
         hosts.forEach(m -> m.awaitReady(DemoScript.START_LIMIT));
         script.connect();
+        // pool-ha-enable needs every host live: a member that just joined counts once its heartbeats arrive.
+        script.await(
+                "every host of pool " + name + " live",
+                DemoScript.START_LIMIT,
+                () -> DemoScript.quietly(() -> {
+                    PoolView v = script.view();
+                    return hosts.stream()
+                            .allMatch(m -> v.host(m.host()).map(Host::live).orElse(false));
+                }));
         return hosts;
     }
 
