@@ -12,14 +12,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code poolkeeper demo}: runs the {@link Demo} in a fresh directory and removes its processes and files afterwards,
- * on success, on failure and on Ctrl-C. Exit status 0 when every step behaved as the seed describes.
+ * {@code poolkeeper demo}: runs the {@link Demo} (the first seed) and the {@link HaDemo} (the second) in a fresh
+ * directory, prints the table of their steps, and removes its processes and files afterwards, on success, on failure
+ * and on Ctrl-C. Exit status 0 when every step behaved as the seeds describe.
  */
 @Command(
         name = "demo",
         description = {
             "Start a 3-host pool on loopback, one member process per host, and narrate the seed's failures as they"
                     + " happen: a slave killed, the master killed, two hosts killed (emergency mode).",
+            "Then pool HA (the second seed) on fresh pools: a 3-host pool where a host's cable is pulled (it is"
+                    + " fenced, its protected VM restarted elsewhere), a 2-host pool where either cable fences the"
+                    + " higher UUID.",
             "Ends with a table of the steps and how long each took; removes its processes and files."
         },
         sortOptions = false)
@@ -47,6 +51,13 @@ final class DemoCommand implements Callable<Integer> {
 
     @Mixin
     TimeoutOptions timeouts = new TimeoutOptions();
+
+    @Option(
+            names = "--ha-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "5s",
+            description = "HA's timeout T for the HA scenarios, whole seconds (default ${DEFAULT-VALUE})")
+    String haTimeout;
 
     @Option(names = "--keep", description = "keep the directory with the members' data and logs")
     boolean keep;
@@ -76,17 +87,22 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        Duration ha = Invocation.parse("--ha-timeout", haTimeout, Values::duration);
+        if (ha.toMillis() % 1000 != 0 || ha.toSeconds() < 1) {
+            // The pool keeps ha-timeout in whole seconds, at least one.
+            throw new UsageException("--ha-timeout: whole seconds, at least 1s (e.g. 5s)");
+        }
         Path dir = parent == null
                 ? Files.createTempDirectory("poolkeeper-demo")
                 : Files.createTempDirectory(Files.createDirectories(parent), "poolkeeper-demo");
-        Demo demo = new Demo(out, t, dir);
+        DemoScript script = new DemoScript(out, t, dir);
         AtomicBoolean cleaned = new AtomicBoolean();
         AtomicBoolean interrupted = new AtomicBoolean();
         Runnable cleanUp = () -> {
             if (cleaned.compareAndSet(false, true)) {
-                demo.cleanUp();
+                script.cleanUp();
                 if (!keep) {
-                    Demo.delete(dir);
+                    DemoScript.delete(dir);
                 }
             }
         };
@@ -100,7 +116,9 @@ final class DemoCommand implements Callable<Integer> {
                 "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            demo.run();
+            new Demo(script).run();
+            new HaDemo(script, ha).run();
+            script.table();
             return ExitStatus.OK;
         } catch (RuntimeException e) {
             if (!interrupted.get()) {

@@ -38,6 +38,7 @@ final class MemberProcess implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final MemberTimeouts timeouts;
+    private final boolean faultInjection;
     private Process process;
     private Thread reader;
     private CompletableFuture<String> ready;
@@ -52,11 +53,20 @@ final class MemberProcess implements AutoCloseable {
      * @param timeouts the timeouts it runs with
      */
     MemberProcess(String name, HostId host, int port, Path dir, MemberTimeouts timeouts) {
+        this(name, host, port, dir, timeouts, false);
+    }
+
+    /**
+     * A member to be started later, every time with {@code --allow-fault-injection} if {@code faultInjection}
+     * (tests and the demo only: it then obeys {@code host-pull-cable} and the other link commands).
+     */
+    MemberProcess(String name, HostId host, int port, Path dir, MemberTimeouts timeouts, boolean faultInjection) {
         this.name = name;
         this.host = host;
         this.port = port;
         this.dir = dir;
         this.timeouts = timeouts;
+        this.faultInjection = faultInjection;
     }
 
     String name() {
@@ -101,6 +111,9 @@ final class MemberProcess implements AutoCloseable {
                 "16GiB",
                 "--watch-parent"));
         command.addAll(TimeoutOptions.args(timeouts));
+        if (faultInjection) {
+            command.add("--allow-fault-injection");
+        }
         command.addAll(poolArgs);
         try {
             Files.createDirectories(dir);
