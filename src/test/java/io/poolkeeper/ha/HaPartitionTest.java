@@ -118,6 +118,10 @@ class HaPartitionTest {
                                     .live()
                             && m.raftPeers().size() == 3);
             assertEquals(Set.of(), fenced(pool));
+            // Re-admitted, its agent takes calls again (a fenced host reboots before it comes back).
+            VmId afterwards =
+                    pool.startVms(newMaster, 1, Optional.of(pool.host(master))).get(0);
+            assertTrue(pool.hypervisor(master).listRunning().contains(afterwards));
             pool.assertNoVmEverRanTwice();
         }
     }

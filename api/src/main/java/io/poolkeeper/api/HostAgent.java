@@ -44,4 +44,11 @@ public interface HostAgent {
 
     /** HA self-fence: hard-stops every VM on this host at once. */
     void fence(FencingToken token);
+
+    /**
+     * The host fenced itself and the pool has re-admitted it: calls with {@code token} or newer follow. An agent
+     * that refuses everything after {@link #fence} (as a host rebooting would) accepts calls again from here. The
+     * default does nothing.
+     */
+    default void readmitted(FencingToken token) {}
 }

@@ -57,6 +57,14 @@ final class AgentDriver implements AutoCloseable {
 
     /** Starts acting; before this (log replay at start-up) states are ignored. Re-admission after a fence. */
     void enable(PoolState state, long logIndex) {
+        if (fenced) {
+            long generation = state.pool().map(p -> p.generation()).orElse(0L);
+            try {
+                agent.readmitted(new FencingToken(generation, logIndex));
+            } catch (RuntimeException e) {
+                LOG.warn("host agent failed to take the re-admission of host {}: {}", self, e.toString());
+            }
+        }
         fenced = false;
         enabled = true;
         reconcile(state, logIndex);

@@ -280,6 +280,12 @@ public final class SimulatedHypervisor implements HostAgent {
     }
 
     /** Lifts the fence: calls are served again. Domains destroyed by the fence stay gone. */
+    /** Re-admitted after a fence: as {@link #unfence()} (a real host has rebooted by then). */
+    @Override
+    public void readmitted(FencingToken token) {
+        unfence();
+    }
+
     public void unfence() {
         synchronized (world.lock) {
             fenced = false;
