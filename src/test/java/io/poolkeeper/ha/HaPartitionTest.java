@@ -200,8 +200,8 @@ class HaPartitionTest {
         try (TestingPool pool = haPool(dir, 3)) {
             VmId vm = protectedVm(pool, 2);
             pool.cutBoth(0, 2);
-            // Well past every deadline: D + W(1+ρ) + ε is under 3 s here.
-            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).until(() -> fenced(pool)
+            // Past every deadline: D + W(1+ρ) + ε is under 3 s here.
+            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(() -> fenced(pool)
                     .isEmpty());
             assertEquals(Optional.of(pool.host(2)), residentOn(pool.member(1), vm));
             assertTrue(pool.hypervisor(2).listRunning().contains(vm));
