@@ -217,7 +217,7 @@ class HaPartitionTest {
             await().atMost(TestingPool.WAIT).until(() -> pool.members().stream().noneMatch(RatisPoolMember::haArmed));
             pool.isolate(2);
             // Without HA the cut-off host keeps its VM and waits for a master (DESIGN §4); nobody fences.
-            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> fenced(pool)
+            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(() -> fenced(pool)
                     .isEmpty());
             assertTrue(pool.hypervisor(2).listRunning().contains(vm));
             assertTrue(pool.member(2).state() != MemberState.MASTER
