@@ -66,6 +66,10 @@ public final class HaMonitor {
     private final Set<HostId> readmitting = new HashSet<>();
     /** Hosts this member has not heard for the span or longer (see {@link #crossedSpan}). */
     private final Set<HostId> pastSpan = new HashSet<>();
+    /** Hosts past the span for which this member already answered another's crossing beat with one of its own. */
+    private final Set<HostId> answered = new HashSet<>();
+    /** A beat goes out at the next tick (see {@link #onBeat}). */
+    private boolean beatNow;
 
     public HaMonitor(HostId self, HaEnvironment env, HaSettings settings) {
         this.self = self;
@@ -114,8 +118,19 @@ public final class HaMonitor {
             return;
         }
         long now = env.nanos();
-        reach.heard(
+        boolean taken = reach.heard(
                 from, new Reachability.Report(beat.sentNanos(), now, silences, beat.logTerm(), beat.logIndex()), now);
+        // The sender just reached the span for a host this member has not heard for the span either: the sender may
+        // be the master waiting for this member's word, newer than its own loss, to declare it. Answer at once
+        // (on the next tick) rather than up to a heartbeat later; once per host and loss.
+        long span = reach.deadlines().declareAfter();
+        if (taken) {
+            silences.forEach((host, nanos) -> {
+                if (nanos >= span && pastSpan.contains(host) && answered.add(host)) {
+                    beatNow = true;
+                }
+            });
+        }
     }
 
     public synchronized void tick() {
@@ -156,7 +171,8 @@ public final class HaMonitor {
         this.heartbeatNanos = heartbeat.toNanos();
         // A beat also goes out as soon as a silence reaches the span: the master waiting to declare that host needs
         // this member's word on it now, not up to a heartbeat later.
-        boolean beat = now - lastBeat >= heartbeat.toNanos() | crossedSpan(liveset, now);
+        boolean beat = now - lastBeat >= heartbeat.toNanos() | crossedSpan(liveset, now) | beatNow;
+        beatNow = false;
         if (beat) {
             lastBeat = now;
             beat(view, liveset, now);
@@ -193,6 +209,7 @@ public final class HaMonitor {
         for (Map.Entry<HostId, Long> e : reach.silences(liveset, now).entrySet()) {
             if (e.getValue() < span) {
                 pastSpan.remove(e.getKey());
+                answered.remove(e.getKey());
             } else if (pastSpan.add(e.getKey())) {
                 crossed = true;
             }
@@ -207,6 +224,8 @@ public final class HaMonitor {
         lastLiveset = liveset;
         lastBeat = Long.MIN_VALUE / 2;
         pastSpan.clear();
+        answered.clear();
+        beatNow = false;
         fenced = false;
     }
 
