@@ -112,7 +112,9 @@ public final class RoleState {
             staleBy = newer;
             return false;
         }
-        if (!state.inGroup() && state != MemberState.STARTING) {
+        // Not while STARTING either: a procedure holding the member's group lock is moving it between generations
+        // (a reset joining the newer one), and the first probe after it looks again.
+        if (!state.inGroup()) {
             return false;
         }
         staleBy = newer;
