@@ -311,6 +311,7 @@ public final class HaMonitor {
                 }
                 retryAfter.remove(host);
                 leavingRaft.add(host);
+                env.removeVoter(host); // now; housekeeping tries again if this fails
                 restarts.halted(halted);
                 // At once, not at the next housekeeping: every heartbeat of delay here is a heartbeat of downtime.
                 if (reach != null) {
