@@ -88,11 +88,6 @@ public final class HaMonitor {
         return reach != null;
     }
 
-    /** Since when this member has been outside a surviving partition, if it is (diagnostics, tests). */
-    public synchronized java.util.Optional<Long> outsideSince() {
-        return reach == null ? java.util.Optional.empty() : reach.outsideSince();
-    }
-
     /**
      * Whether this member was, at its last tick, an armed HA member in a surviving partition: such a member does not
      * go to emergency mode, since its side keeps (or re-founds) the pool by itself (DESIGN §6).

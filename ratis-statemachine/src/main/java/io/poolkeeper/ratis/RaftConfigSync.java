@@ -73,13 +73,7 @@ public final class RaftConfigSync {
                 return;
             }
             LOG.info("Raft configuration follows the pool: voters {}, listeners {}", ids(voters), ids(listeners));
-            RaftClientReply reply = groups.client()
-                    .admin()
-                    .setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
-                            .setServersInNewConf(voters)
-                            .setListenersInNewConf(listeners)
-                            .setMode(SetConfigurationRequest.Mode.SET_UNCONDITIONALLY)
-                            .build());
+            RaftClientReply reply = setConfiguration(voters, listeners);
             if (!reply.isSuccess()) {
                 LOG.warn("Raft configuration change failed: {}", reply.getException());
             }
@@ -104,16 +98,20 @@ public final class RaftConfigSync {
         voters.removeIf(p -> p.getId().toString().equals(host.toString()));
         listeners.removeIf(p -> p.getId().toString().equals(host.toString()));
         LOG.info("Raft configuration without fenced host {}: voters {}", host, ids(voters));
-        RaftClientReply reply = groups.client()
+        RaftClientReply reply = setConfiguration(voters, listeners);
+        if (!reply.isSuccess()) {
+            throw new IOException("could not remove " + host + " from the Raft configuration", reply.getException());
+        }
+    }
+
+    private RaftClientReply setConfiguration(List<RaftPeer> voters, List<RaftPeer> listeners) throws IOException {
+        return groups.client()
                 .admin()
                 .setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
                         .setServersInNewConf(voters)
                         .setListenersInNewConf(listeners)
                         .setMode(SetConfigurationRequest.Mode.SET_UNCONDITIONALLY)
                         .build());
-        if (!reply.isSuccess()) {
-            throw new IOException("could not remove " + host + " from the Raft configuration", reply.getException());
-        }
     }
 
     private static RaftPeer asRole(RaftPeer peer, boolean votes) {
