@@ -25,6 +25,8 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * DESIGN §6 on real members, beyond two hosts: the larger partition survives, a tie goes to the side with the lowest
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * make two surviving sides. Hosts are {@code 00000001-...}, {@code 00000002-...}, ... so host 0 has the lowest UUID.
  */
 @Timeout(150)
+@Execution(ExecutionMode.CONCURRENT) // each test is its own pool, mostly waiting for T
 class HaPartitionTest {
     private static final Duration HA_TIMEOUT = Duration.ofSeconds(2);
 

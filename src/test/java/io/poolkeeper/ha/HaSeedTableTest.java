@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,10 +42,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * it).
  */
 @Timeout(120)
+@Execution(ExecutionMode.CONCURRENT) // each row is its own pool, mostly waiting for T
 class HaSeedTableTest {
     private static final Duration HA_TIMEOUT = Duration.ofSeconds(2);
     private static final long SEED = Long.getLong("poolkeeper.seed", System.nanoTime());
-    private static final Random RANDOM = new Random(SEED);
 
     static {
         System.out.println("HaSeedTableTest seed " + SEED + " (-Dpoolkeeper.seed=" + SEED + " replays it)");
@@ -80,8 +82,10 @@ class HaSeedTableTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void theHigherUuidIsFenced(String row, boolean lowerIsMaster, boolean lowerCable, Cable cable) {
-        HostId a = HostId.of(new UUID(RANDOM.nextLong(), RANDOM.nextLong()).toString());
-        HostId b = HostId.of(new UUID(RANDOM.nextLong(), RANDOM.nextLong()).toString());
+        // Per row, so rows running concurrently draw the same UUIDs for a seed whatever their order.
+        Random random = new Random(SEED ^ row.hashCode());
+        HostId a = HostId.of(new UUID(random.nextLong(), random.nextLong()).toString());
+        HostId b = HostId.of(new UUID(random.nextLong(), random.nextLong()).toString());
         try (TestingPool pool = TestingPool.builder(dir).hostIds(List.of(a, b)).start(2)) {
             int lower = pool.host(0).compareTo(pool.host(1)) < 0 ? 0 : 1;
             int higher = 1 - lower;
