@@ -98,6 +98,15 @@ public final class HaPlanner {
                     big, PoolCommand.of(new Operation.VmStart(halted, Optional.empty(), false)), new ApplyContext(1));
             return outcome instanceof Outcome.Applied ? "applied" : outcome.toString();
         });
+        PoolState unguarded = big.withPool(
+                big.requirePool().withHa(false, 3, false, big.requirePool().haTimeout()));
+        measure("vm-start through apply, HA off (placement alone)", trials, () -> {
+            Outcome outcome = Transition.apply(
+                    unguarded,
+                    PoolCommand.of(new Operation.VmStart(halted, Optional.empty(), false)),
+                    new ApplyContext(1));
+            return outcome instanceof Outcome.Applied ? "applied" : outcome.toString();
+        });
         measure(
                 "16 hosts, 2,500 VMs: planExists, r = 3 (exhaustive, 3360 sequences)",
                 trials,

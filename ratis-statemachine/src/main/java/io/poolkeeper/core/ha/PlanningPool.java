@@ -56,6 +56,9 @@ final class PlanningPool {
      */
     record PlanVm(VmId id, boolean protect, long memory, long order, int affinity, BitSet fits, SortedSet<SrId> srs) {}
 
+    /** A VM to keep and the host index it occupies (or {@link #UNPLACED}), before sorting. */
+    private record Placed(PlanVm vm, int at) {}
+
     private PlanningPool(HostId[] hosts, boolean[] target, long[] free, PlanVm[] vms, int[] placement, SrIndex srs) {
         this.hosts = hosts;
         this.target = target;
@@ -89,8 +92,7 @@ final class PlanningPool {
             free[i] = host.memoryTotal();
         }
         SrIndex srs = SrIndex.of(state, index);
-        List<PlanVm> kept = new ArrayList<>();
-        Map<VmId, Integer> where = new TreeMap<>();
+        List<Placed> kept = new ArrayList<>(state.vms().size());
         for (Vm vm : state.vms().values()) {
             Integer resident =
                     vm.powerState().isLive() ? vm.residentOn().map(index::get).orElse(null) : null;
@@ -112,14 +114,16 @@ final class PlanningPool {
             }
             SortedSet<SrId> vmSrs = srs.srsOf(vm.uuid());
             int affinity = vm.affinity().map(index::get).orElse(UNPLACED);
-            kept.add(new PlanVm(vm.uuid(), isProtected, vm.memory(), vm.order(), affinity, srs.fits(vmSrs, n), vmSrs));
-            where.put(vm.uuid(), at == null ? UNPLACED : at);
+            kept.add(new Placed(
+                    new PlanVm(vm.uuid(), isProtected, vm.memory(), vm.order(), affinity, srs.fits(vmSrs, n), vmSrs),
+                    at == null ? UNPLACED : at));
         }
-        kept.sort(PLAN_ORDER);
-        PlanVm[] vms = kept.toArray(PlanVm[]::new);
+        kept.sort(Comparator.comparing(Placed::vm, PLAN_ORDER));
+        PlanVm[] vms = new PlanVm[kept.size()];
         int[] placement = new int[vms.length];
         for (int v = 0; v < vms.length; v++) {
-            placement[v] = where.get(vms[v].id());
+            vms[v] = kept.get(v).vm();
+            placement[v] = kept.get(v).at();
         }
         return new PlanningPool(ids.toArray(HostId[]::new), target, free, vms, placement, srs);
     }
