@@ -12,15 +12,10 @@ import io.poolkeeper.api.model.PoolId;
 import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
-import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolState;
-import io.poolkeeper.port.HaBeat;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.SortedSet;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,76 +28,6 @@ class HaRestartsTest {
     private static final long GIB = 1L << 30;
     private static final HostId H1 = new HostId(new UUID(1, 1));
     private static final HostId H2 = new HostId(new UUID(1, 2));
-
-    /** The environment's calls, recorded; restarts and proposals complete when the test says. */
-    private static final class Recorder implements HaEnvironment {
-        final List<String> calls = new ArrayList<>();
-        final List<CompletableFuture<Boolean>> starts = new ArrayList<>();
-
-        @Override
-        public CompletableFuture<Boolean> restart(VmId vm, Optional<HostId> on) {
-            calls.add("restart " + vm + " on " + on.map(HostId::toString).orElse("any"));
-            CompletableFuture<Boolean> done = new CompletableFuture<>();
-            starts.add(done);
-            return done;
-        }
-
-        @Override
-        public CompletableFuture<Void> propose(Operation operation) {
-            calls.add(
-                    operation instanceof Operation.PoolAlert alert
-                            ? "alert " + alert.code() + " " + alert.params().subList(0, 2)
-                            : operation.xeName());
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public long nanos() {
-            return 0;
-        }
-
-        @Override
-        public PoolState state() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public HaView view() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void send(String address, HaBeat beat) {}
-
-        @Override
-        public void selfFence(String why) {}
-
-        @Override
-        public CompletableFuture<List<VmId>> declareFenced(HostId host) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<Void> removeVoter(HostId host) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<Void> refound(SortedSet<HostId> survivors, String why) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<Void> readmit(Host host) {
-            throw new UnsupportedOperationException();
-        }
-
-        List<String> drain() {
-            List<String> out = List.copyOf(calls);
-            calls.clear();
-            return out;
-        }
-    }
 
     private static VmId vm(int n) {
         return new VmId(new UUID(2, n));
@@ -134,7 +59,7 @@ class HaRestartsTest {
 
     @Test
     void groupsStartInOrderOnTheirPlannedHosts() {
-        Recorder env = new Recorder();
+        RecordingEnvironment env = new RecordingEnvironment();
         HaRestarts restarts = new HaRestarts(H1, env);
         PoolState state = withVm(withVm(pool(8, 4), 1, 4, 1, Optional.empty()), 2, 6, 0, Optional.empty());
         restarts.restart(state);
@@ -150,7 +75,7 @@ class HaRestartsTest {
 
     @Test
     void anUnplaceableVmIsReportedOnceAndStartedWhenRoomAppears() {
-        Recorder env = new Recorder();
+        RecordingEnvironment env = new RecordingEnvironment();
         HaRestarts restarts = new HaRestarts(H1, env);
         PoolState crowded = withVm(withVm(pool(8, 4), 1, 6, 0, Optional.empty()), 2, 4, 0, Optional.of(H1));
         restarts.restart(crowded);
@@ -175,7 +100,7 @@ class HaRestartsTest {
 
     @Test
     void anUnplaceableVmDoesNotHoldTheNextGroupBack() {
-        Recorder env = new Recorder();
+        RecordingEnvironment env = new RecordingEnvironment();
         HaRestarts restarts = new HaRestarts(H1, env);
         PoolState state = withVm(withVm(pool(8, 4), 1, 16, 0, Optional.empty()), 2, 2, 1, Optional.empty());
         restarts.restart(state);
