@@ -64,6 +64,9 @@ final class HaRestarts {
                 .filter(vm -> vm.isProtected() && vm.powerState() == PowerState.HALTED)
                 .toList();
         reported.keySet().retainAll(halted.stream().map(Vm::uuid).toList());
+        if (halted.isEmpty() && bestEffort.isEmpty()) {
+            return; // nothing to place: spare the plan (tens of ms at 10,000 VMs) at every housekeeping
+        }
         RestartPlan plan = RestartPlanner.plan(state, new TreeSet<>(), new TreeSet<>(bestEffort));
         // A VM of the group being started still holds back the next group; one whose start failed does not.
         OptionalLong group = halted.stream()
