@@ -4,6 +4,8 @@
 #   examples/run-benchmark.sh trials=20 window=500 paths=master,bare
 # With ha=<HA timeouts in s> it runs only the HA failover benchmark (issue 10; about 35 minutes for ha=5,30), e.g.
 #   examples/run-benchmark.sh ha=5,30 trials=10 scenarios=slave,master,pair
+# With planner=<trials> it runs only the HA planner benchmark (issue 11; a few seconds), e.g.
+#   examples/run-benchmark.sh planner=10
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

@@ -10,6 +10,7 @@ import io.poolkeeper.proto.HostSetLive;
 import io.poolkeeper.proto.PoolAlert;
 import io.poolkeeper.proto.PoolCommand;
 import io.poolkeeper.proto.PoolServiceGrpc;
+import io.poolkeeper.proto.PoolSetHaPlan;
 import io.poolkeeper.proto.PoolSetMaster;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
@@ -53,6 +54,12 @@ class InternalOperationsTest {
                         PoolCommand.newBuilder()
                                 .setRequestId("noise")
                                 .setPoolAlert(PoolAlert.newBuilder().setCode("DEFAULT_SR_INVALID"))
+                                .build(),
+                        PoolCommand.newBuilder()
+                                .setRequestId("fake-plan")
+                                .setPoolSetHaPlan(PoolSetHaPlan.newBuilder()
+                                        .setPlanExistsFor(3)
+                                        .setOvercommitted(false))
                                 .build())) {
                     SubmitReply reply = stub.submit(
                             SubmitRequest.newBuilder().setCommand(command).build());

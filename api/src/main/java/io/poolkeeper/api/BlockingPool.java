@@ -1,5 +1,6 @@
 package io.poolkeeper.api;
 
+import io.poolkeeper.api.model.HaRestartPriority;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PbdId;
 import io.poolkeeper.api.model.SrId;
@@ -52,6 +53,14 @@ public final class BlockingPool {
 
     public void disableHa() {
         join(pool.disableHa());
+    }
+
+    public int computeMaxHostFailuresToTolerate() {
+        return join(pool.computeMaxHostFailuresToTolerate());
+    }
+
+    public int computeHypotheticalMaxHostFailuresToTolerate(SortedMap<VmId, HaRestartPriority> configuration) {
+        return join(pool.computeHypotheticalMaxHostFailuresToTolerate(configuration));
     }
 
     public List<VmId> forgetHost(HostId host) {

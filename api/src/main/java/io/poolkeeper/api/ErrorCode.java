@@ -69,6 +69,11 @@ public enum ErrorCode {
 
     // --- alerts (7xx): raised on the event stream, not returned by commands
     DEFAULT_SR_INVALID(700, Kind.REJECTED, "The pool's default SR is missing or not attached on every live host."),
+    HA_PROTECTED_VM_RESTART_FAILED(701, Kind.REJECTED, "HA could not restart a protected VM: no host can take it."),
+    HA_POOL_OVERCOMMITTED(
+            702, Kind.REJECTED, "The pool can no longer tolerate its configured number of host failures."),
+    HA_POOL_DROP_IN_PLAN_EXISTS_FOR(
+            703, Kind.REJECTED, "The number of host failures the pool can tolerate has dropped."),
 
     // --- host agent (8xx)
     HOST_AGENT_FAILED(800, Kind.REJECTED, "The host agent failed the operation; the VM was left as it was."),

@@ -1,5 +1,6 @@
 package io.poolkeeper.api;
 
+import io.poolkeeper.api.model.HaRestartPriority;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PbdId;
 import io.poolkeeper.api.model.SrId;
@@ -50,6 +51,21 @@ public interface Pool {
     CompletableFuture<Void> enableHa(Optional<Duration> timeout);
 
     CompletableFuture<Void> disableHa();
+
+    /**
+     * {@code pool-ha-compute-max-host-failures-to-tolerate}: the most host failures the pool's protected VMs can be
+     * restarted after, every failure sequence considered (xapi's planner), computed over a linearizable read. Changes
+     * nothing.
+     */
+    CompletableFuture<Integer> computeMaxHostFailuresToTolerate();
+
+    /**
+     * {@code pool-ha-compute-hypothetical-max-host-failures-to-tolerate}: as {@link #computeMaxHostFailuresToTolerate}
+     * if exactly the VMs of {@code configuration} given priority {@code restart} were protected. Refused with
+     * {@code HANDLE_INVALID} if a VM does not exist.
+     */
+    CompletableFuture<Integer> computeHypotheticalMaxHostFailuresToTolerate(
+            SortedMap<VmId, HaRestartPriority> configuration);
 
     // --- hosts
 

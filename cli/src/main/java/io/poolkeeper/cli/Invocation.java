@@ -124,6 +124,11 @@ final class Invocation {
         String selector = opt(selectorParam)
                 .orElseThrow(() -> new UsageException(
                         command + " needs " + uuidParam + "= or " + selectorParam + "= (a name-label or uuid)"));
+        return vmNamed(selector, selectorParam);
+    }
+
+    /** The VM {@code selector} names: a uuid, or a unique name-label. */
+    VmId vmNamed(String selector, String selectorParam) {
         if (isUuid(selector)) {
             return VmId.of(selector);
         }
@@ -131,7 +136,7 @@ final class Invocation {
                 .filter(vm -> vm.nameLabel().equals(selector))
                 .map(Vm::uuid)
                 .toList();
-        return unique("VM", selector, named, uuidParam);
+        return unique("VM", selector, named, selectorParam);
     }
 
     /** The host given as {@code uuid=} or {@code host=} (a uuid or a unique name-label). */

@@ -1,11 +1,15 @@
 package io.poolkeeper.cli;
 
+import io.poolkeeper.api.model.HaRestartPriority;
+import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.cli.XeCommand.Group;
 import io.poolkeeper.cli.XeCommand.Param;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /** The pool's commands: parameters, master changes, HA, and the emergency procedure of seed 2.6.2. */
 final class PoolCommands {
@@ -60,6 +64,22 @@ final class PoolCommands {
                     return Output.none();
                 }),
                 XeCommand.of(
+                        "pool-ha-compute-max-host-failures-to-tolerate",
+                        Group.POOL,
+                        "Compute the most host failures after which every protected VM can be restarted",
+                        List.of(),
+                        in -> Output.value(
+                                "max-host-failures-to-tolerate", in.pool().computeMaxHostFailuresToTolerate())),
+                XeCommand.of(
+                        "pool-ha-compute-hypothetical-max-host-failures-to-tolerate",
+                        Group.POOL,
+                        "The same, as if exactly the VMs given with priority restart were protected",
+                        List.of(
+                                Param.map(
+                                        "configuration",
+                                        "a VM (uuid or name-label) and its priority, as configuration:VM=restart|best-effort|")),
+                        PoolCommands::hypothetical),
+                XeCommand.of(
                         "pool-emergency-transition-to-master",
                         Group.POOL,
                         "On a member in emergency mode (the first -s address): make it master of a new generation",
@@ -89,6 +109,17 @@ final class PoolCommands {
                                 in.client().recoverSlaves(in.session().target()).stream()
                                         .map(Object::toString)
                                         .toList())));
+    }
+
+    private static Output hypothetical(Invocation in) {
+        SortedMap<VmId, HaRestartPriority> configuration = new TreeMap<>();
+        for (Map.Entry<String, String> e : in.map("configuration").entrySet()) {
+            VmId vm = in.vmNamed(e.getKey(), "configuration");
+            configuration.put(
+                    vm, Invocation.parse("configuration:" + e.getKey(), e.getValue(), HaRestartPriority::fromXapiName));
+        }
+        return Output.value(
+                "max-host-failures-to-tolerate", in.pool().computeHypotheticalMaxHostFailuresToTolerate(configuration));
     }
 
     private static Output haEnable(Invocation in) {

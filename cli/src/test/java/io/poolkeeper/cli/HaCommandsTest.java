@@ -95,6 +95,32 @@ class HaCommandsTest {
         }
     }
 
+    /** The planner's answers through the CLI: protecting a VM in a 2-host pool leaves room for one failure only. */
+    @Test
+    void computeMaxHostFailuresToTolerateAndItsHypotheticalVariant() {
+        try (TestingPool pool = TestingPool.start(dir, 2)) {
+            CliRunner cli = new CliRunner(pool.addresses());
+            pool.awaitMaster();
+            String max = "pool-ha-compute-max-host-failures-to-tolerate";
+            String hypothetical = "pool-ha-compute-hypothetical-max-host-failures-to-tolerate";
+            assertEquals("2", ok(cli, max).value(), "no protected VM: every host may fail");
+            String vm = ok(cli, "vm-create", "name-label=db", "memory=1GiB", "ha-restart-priority=restart")
+                    .value();
+            ok(cli, "vm-start", "uuid=" + vm);
+            assertEquals("1", ok(cli, max).value(), "one host must stay to run it");
+            assertEquals(
+                    "2", ok(cli, hypothetical, "configuration:db=best-effort").value());
+            assertEquals(
+                    "1",
+                    ok(cli, hypothetical, "configuration:" + vm + "=restart").value());
+            assertEquals("2", ok(cli, hypothetical).value(), "an empty configuration protects nothing");
+            refused(cli, "HANDLE_INVALID", hypothetical, "configuration:" + java.util.UUID.randomUUID() + "=restart");
+            assertEquals(
+                    ExitStatus.USAGE,
+                    cli.run(hypothetical, "configuration:db=always").status());
+        }
+    }
+
     @Test
     void theMemberRoleOfAHostWhoseMemberIsDownIsUnreachable() {
         try (TestingPool pool = TestingPool.start(dir, 3)) {

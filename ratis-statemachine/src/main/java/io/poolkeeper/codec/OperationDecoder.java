@@ -122,6 +122,9 @@ final class OperationDecoder {
             case POOL_ALERT -> new Operation.PoolAlert(
                     ErrorCode.fromName(proto.getPoolAlert().getCode()),
                     proto.getPoolAlert().getParamsList());
+            case POOL_SET_HA_PLAN -> new Operation.PoolSetHaPlan(
+                    proto.getPoolSetHaPlan().getPlanExistsFor(),
+                    proto.getPoolSetHaPlan().getOvercommitted());
 
                 // A body added by a newer version arrives as an unknown field: refuse it, never skip it.
             case BODY_NOT_SET -> unknown(proto);

@@ -202,6 +202,10 @@ final class OperationEncoder {
             out.setPoolAlert(io.poolkeeper.proto.PoolAlert.newBuilder()
                     .setCode(op.code().name())
                     .addAllParams(op.params()));
+        } else if (operation instanceof Operation.PoolSetHaPlan op) {
+            out.setPoolSetHaPlan(io.poolkeeper.proto.PoolSetHaPlan.newBuilder()
+                    .setPlanExistsFor(op.planExistsFor())
+                    .setOvercommitted(op.overcommitted()));
         } else if (operation instanceof Operation.HostFenced op) {
             out.setHostFenced(io.poolkeeper.proto.HostFenced.newBuilder()
                     .setHostUuid(op.host().toString()));

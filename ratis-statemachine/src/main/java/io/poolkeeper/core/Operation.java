@@ -481,6 +481,17 @@ public sealed interface Operation {
         }
     }
 
+    /** The master's HA loop records the failover plan's status when it changed (xapi's {@code update_pool_status}). */
+    record PoolSetHaPlan(int planExistsFor, boolean overcommitted) implements Operation {
+        public String xeName() {
+            return "pool-set-ha-plan";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return FailoverGuard.record(state, this);
+        }
+    }
+
     /**
      * First entry of a re-founded group (DESIGN §5): the survivor's state under a new generation and master. It
      * carries only the newest {@link AppliedRequests#IMPORT_LIMIT} request ids, so that it fits in one log entry (see

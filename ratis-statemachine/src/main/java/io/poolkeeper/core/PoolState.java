@@ -184,6 +184,19 @@ public record PoolState(
                 .findFirst();
     }
 
+    /** The state a view shows (without request ids): for pure computations over a read, such as HA planning. */
+    public static PoolState fromView(PoolView view) {
+        return new PoolState(
+                view.pool(),
+                TreePMap.fromSortedMap(view.hosts()),
+                TreePMap.fromSortedMap(view.vms()),
+                TreePMap.fromSortedMap(view.srs()),
+                TreePMap.fromSortedMap(view.pbds()),
+                TreePMap.fromSortedMap(view.vdis()),
+                TreePMap.fromSortedMap(view.vbds()),
+                AppliedRequests.empty());
+    }
+
     /** The API view of this state at {@code appliedIndex}. */
     public PoolView toView(long appliedIndex) {
         return new PoolView(appliedIndex, pool, hosts, vms, srs, pbds, vdis, vbds);

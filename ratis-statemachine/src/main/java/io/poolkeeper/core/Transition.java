@@ -43,7 +43,7 @@ public final class Transition {
                 return Outcome.applied(state, seen.get().result());
             }
         }
-        Outcome outcome = operation.applyTo(state, context);
+        Outcome outcome = FailoverGuard.check(state, operation, operation.applyTo(state, context));
         if (deduplicated && outcome instanceof Outcome.Applied applied) {
             PoolState next = applied.next();
             return Outcome.applied(

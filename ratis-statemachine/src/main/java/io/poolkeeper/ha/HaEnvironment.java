@@ -3,9 +3,11 @@ package io.poolkeeper.ha;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.port.HaBeat;
 import java.util.List;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 
@@ -43,8 +45,18 @@ public interface HaEnvironment {
     /** On the master: takes a host declared fenced out of the Raft configuration (it rejoins when re-admitted). */
     CompletableFuture<Void> removeVoter(HostId host);
 
-    /** On the master: starts a VM on a host chosen by the placement rules; completes false when it did not start. */
-    CompletableFuture<Boolean> restart(VmId vm);
+    /**
+     * On the master: starts a VM on {@code on} (the restart planner's choice), or, if empty, on a host chosen by the
+     * placement rules; completes false when it did not start.
+     */
+    CompletableFuture<Boolean> restart(VmId vm, Optional<HostId> on);
+
+    /**
+     * On the master: commits an internal operation of the HA loop (a {@link Operation.PoolAlert} for the event
+     * stream, the failover plan's {@link Operation.PoolSetHaPlan status}); completes exceptionally if it was not
+     * applied.
+     */
+    CompletableFuture<Void> propose(Operation operation);
 
     /**
      * The forced reconfiguration of DESIGN §5, led by this member: re-founds the pool in the next generation from its

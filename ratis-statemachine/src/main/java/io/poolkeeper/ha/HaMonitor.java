@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *       partition holds a Raft majority, the master commits their deaths; when it does not (a 2-host tie, too few
  *       voters), the partition's member with the most up-to-date log re-founds the pool (DESIGN §5) and then
  *       commits them. Declared hosts leave the Raft configuration;
- *   <li>on the master, restarts VMs ({@link HaRestarts}) and re-admits fenced hosts that answer again.
+ *   <li>on the master, restarts VMs ({@link HaRestarts}), records the failover plan's status
+ *       ({@link HaPlanRecorder}) and re-admits fenced hosts that answer again.
  * </ol>
  *
  * <p>Thread-safe: ticks and arriving beats are serialized on this object; everything slow is the environment's, off
@@ -63,6 +64,7 @@ public final class HaMonitor {
 
     private final Set<HostId> leavingRaft = new TreeSet<>();
     private final HaRestarts restarts;
+    private final HaPlanRecorder plan;
     private final Set<HostId> readmitting = new HashSet<>();
     /** Hosts this member has not heard for the span or longer (see {@link #crossedSpan}). */
     private final Set<HostId> pastSpan = new HashSet<>();
@@ -76,6 +78,7 @@ public final class HaMonitor {
         this.env = env;
         this.settings = settings;
         this.restarts = new HaRestarts(self, env);
+        this.plan = new HaPlanRecorder(env);
     }
 
     /** How often to tick: often enough that a fence is never late by more than a small part of a heartbeat. */
@@ -360,6 +363,7 @@ public final class HaMonitor {
             }
         }
         restarts.restart(state);
+        plan.update(state);
         for (Host host : state.hosts().values()) {
             if (!host.uuid().equals(self)
                     && !host.live()

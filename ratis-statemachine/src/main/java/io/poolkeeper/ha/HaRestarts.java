@@ -1,14 +1,22 @@
 package io.poolkeeper.ha;
 
-import io.poolkeeper.api.model.HaRestartPriority;
+import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.Rejection;
+import io.poolkeeper.core.ha.RestartPlan;
+import io.poolkeeper.core.ha.RestartPlanner;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -16,11 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which VMs the master's HA loop starts again, and when (DESIGN §6, "Restart"): protected VMs ({@code ha-always-run}
- * with priority restart) that are Halted, the lowest {@code order} group first — a group waits until every VM of the
- * groups before it is running, or failed its last start (no room, say: it is tried again each time, but holds no
- * group back for ever) —; then, once, the best-effort VMs a death halted, if there is room. Placement is the core's
- * (vm-start without a host).
+ * Which VMs the master's HA loop starts again, where, and when (DESIGN §6, "Restart"): protected VMs
+ * ({@code ha-always-run} with priority restart) that are Halted, on the host {@link RestartPlanner} plans for each,
+ * the lowest {@code order} group first — a group waits until every VM of the groups before it is running, or failed
+ * its last start or has no host (it holds no group back for ever) —; then, once, the best-effort VMs a death halted,
+ * if the plan finds them room.
+ *
+ * <p>A protected VM the plan cannot place gets one plain vm-start (xapi's fallback when the plan is incomplete) and a
+ * {@code HA_PROTECTED_VM_RESTART_FAILED} alert (VM, reason code, reason parameters) on the event stream, once per VM
+ * and reason; it is started as soon as a later plan places it (a host came back, another VM stopped).
  *
  * <p>Thread-safe.
  */
@@ -31,8 +43,10 @@ final class HaRestarts {
     private final HaEnvironment env;
     private final Set<VmId> restarting = new HashSet<>();
     private final Set<VmId> bestEffort = new TreeSet<>();
-    /** Protected VMs whose last start failed: retried, but no longer holding later groups back. */
+    /** Protected VMs whose last start failed or that have no host: retried, but no longer holding groups back. */
     private final Set<VmId> failed = new HashSet<>();
+    /** The reason last reported for each protected VM the plan could not place. */
+    private final Map<VmId, ErrorCode> reported = new HashMap<>();
 
     HaRestarts(HostId self, HaEnvironment env) {
         this.self = self;
@@ -49,6 +63,11 @@ final class HaRestarts {
         List<Vm> halted = state.vms().values().stream()
                 .filter(vm -> vm.isProtected() && vm.powerState() == PowerState.HALTED)
                 .toList();
+        reported.keySet().retainAll(halted.stream().map(Vm::uuid).toList());
+        if (halted.isEmpty() && bestEffort.isEmpty()) {
+            return; // nothing to place: spare the plan (tens of ms at 10,000 VMs) at every housekeeping
+        }
+        RestartPlan plan = RestartPlanner.plan(state, new TreeSet<>(), new TreeSet<>(bestEffort));
         // A VM of the group being started still holds back the next group; one whose start failed does not.
         OptionalLong group = halted.stream()
                 .filter(vm ->
@@ -59,28 +78,61 @@ final class HaRestarts {
                 .filter(vm -> vm.currentOperation().isEmpty()
                         && (failed.contains(vm.uuid()) || (group.isPresent() && vm.order() == group.getAsLong())))
                 .sorted((a, b) -> a.uuid().compareTo(b.uuid()))
-                .forEach(vm -> start(vm.uuid(), true));
+                .forEach(vm -> startProtected(vm.uuid(), plan));
         if (group.isPresent()) {
             return;
         }
         for (VmId id : List.copyOf(bestEffort)) {
             Vm vm = state.vms().get(id);
             bestEffort.remove(id);
+            HostId host = plan.placements().get(id);
             if (vm != null
-                    && vm.haRestartPriority() == HaRestartPriority.BEST_EFFORT
+                    && host != null
                     && vm.powerState() == PowerState.HALTED
                     && vm.currentOperation().isEmpty()) {
-                start(id, false);
+                start(id, Optional.of(host), false);
             }
         }
     }
 
-    private void start(VmId vm, boolean protectedVm) {
+    private void startProtected(VmId vm, RestartPlan plan) {
+        HostId host = plan.placements().get(vm);
+        if (host != null) {
+            reported.remove(vm);
+            start(vm, Optional.of(host), true);
+            return;
+        }
+        failed.add(vm);
+        Rejection why = plan.unplaced().get(vm);
+        if (why == null || reported.get(vm) == why.code()) {
+            return; // already tried and reported: the next plan that finds it a host starts it
+        }
+        reported.put(vm, why.code());
+        LOG.warn("host {}: HA cannot place protected VM {}: {}", self, vm, why.message());
+        List<String> params = new ArrayList<>(List.of(vm.toString(), why.code().name()));
+        params.addAll(why.params());
+        env.propose(new Operation.PoolAlert(ErrorCode.HA_PROTECTED_VM_RESTART_FAILED, params))
+                .exceptionally(e -> {
+                    LOG.debug("raising HA_PROTECTED_VM_RESTART_FAILED failed: {}", e.toString());
+                    synchronized (this) {
+                        reported.remove(vm); // raised again next time
+                    }
+                    return null;
+                });
+        start(vm, Optional.empty(), true); // the planner may be stricter than the placement rules; one try
+    }
+
+    private void start(VmId vm, Optional<HostId> on, boolean protectedVm) {
         if (!restarting.add(vm)) {
             return;
         }
-        LOG.info("host {}: HA restarting {} VM {}", self, protectedVm ? "protected" : "best-effort", vm);
-        env.restart(vm).whenComplete((started, error) -> {
+        LOG.info(
+                "host {}: HA restarting {} VM {} on {}",
+                self,
+                protectedVm ? "protected" : "best-effort",
+                vm,
+                on.map(HostId::toString).orElse("any host"));
+        env.restart(vm, on).whenComplete((started, error) -> {
             synchronized (this) {
                 restarting.remove(vm);
                 if (protectedVm && (error != null || !Boolean.TRUE.equals(started))) {

@@ -183,8 +183,8 @@ final class HaBridge implements HaEnvironment {
     }
 
     @Override
-    public CompletableFuture<Boolean> restart(VmId vm) {
-        return pool.submit(PoolCommand.of(new Operation.VmStart(vm, Optional.empty(), false)))
+    public CompletableFuture<Boolean> restart(VmId vm, Optional<HostId> on) {
+        return pool.submit(PoolCommand.of(new Operation.VmStart(vm, on, false)))
                 .thenApply(reply -> {
                     CommandPool.resultOrThrow(reply);
                     return true;
@@ -193,6 +193,14 @@ final class HaBridge implements HaEnvironment {
                     LOG.info("HA restart of VM {} failed: {}", vm, e.getMessage());
                     return false;
                 });
+    }
+
+    @Override
+    public CompletableFuture<Void> propose(Operation operation) {
+        return pool.submit(PoolCommand.of(operation)).thenApply(reply -> {
+            CommandPool.resultOrThrow(reply);
+            return null;
+        });
     }
 
     @Override

@@ -3,8 +3,11 @@ package io.poolkeeper.pool;
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.Pool;
 import io.poolkeeper.api.PoolException;
+import io.poolkeeper.api.PoolRejectedException;
+import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.api.SrSpec;
 import io.poolkeeper.api.VmSpec;
+import io.poolkeeper.api.model.HaRestartPriority;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PbdId;
 import io.poolkeeper.api.model.SrId;
@@ -14,12 +17,15 @@ import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
+import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Rejection;
 import io.poolkeeper.core.Result;
+import io.poolkeeper.core.ha.FailoverPlan;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -76,6 +82,30 @@ public abstract class CommandPool implements Pool {
     @Override
     public CompletableFuture<Void> disableHa() {
         return done(new Operation.PoolHaDisable());
+    }
+
+    // A pure computation over a linearizable read: the planner runs here, on the caller's side, so no new RPC.
+    @Override
+    public CompletableFuture<Integer> computeMaxHostFailuresToTolerate() {
+        return read(ReadConsistency.LINEARIZABLE)
+                .thenApply(view -> FailoverPlan.maxHostFailuresToTolerate(PoolState.fromView(view)));
+    }
+
+    @Override
+    public CompletableFuture<Integer> computeHypotheticalMaxHostFailuresToTolerate(
+            SortedMap<VmId, HaRestartPriority> configuration) {
+        SortedMap<VmId, HaRestartPriority> copy = new TreeMap<>(configuration);
+        return read(ReadConsistency.LINEARIZABLE).thenApply(view -> {
+            for (VmId vm : copy.keySet()) {
+                if (!view.vms().containsKey(vm)) {
+                    throw new PoolRejectedException(
+                            ErrorCode.HANDLE_INVALID,
+                            List.of("VM", vm.toString()),
+                            ErrorCode.HANDLE_INVALID.description() + " [VM, " + vm + "]");
+                }
+            }
+            return FailoverPlan.hypotheticalMaxHostFailuresToTolerate(PoolState.fromView(view), copy);
+        });
     }
 
     @Override

@@ -123,6 +123,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                 || op instanceof Operation.HostSetLive
                 || op instanceof Operation.HostFenced
                 || op instanceof Operation.PoolAlert
+                || op instanceof Operation.PoolSetHaPlan
                 || op instanceof Operation.VmCompleteOperation;
     }
 

@@ -129,6 +129,7 @@ final class CodecSamples {
         ops.add(new Operation.HostSetLive(H3, false));
         ops.add(new Operation.HostSetLive(H3, true));
         ops.add(new Operation.HostFenced(H3));
+        ops.add(new Operation.PoolSetHaPlan(2, true));
         ops.add(new Operation.PoolImport(populated().state(), 2, H1));
         ops.add(new Operation.PoolImport(PoolState.empty(), 7, H3));
         return ops;

@@ -88,6 +88,7 @@ class TransitionTest {
                 new Operation.HostSetLive(A, true),
                 new Operation.HostFenced(A),
                 new Operation.PoolAlert(ErrorCode.DEFAULT_SR_INVALID, List.of()),
+                new Operation.PoolSetHaPlan(0, false),
                 new Operation.PoolImport(onePool().state(), 2, MASTER),
                 new Operation.Invalid(ErrorCode.MALFORMED_COMMAND, "garbage"));
     }

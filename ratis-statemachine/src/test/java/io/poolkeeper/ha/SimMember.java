@@ -141,11 +141,11 @@ final class SimMember implements HaEnvironment {
     }
 
     @Override
-    public CompletableFuture<Boolean> restart(VmId vm) {
+    public CompletableFuture<Boolean> restart(VmId vm, Optional<HostId> on) {
         world.record(this, Kind.RESTART, vm);
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         world.after(HaWorld.COMMIT_LATENCY, () -> {
-            Optional<Result> placed = world.commit(this, new Operation.VmStart(vm, Optional.empty(), false));
+            Optional<Result> placed = world.commit(this, new Operation.VmStart(vm, on, false));
             if (placed.isEmpty()) {
                 done.complete(false);
                 return;
@@ -162,6 +162,19 @@ final class SimMember implements HaEnvironment {
                 }
                 done.complete(started);
             });
+        });
+        return done;
+    }
+
+    @Override
+    public CompletableFuture<Void> propose(Operation operation) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        world.after(HaWorld.COMMIT_LATENCY, () -> {
+            if (world.commit(this, operation).isEmpty()) {
+                done.completeExceptionally(new IllegalStateException(operation.xeName() + " did not commit"));
+            } else {
+                done.complete(null);
+            }
         });
         return done;
     }

@@ -145,4 +145,21 @@ public record Pool(
                 timeout,
                 maxVoters);
     }
+
+    /** The failover plan's status as the planner last computed it; the rest unchanged. */
+    public Pool withHaPlan(int planExistsFor, boolean overcommitted) {
+        return new Pool(
+                uuid,
+                nameLabel,
+                master,
+                defaultSr,
+                generation,
+                haEnabled,
+                haHostFailuresToTolerate,
+                planExistsFor,
+                overcommitted,
+                haAllowOvercommit,
+                haTimeout,
+                maxVoters);
+    }
 }

@@ -38,6 +38,8 @@ import java.util.stream.Stream;
  * <p>With {@code ha=} (HA timeouts in seconds, comma-separated, e.g. {@code ha=5,30}) it runs only the HA failover
  * benchmark of issue 10 instead ({@link HaFailover}): {@code trials} trials of each scenario at each timeout, the
  * scenarios a comma-separated subset of {@code slave,master,pair} ({@code scenarios=}, default all).
+ *
+ * <p>With {@code planner=N} it runs only the HA planner benchmark of issue 11 ({@link HaPlanner}), N trials each.
  */
 public final class Benchmark {
     private static final int SEED_VMS = 1_000;
@@ -80,6 +82,7 @@ public final class Benchmark {
         int trials = 10;
         Set<String> paths = Set.of(ALL_PATHS);
         List<Duration> haTimeouts = List.of();
+        int plannerTrials = 0;
         List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
@@ -94,12 +97,17 @@ public final class Benchmark {
                 case "ha" -> haTimeouts = Arrays.stream(value.split(","))
                         .map(s -> Duration.ofSeconds(Long.parseLong(s)))
                         .toList();
+                case "planner" -> plannerTrials = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
                         .toList();
                 default -> throw new IllegalArgumentException("unknown argument " + arg
-                        + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=)");
+                        + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=)");
             }
+        }
+        if (plannerTrials > 0) {
+            HaPlanner.run(plannerTrials); // issue 11: pure computation, seconds
+            System.exit(0);
         }
         if (!haTimeouts.isEmpty()) {
             runHa(haTimeouts, scenarios, trials);
