@@ -13,8 +13,10 @@ import io.poolkeeper.core.ha.FailoverPlan;
  *
  * <p>Only operations that can take room or add protected memory are checked: vm-start, vm-resume (of a VM not
  * already protected: a protected VM is in the plan already, and HA's own restarts must never be refused),
- * vm-migrate, vm-param-set, host-disable, host-evacuate, pbd-unplug, vbd-create, raising the tolerated failures
- * (pool-param-set) and pool-ha-enable. Deterministic: the plan is a pure function of the states.
+ * vm-migrate, vm-param-set, host-disable, host-evacuate, pbd-unplug, vbd-create and raising the tolerated failures
+ * (pool-param-set). pool-ha-enable is not: as in xapi, arming HA on a pool that cannot be planned for is allowed and
+ * recorded as overcommitted, since refusing would leave the operator with no protection at all. Deterministic: the
+ * plan is a pure function of the states.
  */
 final class FailoverGuard {
     private FailoverGuard() {}
@@ -61,8 +63,7 @@ final class FailoverGuard {
                 || operation instanceof Operation.HostDisable
                 || operation instanceof Operation.HostEvacuate
                 || operation instanceof Operation.PbdUnplug
-                || operation instanceof Operation.VbdCreate
-                || operation instanceof Operation.PoolHaEnable;
+                || operation instanceof Operation.VbdCreate;
     }
 
     private static boolean alreadyProtected(PoolState state, io.poolkeeper.api.model.VmId id) {

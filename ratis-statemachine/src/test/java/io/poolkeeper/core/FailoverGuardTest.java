@@ -111,6 +111,15 @@ class FailoverGuardTest {
     }
 
     @Test
+    void haCanBeArmedOnAPoolThatCannotBePlannedFor() {
+        PoolFixture p = pool();
+        p.apply(new Operation.PoolHaDisable());
+        p.apply(new Operation.VmStart(B, Optional.of(H2), false)); // host 2 can no longer take A
+        p.apply(new Operation.PoolHaEnable(0));
+        assertTrue(p.state().requirePool().haEnabled(), "armed, as xapi does, though overcommitted");
+    }
+
+    @Test
     void nothingIsRefusedWhenOvercommitIsAllowedOrHaIsOff() {
         PoolFixture allowed = pool();
         allowed.apply(new Operation.PoolParamSet("ha-allow-overcommit", "true"));
