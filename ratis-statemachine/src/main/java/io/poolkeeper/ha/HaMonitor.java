@@ -361,9 +361,14 @@ public final class HaMonitor {
         }
         restarts.restart(state);
         for (Host host : state.hosts().values()) {
+            // Not while its death is being committed or its Raft removal is pending: a removal run after the
+            // re-admission put it back would take it out of the configuration again, live, where no re-admission
+            // (only for hosts not live) would ever bring it back.
             if (!host.uuid().equals(self)
                     && !host.live()
                     && !view.peers().contains(host.uuid())
+                    && !declaring.contains(host.uuid())
+                    && !leavingRaft.contains(host.uuid())
                     && readmitting.add(host.uuid())) {
                 env.readmit(host).whenComplete((ok, error) -> {
                     synchronized (this) {
