@@ -32,7 +32,7 @@ class GivenUpRaftClientTest {
             Duration.ofSeconds(4),
             Duration.ofMillis(300),
             Duration.ofMillis(600),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(2));
 
     @TempDir
     Path dir;

@@ -113,9 +113,13 @@ class NemesisTest {
                         long began = System.nanoTime();
                         apply(pool, fault);
                         // Held for its time, failing at once if an invariant breaks meanwhile.
-                        await().during(fault.hold())
-                                .atMost(fault.hold().plusSeconds(5))
-                                .until(() -> watch.violations().isEmpty());
+                        try {
+                            await().during(fault.hold())
+                                    .atMost(fault.hold().plusSeconds(5))
+                                    .until(() -> watch.violations().isEmpty());
+                        } catch (ConditionTimeoutException e) {
+                            throw new AssertionError(fault + ": " + watch.violations() + "\n" + transcript, e);
+                        }
                         heal(pool, fault);
                         long healed = System.nanoTime();
                         long settled = settle(pool, protectedVms, fault, transcript);

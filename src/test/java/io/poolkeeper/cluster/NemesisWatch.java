@@ -99,7 +99,9 @@ final class NemesisWatch implements AutoCloseable {
 
     private void violation(String what) {
         if (violations.size() < 20) {
-            violations.add(String.format("t=%.2fs %s", (System.nanoTime() - startNanos) / 1e9, what));
+            String stamped = String.format("t=%.2fs %s", (System.nanoTime() - startNanos) / 1e9, what);
+            System.out.println("nemesis VIOLATION " + stamped);
+            violations.add(stamped);
         }
     }
 

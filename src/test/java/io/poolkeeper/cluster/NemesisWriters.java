@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -62,11 +63,16 @@ final class NemesisWriters implements AutoCloseable {
     }
 
     private void run(Supplier<CommandPool> handle, Semaphore window) {
+        AtomicBoolean failing = new AtomicBoolean();
         while (!stopped) {
             try {
                 window.acquire();
             } catch (InterruptedException e) {
                 return;
+            }
+            if (failing.getAndSet(false)) {
+                // A fenced or stale member refuses at once: pacing, or the writer would spin on the 2 cores.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             }
             CommandPool pool = stopped ? null : handle.get();
             if (pool == null) {
@@ -91,6 +97,7 @@ final class NemesisWriters implements AutoCloseable {
                     refused.add(write + " refused: " + reply.rejection().get());
                 } else {
                     failures.computeIfAbsent(kind(error), k -> new AtomicLong()).incrementAndGet();
+                    failing.set(true);
                 }
                 window.release();
             });

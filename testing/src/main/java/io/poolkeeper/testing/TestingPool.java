@@ -427,8 +427,11 @@ public final class TestingPool implements AutoCloseable {
     public void kill(int index) {
         RatisPoolMember m = member(index);
         hostAt(index).member = null;
-        m.kill();
+        // The hypervisor first: a crashed host's VMs die with it. Killing a member can take seconds, and VMs left
+        // running meanwhile by a member already silent are a dead HA daemon's, not a crashed host's: the survivors
+        // may rightly declare the host and run them elsewhere (README: without a watchdog they would run twice).
         hypervisor(index).crash();
+        m.kill();
     }
 
     /** The member of host {@code index} shuts down cleanly (its goodbye makes it dead at once); the host stays up. */
