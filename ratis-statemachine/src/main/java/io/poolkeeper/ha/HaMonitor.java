@@ -330,6 +330,9 @@ public final class HaMonitor {
             return;
         }
         refounding = true;
+        // The re-founded pool sees the lost hosts dead before their verdicts commit: as "declaring", housekeeping
+        // does not re-admit one meanwhile, which the verdict's Raft removal would then undo (see housekeeping).
+        declaring.addAll(lost);
         SortedSet<HostId> survivors = new TreeSet<>(partition);
         survivors.remove(self);
         String why = "HA: surviving partition " + partition + " holds no Raft majority of " + view.voters() + "; hosts "
@@ -338,6 +341,7 @@ public final class HaMonitor {
         env.refound(survivors, why).whenComplete((ok, error) -> {
             synchronized (this) {
                 refounding = false;
+                declaring.removeAll(lost);
                 if (error != null) {
                     LOG.warn("HA re-founding failed: {}", error.toString());
                     failed(self);
