@@ -60,14 +60,18 @@ final class MemberCommand implements Callable<Integer> {
         String join;
     }
 
+    /** The memory a host offers VMs unless {@code --memory} says; a witness offers none. */
+    static final String DEFAULT_MEMORY = "16GiB";
+
     @Option(
             names = "--memory",
             paramLabel = "SIZE",
-            defaultValue = "16GiB",
-            description = "memory this host offers VMs (default ${DEFAULT-VALUE})")
+            description = "memory this host offers VMs (default " + DEFAULT_MEMORY + "; 0 with --witness)")
     String memory;
 
-    @Option(names = "--witness", description = "join as a witness: votes, runs no VMs")
+    @Option(
+            names = "--witness",
+            description = "join as a witness: votes and counts in HA partitions, runs no VMs, needs no --memory")
     boolean witness;
 
     @Mixin
@@ -99,7 +103,9 @@ final class MemberCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HostId host = Invocation.parse("--host-uuid", hostUuid, HostId::of);
-        long bytes = Invocation.parse("--memory", memory, Values::bytes);
+        long bytes = memory != null
+                ? Invocation.parse("--memory", memory, Values::bytes)
+                : witness ? 0 : Values.bytes(DEFAULT_MEMORY);
         MemberTimeouts t;
         try {
             t = timeouts.resolve(MemberTimeouts.defaults());

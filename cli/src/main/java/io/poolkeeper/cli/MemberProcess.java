@@ -107,8 +107,6 @@ final class MemberProcess implements AutoCloseable {
                 address(),
                 "--data",
                 dir.toString(),
-                "--memory",
-                "16GiB",
                 "--watch-parent"));
         command.addAll(TimeoutOptions.args(timeouts));
         if (faultInjection) {

@@ -19,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * DESIGN §9.4: a cable pulled between member processes through the test-only switch. Three {@code poolkeeper member
- * --allow-fault-injection} JVMs; {@code host-pull-cable} on the master makes the two others elect a new master and
- * mark it dead while it loses its own mastership; {@code host-plug-cable} brings it back as a live slave.
+ * --allow-fault-injection} JVMs, the third joined with {@code --witness} (and no {@code --memory}): {@code
+ * host-param-list} shows it a witness offering no memory. {@code host-pull-cable} on the master makes the two others
+ * (the witness votes) elect a new master and mark it dead while it loses its own mastership; {@code host-plug-cable}
+ * brings it back as a live slave.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class PulledCableProcessTest {
@@ -70,12 +72,17 @@ class PulledCableProcessTest {
         host1.start(List.of("--create-pool", "cables", "--allow-fault-injection"));
         String ready = host1.awaitReady(START);
         assertTrue(ready.endsWith(" fault-injection=allowed"), ready);
-        for (MemberProcess m : List.of(member(2), member(3))) {
-            m.start(List.of("--join", host1.address(), "--allow-fault-injection"));
-        }
+        member(2).start(List.of("--join", host1.address(), "--allow-fault-injection"));
+        // A witness, given no --memory: it needs none.
+        MemberProcess witness = member(3);
+        witness.start(List.of("--join", host1.address(), "--allow-fault-injection", "--witness"));
         members.forEach(m -> m.awaitReady(START));
         CliRunner cli =
                 new CliRunner(members.stream().map(MemberProcess::address).toList());
+        CliRunner.Result params = cli.run("host-param-list", "uuid=" + witness.host());
+        assertEquals(ExitStatus.OK, params.status(), params.toString());
+        assertTrue(params.out().contains(" role ( RO): witness\n"), params.out());
+        assertTrue(params.out().contains("memory-total ( RO): 0\n"), params.out());
         String masterUuid = cli.run("pool-param-get", "param-name=master").value();
         MemberProcess master = members.stream()
                 .filter(m -> m.host().toString().equals(masterUuid))

@@ -27,6 +27,9 @@ import java.util.Optional;
  * hypervisor of {@code poolkeeper-testing}).
  */
 public final class MemberBuilder implements PoolMember.Builder {
+    /** The memory a host offers VMs unless {@link #memoryTotal set}; a witness offers none unless set. */
+    public static final long DEFAULT_MEMORY = 64L << 30;
+
     private HostId hostUuid;
     private String nameLabel;
     private String listenAddress;
@@ -34,7 +37,9 @@ public final class MemberBuilder implements PoolMember.Builder {
     private Path storage;
     private String createPool;
     private String joinAddress;
-    private long memoryTotal = 64L << 30;
+    /** Unless set: {@link #DEFAULT_MEMORY}, or none for a witness. */
+    private Long memoryTotal;
+
     private boolean witness;
     private MemberTimeouts timeouts = MemberTimeouts.defaults();
     private LinkFilter linkFilter;
@@ -85,6 +90,7 @@ public final class MemberBuilder implements PoolMember.Builder {
         return this;
     }
 
+    /** Bytes offered to VMs (default {@link #DEFAULT_MEMORY}; 0 for a {@link #witness}, which runs none). */
     @Override
     public MemberBuilder memoryTotal(long bytes) {
         this.memoryTotal = bytes;
@@ -183,7 +189,7 @@ public final class MemberBuilder implements PoolMember.Builder {
                 storage,
                 Optional.ofNullable(createPool),
                 Optional.ofNullable(joinAddress),
-                memoryTotal,
+                memoryTotal != null ? memoryTotal : witness ? 0 : DEFAULT_MEMORY,
                 witness,
                 timeouts,
                 agent,

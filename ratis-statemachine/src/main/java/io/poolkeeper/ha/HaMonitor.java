@@ -333,6 +333,9 @@ public final class HaMonitor {
             return;
         }
         refounding = true;
+        // The re-founded pool sees the lost hosts dead before their verdicts commit: as "declaring", housekeeping
+        // does not re-admit one meanwhile, which the verdict's Raft removal would then undo (see housekeeping).
+        declaring.addAll(lost);
         SortedSet<HostId> survivors = new TreeSet<>(partition);
         survivors.remove(self);
         String why = "HA: surviving partition " + partition + " holds no Raft majority of " + view.voters() + "; hosts "
@@ -341,6 +344,7 @@ public final class HaMonitor {
         env.refound(survivors, why).whenComplete((ok, error) -> {
             synchronized (this) {
                 refounding = false;
+                declaring.removeAll(lost);
                 if (error != null) {
                     LOG.warn("HA re-founding failed: {}", error.toString());
                     failed(self);
@@ -365,9 +369,14 @@ public final class HaMonitor {
         restarts.restart(state);
         plan.update(state);
         for (Host host : state.hosts().values()) {
+            // Not while its death is being committed or its Raft removal is pending: a removal run after the
+            // re-admission put it back would take it out of the configuration again, live, where no re-admission
+            // (only for hosts not live) would ever bring it back.
             if (!host.uuid().equals(self)
                     && !host.live()
                     && !view.peers().contains(host.uuid())
+                    && !declaring.contains(host.uuid())
+                    && !leavingRaft.contains(host.uuid())
                     && readmitting.add(host.uuid())) {
                 env.readmit(host).whenComplete((ok, error) -> {
                     synchronized (this) {

@@ -46,7 +46,7 @@ public final class RaftGroups implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftGroups.class);
 
     /** The Raft group this member currently takes part in, with its client and batcher. */
-    private record Group(RaftGroupId id, RaftClient client, CommandBatcher batcher) {}
+    private record Group(RaftGroupId id, RenewingClient client, CommandBatcher batcher) {}
 
     private final HostId self;
     private final String raftAddress;
@@ -141,13 +141,13 @@ public final class RaftGroups implements AutoCloseable {
         if (clientPeers.isEmpty()) {
             clientPeers.add(selfPeer());
         }
-        RaftClient client = RaftClient.newBuilder()
-                .setRaftGroup(RaftGroup.valueOf(raftGroup.getGroupId(), clientPeers))
+        RaftGroup clientGroup = RaftGroup.valueOf(raftGroup.getGroupId(), clientPeers);
+        RenewingClient client = new RenewingClient(() -> RaftClient.newBuilder()
+                .setRaftGroup(clientGroup)
                 .setProperties(RaftSettings.client(timeouts))
                 .setRetryPolicy(RaftSettings.retryPolicy(timeouts))
-                .build();
-        CommandBatcher batcher =
-                new CommandBatcher(self.toString(), message -> client.async().send(message));
+                .build());
+        CommandBatcher batcher = new CommandBatcher(self.toString(), client::send);
         group = new Group(raftGroup.getGroupId(), client, batcher);
     }
 
@@ -204,7 +204,7 @@ public final class RaftGroups implements AutoCloseable {
         group = null;
         if (g != null) {
             g.batcher().close();
-            closeQuietly(g.client());
+            g.client().close();
             try {
                 RaftClientReply reply = server.groupManagement(
                         GroupManagementRequest.newRemove(ClientId.randomId(), selfId(), 0, g.id(), delete, rename));
@@ -252,21 +252,17 @@ public final class RaftGroups implements AutoCloseable {
 
     /** The current group's client, for admin calls. */
     RaftClient client() {
-        return requireGroup().client();
+        return requireGroup().client().get();
     }
 
     /** The pool after a Raft read index: reflects every write acknowledged before the call. */
     public CompletableFuture<AppliedState> readLinearizable() {
-        return requireGroup()
-                .client()
-                .async()
-                .sendReadOnly(PoolStateMachine.READ_STATE)
-                .thenApply(reply -> {
-                    if (!reply.isSuccess()) {
-                        throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(reply.getException()));
-                    }
-                    return PoolStateMachine.decodeState(reply.getMessage());
-                });
+        return requireGroup().client().sendReadOnly(PoolStateMachine.READ_STATE).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(reply.getException()));
+            }
+            return PoolStateMachine.decodeState(reply.getMessage());
+        });
     }
 
     private Group requireGroup() {
@@ -403,7 +399,7 @@ public final class RaftGroups implements AutoCloseable {
         }
         closeQuietly(server);
         if (g != null) {
-            closeQuietly(g.client());
+            g.client().close();
         }
     }
 

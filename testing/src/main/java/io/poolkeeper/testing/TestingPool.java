@@ -78,14 +78,17 @@ public final class TestingPool implements AutoCloseable {
         final SimulatedHypervisor hypervisor;
         final int servicePort;
         final int raftPort;
+        /** Joined as a witness: votes, runs no VM, offers no memory. */
+        final boolean witness;
         /** The running member, or null while the host is down. */
         volatile RatisPoolMember member;
 
-        Host(HostId id, SimulatedHypervisor hypervisor, int servicePort, int raftPort) {
+        Host(HostId id, SimulatedHypervisor hypervisor, int servicePort, int raftPort, boolean witness) {
             this.id = id;
             this.hypervisor = hypervisor;
             this.servicePort = servicePort;
             this.raftPort = raftPort;
+            this.witness = witness;
         }
     }
 
@@ -248,13 +251,33 @@ public final class TestingPool implements AutoCloseable {
 
     /** Adds a host that joins the pool through the member of host {@code joinVia} (the first host creates it). */
     public RatisPoolMember add(int joinVia) {
+        return add(joinVia, false);
+    }
+
+    /**
+     * Adds a witness (DESIGN §6): a host that joins through the first running member as {@code WITNESS}, votes and
+     * counts in partitions but runs no VM. Its member is given no memory (a witness needs none); its hypervisor still
+     * has the pool's host memory, so a VM wrongly placed there would start and show.
+     */
+    public RatisPoolMember addWitness() {
+        return add(
+                running()
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalStateException("every host is down: none to join through")),
+                true);
+    }
+
+    private RatisPoolMember add(int joinVia, boolean witness) {
         int index = hosts.size();
+        if (witness && index == 0) {
+            throw new IllegalStateException("a witness joins a pool: add a host first");
+        }
         HostId id = index < hostIds.size()
                 ? hostIds.get(index)
                 : HostId.of(String.format("%08d-0000-4000-8000-000000000000", index + 1));
         int service = basePort > 0 ? basePort + 2 * index : Ports.free();
         int raft = basePort > 0 ? service + 1 : Ports.free();
-        Host host = new Host(id, new SimulatedHypervisor(id, hostMemory, world), service, raft);
+        Host host = new Host(id, new SimulatedHypervisor(id, hostMemory, world), service, raft, witness);
         MemberBuilder b = builder(index, host);
         if (index == 0) {
             b.createPool(poolName);
@@ -279,13 +302,17 @@ public final class TestingPool implements AutoCloseable {
     }
 
     private MemberBuilder builder(int index, Host host) {
-        return new MemberBuilder()
-                .hostUuid(host.id)
+        MemberBuilder b = new MemberBuilder();
+        if (host.witness) {
+            b.witness(true); // and no memoryTotal: a witness needs none
+        } else {
+            b.memoryTotal(hostMemory);
+        }
+        return b.hostUuid(host.id)
                 .nameLabel("host" + (index + 1))
                 .listenAddress("127.0.0.1:" + host.servicePort)
                 .raftPort(host.raftPort)
                 .storageDirectory(storage(index))
-                .memoryTotal(hostMemory)
                 .timeouts(timeouts)
                 .hostAgent(host.hypervisor)
                 .linkFilter(faults)
@@ -333,6 +360,11 @@ public final class TestingPool implements AutoCloseable {
 
     public boolean isRunning(int index) {
         return hostAt(index).member != null;
+    }
+
+    /** Whether host {@code index} was {@link #addWitness added as a witness}. */
+    public boolean isWitness(int index) {
+        return hostAt(index).witness;
     }
 
     /** Every host's uuid, in index order. */
@@ -395,8 +427,11 @@ public final class TestingPool implements AutoCloseable {
     public void kill(int index) {
         RatisPoolMember m = member(index);
         hostAt(index).member = null;
-        m.kill();
+        // The hypervisor first: a crashed host's VMs die with it. Killing a member can take seconds, and VMs left
+        // running meanwhile by a member already silent are a dead HA daemon's, not a crashed host's: the survivors
+        // may rightly declare the host and run them elsewhere (README: without a watchdog they would run twice).
         hypervisor(index).crash();
+        m.kill();
     }
 
     /** The member of host {@code index} shuts down cleanly (its goodbye makes it dead at once); the host stays up. */
