@@ -230,6 +230,43 @@ class HaPartitionTest {
         }
     }
 
+    /**
+     * The nemesis found it: a master that stopped cleanly with HA armed could not commit its own goodbye, so the
+     * others declared the silent host after the HA span and restarted its VM, which its hypervisor still ran.
+     */
+    @Test
+    void aMasterStoppedCleanlyWithHaArmedHandsOverAndItsVmIsNotRestartedElsewhere() {
+        try (TestingPool pool = haPool(dir, 3)) {
+            int old = pool.awaitMaster();
+            VmId vm = protectedVm(pool, old);
+            pool.stop(old);
+            List<Integer> others = pool.others(old);
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> pool.soleMaster().filter(others::contains).isPresent());
+            RatisPoolMember master = pool.member(pool.soleMaster().orElseThrow());
+            await().atMost(TestingPool.WAIT).until(() -> !master.applied()
+                    .state()
+                    .hosts()
+                    .get(pool.host(old))
+                    .live());
+            // Well past the HA span: the VM is still recorded where its hypervisor runs it, and nowhere else.
+            await().during(HA_TIMEOUT.multipliedBy(2))
+                    .atMost(TestingPool.WAIT)
+                    .until(() -> residentOn(master, vm).equals(Optional.of(pool.host(old)))
+                            && pool.hypervisor(old).listRunning().contains(vm));
+            pool.assertNoVmEverRanTwice();
+            RatisPoolMember back = pool.restart(old);
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> back.state() == MemberState.SLAVE
+                            && master.applied()
+                                    .state()
+                                    .hosts()
+                                    .get(pool.host(old))
+                                    .live());
+            pool.assertNoVmEverRanTwice();
+        }
+    }
+
     @Test
     void aFencedHostThatRebootsIsReadmittedToo() {
         try (TestingPool pool = haPool(dir, 3)) {

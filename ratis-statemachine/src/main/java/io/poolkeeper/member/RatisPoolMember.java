@@ -8,6 +8,7 @@ import io.poolkeeper.api.Subscription;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.HostRole;
 import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.Operation;
@@ -29,7 +30,11 @@ import java.io.UncheckedIOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -415,7 +420,9 @@ public final class RatisPoolMember implements PoolMember, MemberService {
             if (role.get() == MemberState.CLOSED) {
                 return;
             }
-            if (role.get() == MemberState.SLAVE || role.get() == MemberState.NO_MASTER) {
+            if (ha.armed()) {
+                closeArmed();
+            } else if (role.get() == MemberState.SLAVE || role.get() == MemberState.NO_MASTER) {
                 // A clean shutdown: the master marks this host dead at once instead of after the timeout. Ticks
                 // stop first, so no heartbeat follows the goodbye.
                 scheduler.close();
@@ -424,6 +431,28 @@ public final class RatisPoolMember implements PoolMember, MemberService {
             closeNow(true);
         } finally {
             switching.unlock();
+        }
+    }
+
+    /**
+     * Leaving with HA armed ({@link ArmedShutdown}): the HA loop keeps beating on a thread of its own while a master
+     * hands over and the goodbye is committed, so the others never count this host silent meanwhile.
+     */
+    private void closeArmed() {
+        ArmedShutdown shutdown = new ArmedShutdown(
+                config.hostId(), groups, agentDriver, config.timeouts().requestTimeout());
+        Set<VmId> residents = shutdown.residents();
+        ScheduledExecutorService beating =
+                Executors.newSingleThreadScheduledExecutor(SystemScheduler.daemon("ha-closing-" + config.hostId()));
+        long period = HaMonitor.period().toMillis();
+        beating.scheduleWithFixedDelay(ha::tick, 0, period, TimeUnit.MILLISECONDS);
+        try {
+            shutdown.handOver();
+            scheduler.close();
+            slave.goodbye(config.timeouts().requestTimeout());
+            shutdown.fenceUnlessLeft(residents);
+        } finally {
+            beating.shutdownNow();
         }
     }
 
