@@ -194,6 +194,19 @@ final class SimMember implements HaEnvironment {
         }
     }
 
+    /**
+     * Runs {@code action} after {@code delay} if this member process is still the one that asked: the effects of a
+     * process that died meanwhile never complete.
+     */
+    private void later(long delay, Runnable action) {
+        int mine = incarnation;
+        world.scheduler().after(delay, () -> {
+            if (incarnation == mine) {
+                action.run();
+            }
+        });
+    }
+
     /** Takes the master's log: its state, position, configuration and writes. */
     void follow(SimMember leader) {
         state = leader.state;
@@ -246,7 +259,7 @@ final class SimMember implements HaEnvironment {
         world.record(this, Kind.DECLARE, host);
         world.checker().mayDeclare(this, world.member(host), "declares dead");
         CompletableFuture<List<VmId>> done = new CompletableFuture<>();
-        world.scheduler().after(Sim.COMMIT_LATENCY, () -> {
+        later(Sim.COMMIT_LATENCY, () -> {
             Optional<Result> result = world.raft().commit(this, new Operation.HostFenced(host));
             if (result.isEmpty()) {
                 done.completeExceptionally(new IllegalStateException("host-fenced " + host + " did not commit"));
@@ -262,7 +275,7 @@ final class SimMember implements HaEnvironment {
     public CompletableFuture<Void> removeVoter(HostId host) {
         world.record(this, Kind.REMOVE_VOTER, host);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        world.scheduler().after(Sim.COMMIT_LATENCY, () -> {
+        later(Sim.COMMIT_LATENCY, () -> {
             if (!master || !reachable()) {
                 done.completeExceptionally(new IllegalStateException("not master"));
                 return;
@@ -278,9 +291,9 @@ final class SimMember implements HaEnvironment {
 
     @Override
     public CompletableFuture<Boolean> restart(VmId vm) {
-        world.record(this, Kind.RESTART, vm);
+        world.record(this, lastOutcome.get(vm) == Kind.RESTART_FAILED ? Kind.RESTART_RETRY : Kind.RESTART, vm);
         CompletableFuture<Boolean> done = new CompletableFuture<>();
-        world.scheduler().after(Sim.COMMIT_LATENCY, () -> {
+        later(Sim.COMMIT_LATENCY, () -> {
             Optional<Result> placed = world.raft().commit(this, new Operation.VmStart(vm, Optional.empty(), false));
             if (placed.isEmpty()) {
                 outcome(vm, Kind.RESTART_FAILED);
@@ -289,7 +302,7 @@ final class SimMember implements HaEnvironment {
             }
             HostId host = ((Result.Placed) placed.get()).host();
             SimMember target = world.member(host);
-            world.scheduler().after(world.agentStart, () -> {
+            later(world.agentStart, () -> {
                 boolean started = target.powered() && !target.fenced();
                 if (started) {
                     world.hypervisors().start(target.index, vm);
@@ -322,7 +335,7 @@ final class SimMember implements HaEnvironment {
             }
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        world.scheduler().after(Sim.REFOUND_LATENCY, () -> {
+        later(Sim.REFOUND_LATENCY, () -> {
             if (!reachable()) {
                 done.completeExceptionally(new IllegalStateException("down"));
                 return;
@@ -362,7 +375,7 @@ final class SimMember implements HaEnvironment {
         world.record(this, Kind.READMIT, host.uuid());
         CompletableFuture<Void> done = new CompletableFuture<>();
         SimMember target = world.member(host.uuid());
-        world.scheduler().after(Sim.COMMIT_LATENCY, () -> {
+        later(Sim.COMMIT_LATENCY, () -> {
             // It answers, and it is fenced, out of the configuration or of an older generation: reset it into this
             // generation (a fresh copy, back in the configuration, live again).
             boolean answers =

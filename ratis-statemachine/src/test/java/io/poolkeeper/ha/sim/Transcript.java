@@ -19,6 +19,8 @@ final class Transcript {
         DECLARED("declared", true),
         REMOVE_VOTER("remove-voter", false),
         RESTART("restart", true),
+        /** A restart tried again after a failed one (not shown: it repeats every heartbeat while there is no room). */
+        RESTART_RETRY("restart", false),
         RESTART_FAILED("restart-failed", true),
         RUNNING("running", true),
         REFOUND("refound", false),

@@ -1,0 +1,72 @@
+package io.poolkeeper.ha.sim;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Seeded random fault schedules ({@link ScheduleGenerator}) in the simulator, with the invariants of
+ * {@link SafetyChecker} after every event and the restart bound once the last fault is healed. 200 schedules by
+ * default; {@code -Dha.sim.schedules=5000} runs more, {@code -Dha.sim.base=N} sets the first seed (logged; by
+ * default it changes every run) and {@code -Dha.sim.seed=N} replays one. A failing seed is shrunk and printed as a
+ * scenario file (also written to {@code target/ha-sim-failures/}), which replays as it is in
+ * {@code src/test/resources/ha-scenarios}.
+ */
+@Timeout(600)
+class HaRandomSchedulesTest {
+
+    @Test
+    void randomFaultSchedulesKeepEveryInvariant() throws IOException {
+        Long only = Long.getLong("ha.sim.seed");
+        long base = Long.getLong("ha.sim.base", System.nanoTime() & 0xffff_ffffL);
+        int count = only != null ? 1 : Integer.getInteger("ha.sim.schedules", 200);
+        System.out.printf(
+                "HaRandomSchedulesTest: %d schedules from seed %d (-Dha.sim.base=%d reproduces)%n", count, base, base);
+        List<Long> failed = new ArrayList<>();
+        int deadPools = 0;
+        long started = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            long seed = only != null ? only : base + i;
+            ScenarioRunner.Run run = ScenarioRunner.run(ScheduleGenerator.generate(seed));
+            if (!run.masterAtEnd()) {
+                deadPools++;
+            }
+            if (run.failed()) {
+                failed.add(seed);
+                if (failed.size() <= 3) {
+                    report(seed, run);
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf(
+                "HaRandomSchedulesTest: %d schedules in %.1f s (%.1f schedules/s), %d ended with no master, %d failed%n",
+                count, seconds, count / seconds, deadPools, failed.size());
+        if (!failed.isEmpty()) {
+            fail("invariants broken by seeds " + failed + " (shrunk scenarios printed above)");
+        }
+    }
+
+    private static void report(long seed, ScenarioRunner.Run run) throws IOException {
+        Scenario original = ScheduleGenerator.generate(seed);
+        Scenario shrunk = Shrinker.shrink(original, s -> ScenarioRunner.run(s).failed());
+        ScenarioRunner.Run again = ScenarioRunner.run(shrunk);
+        List<String> intent = new ArrayList<>(shrunk.intent());
+        intent.add("Shrunk from " + original.events().size() + " to "
+                + shrunk.events().size() + " events; it broke:");
+        again.violations().forEach(v -> intent.add("  " + v));
+        String file = ScenarioFile.format(
+                new Scenario(intent, shrunk.setup(), shrunk.events(), shrunk.runFor(), again.transcript()));
+        Path dir = Path.of("target", "ha-sim-failures");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("seed-" + seed + ".txt"), file, StandardCharsets.UTF_8);
+        System.out.println("---- failing schedule, seed " + seed + ", shrunk:\n" + file + "----");
+    }
+}
