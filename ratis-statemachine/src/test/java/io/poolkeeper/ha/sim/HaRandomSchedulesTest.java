@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
  * Seeded random fault schedules ({@link ScheduleGenerator}) in the simulator, with the invariants of
  * {@link SafetyChecker} after every event and the restart bound once the last fault is healed. 200 schedules by
  * default; {@code -Dha.sim.schedules=5000} runs more, {@code -Dha.sim.base=N} sets the first seed (logged; by
- * default it changes every run) and {@code -Dha.sim.seed=N} replays one. A failing seed is shrunk and printed as a
+ * default it changes every run) and {@code -Dha.sim.seed=N} replays one and prints it as a scenario file with its transcript. A failing seed is shrunk and printed as a
  * scenario file (also written to {@code target/ha-sim-failures/}), which replays as it is in
  * {@code src/test/resources/ha-scenarios}.
  */
@@ -30,13 +30,17 @@ class HaRandomSchedulesTest {
         System.out.printf(
                 "HaRandomSchedulesTest: %d schedules from seed %d (-Dha.sim.base=%d reproduces)%n", count, base, base);
         List<Long> failed = new ArrayList<>();
-        int deadPools = 0;
+        List<Long> deadPools = new ArrayList<>();
         long started = System.nanoTime();
         for (int i = 0; i < count; i++) {
             long seed = only != null ? only : base + i;
-            ScenarioRunner.Run run = ScenarioRunner.run(ScheduleGenerator.generate(seed));
+            Scenario scenario = ScheduleGenerator.generate(seed);
+            ScenarioRunner.Run run = ScenarioRunner.run(scenario);
+            if (only != null) {
+                System.out.println(ScenarioFile.format(scenario.withExpected(run.transcript())));
+            }
             if (!run.masterAtEnd()) {
-                deadPools++;
+                deadPools.add(seed);
             }
             if (run.failed()) {
                 failed.add(seed);
@@ -47,8 +51,14 @@ class HaRandomSchedulesTest {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf(
-                "HaRandomSchedulesTest: %d schedules in %.1f s (%.1f schedules/s), %d ended with no master, %d failed%n",
-                count, seconds, count / seconds, deadPools, failed.size());
+                "HaRandomSchedulesTest: %d schedules in %.1f s (%.1f schedules/s), %d failed; %d ended with no master"
+                        + " (no side survived a fault, e.g. %s)%n",
+                count,
+                seconds,
+                count / seconds,
+                failed.size(),
+                deadPools.size(),
+                deadPools.subList(0, Math.min(5, deadPools.size())));
         if (!failed.isEmpty()) {
             fail("invariants broken by seeds " + failed + " (shrunk scenarios printed above)");
         }
