@@ -34,7 +34,9 @@ import java.util.TreeSet;
  *       some survivor still hears is in no such S. Each interval is measured on one clock: s's own silence, or this
  *       member's between two arrivals, converted with the drift bound where they meet, never a long stretch of one
  *       clock read on another (a witness whose clock runs fast cannot make a running host look fenced). Arrival
- *       times stand for sending times, late by the transit (covered by ε).
+ *       times stand for sending times, late by the transit (covered by ε). S must also survive against the liveset h
+ *       reported in its last beat, which may be older than this member's: a host re-admitted since h last heard
+ *       the master is missing from it.
  * </ul>
  *
  * <p>Pure and deterministic: every time is passed in (nanoseconds of this member's monotonic clock), maps are sorted,
