@@ -4,6 +4,7 @@ import io.poolkeeper.ha.sim.Scenario.Event;
 import io.poolkeeper.ha.sim.Scenario.HostLine;
 import io.poolkeeper.ha.sim.Scenario.Setup;
 import io.poolkeeper.ha.sim.Scenario.VmLine;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -93,7 +94,7 @@ final class ScheduleGenerator {
         events.sort((a, b) -> Long.compare(a.at(), b.at()));
         Setup setup = new Setup(seed, TIMEOUT, FLOOR, hosts, vms);
         long bound = ScenarioRunner.settings(setup)
-                        .deadlines(java.time.Duration.ofNanos(TIMEOUT))
+                        .deadlines(Duration.ofNanos(TIMEOUT))
                         .declareAfter()
                 + 6 * Sim.SECOND;
         List<String> intent = List.of("Random fault schedule, seed " + seed + " (-Dha.sim.seed=" + seed + ").");

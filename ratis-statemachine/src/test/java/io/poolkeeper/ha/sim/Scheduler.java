@@ -2,6 +2,7 @@ package io.poolkeeper.ha.sim;
 
 import java.util.Comparator;
 import java.util.PriorityQueue;
+import java.util.function.BooleanSupplier;
 
 /**
  * Virtual time for the simulator: one real time in nanoseconds and a queue of events ordered by time, then by the
@@ -38,12 +39,11 @@ final class Scheduler {
      * Runs {@code body} at {@code phase + k·period} for k = 0, 1, … while {@code alive} says so when it comes due: a
      * stopped periodic task simply drops out of the queue.
      */
-    void periodic(double phase, double period, java.util.function.BooleanSupplier alive, Runnable body) {
+    void periodic(double phase, double period, BooleanSupplier alive, Runnable body) {
         schedule(phase, period, 0, alive, body);
     }
 
-    private void schedule(
-            double phase, double period, long k, java.util.function.BooleanSupplier alive, Runnable body) {
+    private void schedule(double phase, double period, long k, BooleanSupplier alive, Runnable body) {
         at((long) Math.ceil(phase + k * period), () -> {
             if (alive.getAsBoolean()) {
                 body.run();

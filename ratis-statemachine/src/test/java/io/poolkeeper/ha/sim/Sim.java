@@ -1,5 +1,7 @@
 package io.poolkeeper.ha.sim;
 
+import java.util.Locale;
+
 /** Units and fixed latencies of the simulator. */
 final class Sim {
     static final long MS = 1_000_000L;
@@ -18,6 +20,6 @@ final class Sim {
 
     /** {@code nanos} as seconds with millisecond precision, e.g. {@code 12.345s}. */
     static String seconds(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.3fs", nanos / 1e9);
+        return String.format(Locale.ROOT, "%.3fs", nanos / 1e9);
     }
 }

@@ -7,6 +7,7 @@ import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.ha.HaSettings;
 import io.poolkeeper.ha.sim.Scenario.Event;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,7 +42,7 @@ class SimToolsTest {
     @Test
     void theShrinkerKeepsOnlyTheEventsTheFailureNeeds() {
         Scenario s = ScheduleGenerator.generate(7);
-        List<Event> events = new java.util.ArrayList<>(s.events());
+        List<Event> events = new ArrayList<>(s.events());
         Event a = Event.of(Sim.SECOND, "crash", "h1");
         Event b = Event.of(2 * Sim.SECOND, "isolate", "h2");
         events.add(3, a);
