@@ -34,7 +34,9 @@ import java.util.TreeSet;
  *       some survivor still hears is in no such S. Each interval is measured on one clock: s's own silence, or this
  *       member's between two arrivals, converted with the drift bound where they meet, never a long stretch of one
  *       clock read on another (a witness whose clock runs fast cannot make a running host look fenced). Arrival
- *       times stand for sending times, late by the transit (covered by ε).
+ *       times stand for sending times, late by the transit (covered by ε). S must also survive against the liveset h
+ *       reported in its last beat, which may be older than this member's: a host re-admitted since h last heard
+ *       the master is missing from it.
  * </ul>
  *
  * <p>Pure and deterministic: every time is passed in (nanoseconds of this member's monotonic clock), maps are sorted,
@@ -216,13 +218,31 @@ public final class Reachability {
             if (late.isEmpty()) {
                 SortedSet<HostId> set = new TreeSet<>();
                 witnesses.forEach(w -> set.add(w.host()));
-                return Fencer.decide(self, liveset, set) == FenceDecision.SURVIVE;
+                return Fencer.decide(self, liveset, set) == FenceDecision.SURVIVE && survivesTheirs(lost, set);
             }
             if (late.get().host().equals(self)) {
                 return false;
             }
             witnesses.remove(late.get());
         }
+    }
+
+    /**
+     * Whether {@code set} also survives against the liveset {@code lost} judged by when its last beat here left (the
+     * hosts it reported on, and itself). The lost host fences only if its side loses against its own copy's liveset,
+     * which may be older than this member's: a host re-admitted after {@code lost} stopped hearing the master is
+     * missing from it, and against that smaller liveset {@code lost}'s side can be a majority while {@code set} is a
+     * tie holding the lowest UUID of the larger one. Without a beat from it, this member's liveset is all there is.
+     */
+    private boolean survivesTheirs(HostId lost, SortedSet<HostId> set) {
+        Report last = reports.get(lost);
+        if (last == null) {
+            return true;
+        }
+        SortedSet<HostId> theirs = new TreeSet<>(last.silences().keySet());
+        theirs.add(lost);
+        Optional<HostId> member = set.stream().filter(theirs::contains).findFirst();
+        return member.isPresent() && Fencer.decide(member.get(), theirs, set) == FenceDecision.SURVIVE;
     }
 
     /**

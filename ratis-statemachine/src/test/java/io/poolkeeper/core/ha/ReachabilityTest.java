@@ -212,6 +212,28 @@ class ReachabilityTest {
     }
 
     /**
+     * The liveset grew (A re-admitted) after B last heard the master: B's copy still says {B, C, E}, against which its
+     * side {B, C} is a majority and does not fence. E and A, a tie holding the lowest UUID of {A, B, C, E}, must not
+     * declare B then: B's last beat names the liveset it judges by, and E and A are not a surviving set of that one.
+     * Found by the pool simulator (scenario readmission-unseen-by-a-cut-host).
+     */
+    @Test
+    @Timeout(10)
+    void aLostHostIsNotDeclaredByASetThatLosesAgainstTheLivesetItLastReported() {
+        SortedSet<HostId> liveset = sorted(A, B, C, E);
+        for (boolean bKnowsA : new boolean[] {false, true}) {
+            Reachability e = new Reachability(E, SHORT, 0);
+            Map<HostId, Long> bSilences = bKnowsA ? Map.of(A, 0L, C, 0L, E, 0L) : Map.of(C, 0L, E, 0L);
+            assertTrue(e.heard(B, report(1, SECOND, bSilences), SECOND));
+            long now = SECOND + SPAN + HEARTBEAT;
+            assertTrue(e.heard(A, report(2, now, Map.of(B, now - SECOND, C, 0L, E, 0L)), now));
+            assertTrue(e.heard(C, report(2, now, Map.of(A, 0L, B, 0L, E, 0L)), now));
+            assertEquals(sorted(A, C, E), e.partition(liveset, now));
+            assertEquals(bKnowsA ? sorted(B) : sorted(), e.fenced(liveset, now), "B knows A: " + bKnowsA);
+        }
+    }
+
+    /**
      * Rows for A judging C in {A, B, C}. A has not heard C since it was armed at 0; B's newest beat, arrived at
      * {@code bReportAt}, says B had not heard C since {@code bLastHeard} (on A's clock); A judges at {@code now}, in
      * contact with B. A alone does not survive, so C is fenced only if A and B were silent of C together for the span.

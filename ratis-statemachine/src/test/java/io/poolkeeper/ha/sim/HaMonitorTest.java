@@ -1,4 +1,4 @@
-package io.poolkeeper.ha;
+package io.poolkeeper.ha.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,8 +8,10 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
-import io.poolkeeper.ha.HaWorld.Call;
-import io.poolkeeper.ha.HaWorld.Kind;
+import io.poolkeeper.ha.HaMonitor;
+import io.poolkeeper.ha.HaSettings;
+import io.poolkeeper.ha.sim.Transcript.Call;
+import io.poolkeeper.ha.sim.Transcript.Kind;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -90,8 +92,8 @@ class HaMonitorTest {
         assertEquals(victims.size(), fenced.size(), story(w));
         Call fence = first(w, Kind.SELF_FENCE, HaWorld.hostId(victim));
         double rate = w.member(victim).rate;
-        long earliest = cut + (long) ((TN - 2 * (HB + HaWorld.MAX_TRANSIT) * (1 + DRIFT) - TICK) / rate);
-        long latest = cut + HaWorld.MAX_TRANSIT + (long) ((TN + 2 * TICK) / rate);
+        long earliest = cut + (long) ((TN - 2 * (HB + Network.MAX_TRANSIT) * (1 + DRIFT) - TICK) / rate);
+        long latest = cut + Network.MAX_TRANSIT + (long) ((TN + 2 * TICK) / rate);
         assertTrue(
                 fence.at() >= earliest && fence.at() <= latest,
                 () -> "fenced " + (fence.at() - cut) / 1e6 + " ms after the cut, not about T" + story(w).get());
@@ -245,8 +247,14 @@ class HaMonitorTest {
 
         long groupOneRunning = 0;
         for (VmId vm : first) {
-            groupOneRunning =
-                    Math.max(groupOneRunning, first(w, Kind.RUNNING, vm).at());
+            groupOneRunning = Math.max(
+                    groupOneRunning,
+                    w.calls(Kind.RUNNING).stream()
+                            .filter(c ->
+                                    ((SimMember.Placement) c.subject()).vm().equals(vm))
+                            .findFirst()
+                            .orElseThrow()
+                            .at());
             assertRunsOnOneOf(w, vm, 0, Set.of(0, 1));
         }
         for (VmId vm : second) {
