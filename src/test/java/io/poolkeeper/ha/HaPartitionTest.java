@@ -34,7 +34,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * make two surviving sides. Hosts are {@code 00000001-...}, {@code 00000002-...}, ... so host 0 has the lowest UUID.
  */
 @Timeout(150)
-@Execution(ExecutionMode.CONCURRENT) // each test is its own pool, mostly waiting for T
+// Tests run two at a time (each is its own pool, mostly waiting for T); the class still runs alone.
 class HaPartitionTest {
     private static final Duration HA_TIMEOUT = Duration.ofSeconds(2);
 
@@ -94,6 +94,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void threeHostsOneCutOffTheTwoSurviveAndTheOneIsFencedThenReadmitted() {
         try (TestingPool pool = haPool(dir, 3)) {
             int master = pool.awaitMaster();
@@ -131,6 +132,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void fourHostsSplitTwoAndTwoTheSideWithTheLowestUuidSurvives() {
         try (TestingPool pool = haPool(dir, 4)) {
             VmId onThree = protectedVm(pool, 3);
@@ -155,6 +157,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void fiveHostsThreeAndTwoTheThreeSurvive() {
         try (TestingPool pool = haPool(dir, 5)) {
             VmId onZero = protectedVm(pool, 0);
@@ -169,6 +172,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void fiveHostsTwoTwoAndOneNoSideSurvivesEveryHostFences() {
         try (TestingPool pool = haPool(dir, 5)) {
             VmId vm = protectedVm(pool, 4);
@@ -186,6 +190,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void pairwiseAndOneWayCutsStillLeaveOneSurvivingSide() {
         try (TestingPool pool = haPool(dir, 3)) {
             VmId vm = protectedVm(pool, 2);
@@ -200,6 +205,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aLinkBrokenBetweenTwoOfThreeHostsFencesNobody() {
         try (TestingPool pool = haPool(dir, 3)) {
             VmId vm = protectedVm(pool, 2);
@@ -214,6 +220,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void poolHaDisableDisarmsEverything() {
         try (TestingPool pool = haPool(dir, 3)) {
             VmId vm = protectedVm(pool, 2);
@@ -235,6 +242,7 @@ class HaPartitionTest {
      * others declared the silent host after the HA span and restarted its VM, which its hypervisor still ran.
      */
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aMasterStoppedCleanlyWithHaArmedHandsOverAndItsVmIsNotRestartedElsewhere() {
         try (TestingPool pool = haPool(dir, 3)) {
             int old = pool.awaitMaster();
@@ -268,6 +276,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aFencedHostThatRebootsIsReadmittedToo() {
         try (TestingPool pool = haPool(dir, 3)) {
             VmId vm = protectedVm(pool, 2);
@@ -292,6 +301,7 @@ class HaPartitionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void theSurvivingSideNeverEntersEmergencyModeEvenWhenTheTimeoutIsLonger() {
         // Emergency after 1 s without a master, well before the survivor may re-found (about 3 s after the cut).
         MemberTimeouts t = TestingPool.TIMEOUTS;

@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * it).
  */
 @Timeout(120)
-@Execution(ExecutionMode.CONCURRENT) // each row is its own pool, mostly waiting for T
+// Tests run two at a time (each is its own pool, mostly waiting for T); the class still runs alone.
 class HaSeedTableTest {
     private static final Duration HA_TIMEOUT = Duration.ofSeconds(2);
     private static final long SEED = Long.getLong("poolkeeper.seed", System.nanoTime());
@@ -80,6 +80,7 @@ class HaSeedTableTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @Execution(ExecutionMode.CONCURRENT)
     @MethodSource("rows")
     void theHigherUuidIsFenced(String row, boolean lowerIsMaster, boolean lowerCable, Cable cable) {
         // Per row, so rows running concurrently draw the same UUIDs for a seed whatever their order.

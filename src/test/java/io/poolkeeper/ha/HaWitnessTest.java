@@ -156,7 +156,9 @@ class HaWitnessTest {
     private static void awaitReadmitted(TestingPool pool, int host) {
         await().atMost(TestingPool.WAIT)
                 .until(() -> pool.member(host).state() == MemberState.SLAVE
-                        && pool.soleMaster().filter(m -> liveIn(pool, m, host)).isPresent());
+                        && pool.soleMaster().filter(m -> liveIn(pool, m, host)).isPresent()
+                        // and every member judges the next cable against the grown liveset (README "Pool HA")
+                        && pool.members().stream().allMatch(RatisPoolMember::haLivesetAgreed));
     }
 
     private static boolean liveIn(TestingPool pool, int viewer, int host) {

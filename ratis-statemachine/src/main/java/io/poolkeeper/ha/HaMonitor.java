@@ -66,6 +66,8 @@ public final class HaMonitor {
     private final HaRestarts restarts;
     private final HaPlanRecorder plan;
     private final Set<HostId> readmitting = new HashSet<>();
+    /** Survivors a re-founding reset, not re-admitted again before the time given (this member's clock). */
+    private final Map<HostId, Long> justReset = new HashMap<>();
     /** Hosts this member has not heard for the span or longer (see {@link #crossedSpan}). */
     private final Set<HostId> pastSpan = new HashSet<>();
     /** Hosts past the span for which this member already answered another's crossing beat with one of its own. */
@@ -89,6 +91,15 @@ public final class HaMonitor {
     /** Whether the loop is armed now. */
     public synchronized boolean armed() {
         return reach != null;
+    }
+
+    /**
+     * Whether the loop is armed and every other live host's latest beat here names the same liveset as this member's
+     * copy ({@link Reachability#livesetAgreed}): after a re-admission, the moment from which a further failure is
+     * judged against the grown liveset everywhere.
+     */
+    public synchronized boolean livesetAgreed() {
+        return reach != null && lastLiveset.contains(self) && reach.livesetAgreed(lastLiveset);
     }
 
     /**
@@ -338,6 +349,7 @@ public final class HaMonitor {
         declaring.addAll(lost);
         SortedSet<HostId> survivors = new TreeSet<>(partition);
         survivors.remove(self);
+        long grace = view.state().requirePool().haTimeout().toNanos();
         String why = "HA: surviving partition " + partition + " holds no Raft majority of " + view.voters() + "; hosts "
                 + lost + " fenced";
         LOG.warn("host {}: {}: re-founding the pool", self, why);
@@ -345,6 +357,11 @@ public final class HaMonitor {
             synchronized (this) {
                 refounding = false;
                 declaring.removeAll(lost);
+                // The re-founding just reset the survivors into the new generation: until they beat as live,
+                // they look like hosts to re-admit, and resetting one again while it joins drops it (seen by the
+                // nemesis: a survivor left STANDALONE, the new pool without a majority).
+                long until = env.nanos() + grace;
+                survivors.forEach(host -> justReset.put(host, until));
                 if (error != null) {
                     LOG.warn("HA re-founding failed: {}", error.toString());
                     failed(self);
@@ -368,6 +385,8 @@ public final class HaMonitor {
         }
         restarts.restart(state);
         plan.update(state);
+        long now = env.nanos();
+        justReset.values().removeIf(until -> now - until >= 0);
         for (Host host : state.hosts().values()) {
             // Not while its death is being committed or its Raft removal is pending: a removal run after the
             // re-admission put it back would take it out of the configuration again, live, where no re-admission
@@ -377,6 +396,7 @@ public final class HaMonitor {
                     && !view.peers().contains(host.uuid())
                     && !declaring.contains(host.uuid())
                     && !leavingRaft.contains(host.uuid())
+                    && !justReset.containsKey(host.uuid())
                     && readmitting.add(host.uuid())) {
                 env.readmit(host).whenComplete((ok, error) -> {
                     synchronized (this) {

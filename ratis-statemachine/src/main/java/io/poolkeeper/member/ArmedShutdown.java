@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ArmedShutdown {
     private static final Logger LOG = LoggerFactory.getLogger(ArmedShutdown.class);
-    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final HostId self;
     private final RaftGroups groups;
@@ -81,13 +81,15 @@ final class ArmedShutdown {
     }
 
     /**
-     * Fences this host unless the pool has committed its goodbye and still records {@code residents} here, or no
-     * other live host could restart them.
+     * Says {@code goodbye} until the pool has committed it and still records {@code residents} here, for at most two
+     * request timeouts; then fences this host, unless no other live host could restart them.
      */
-    void fenceUnlessLeft(Set<VmId> residents) {
-        long deadline = System.nanoTime() + wait.toNanos();
+    void fenceUnlessLeft(Set<VmId> residents, Runnable goodbye) {
+        long deadline = System.nanoTime() + 2 * wait.toNanos();
         Optional<PoolState> seen = Optional.empty();
         do {
+            // Again each round: a master that has only just taken over may not have heard the first one.
+            goodbye.run();
             Optional<PoolState> now = read();
             seen = now.isPresent() ? now : seen;
             if (seen.isPresent() && left(seen.get(), residents)) {

@@ -27,6 +27,7 @@ import io.poolkeeper.ratis.RaftConfigSync;
 import io.poolkeeper.ratis.RaftGroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -387,6 +388,14 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         return ha.armed();
     }
 
+    /**
+     * Whether HA is armed here and every live host has reported the liveset this member holds (see
+     * {@link HaMonitor#livesetAgreed}); tests wait for it after a re-admission before the next fault.
+     */
+    public boolean haLivesetAgreed() {
+        return ha.livesetAgreed();
+    }
+
     /** Planned master change: Raft leadership transfer (blocking, so off the caller's thread). */
     CompletableFuture<Void> transferLeadership(HostId target) {
         return CompletableFuture.runAsync(() -> {
@@ -449,8 +458,9 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         try {
             shutdown.handOver();
             scheduler.close();
-            slave.goodbye(config.timeouts().requestTimeout());
-            shutdown.fenceUnlessLeft(residents);
+            Duration round = Duration.ofMillis(
+                    Math.min(1000, config.timeouts().requestTimeout().toMillis()));
+            shutdown.fenceUnlessLeft(residents, () -> slave.goodbye(round));
         } finally {
             beating.shutdownNow();
         }

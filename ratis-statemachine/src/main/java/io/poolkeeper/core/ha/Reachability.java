@@ -280,6 +280,29 @@ public final class Reachability {
     }
 
     /**
+     * Whether every other host of {@code liveset} has reported exactly {@code liveset} in its latest beat here. Until
+     * then a host lost now may have last reported an older liveset (one without a host re-admitted since), and its
+     * death cannot be proved against it ({@link #fenced}): the pool is not yet fully protected.
+     */
+    public boolean livesetAgreed(SortedSet<HostId> liveset) {
+        for (HostId host : liveset) {
+            if (host.equals(self)) {
+                continue;
+            }
+            Report last = reports.get(host);
+            if (last == null) {
+                return false;
+            }
+            SortedSet<HostId> theirs = new TreeSet<>(last.silences().keySet());
+            theirs.add(host);
+            if (!theirs.equals(liveset)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Of {@code candidates} (hosts this member has reports from, or itself), the one whose log is the most up to date
      * (Raft's order: last term, then last index), the lowest host UUID on a tie: the one that re-founds a pool whose
      * surviving partition holds no Raft majority.

@@ -233,6 +233,21 @@ class ReachabilityTest {
         }
     }
 
+    /** The pool is fully protected again only once every other live host has reported the grown liveset here. */
+    @Test
+    @Timeout(10)
+    void theLivesetIsAgreedOnceEveryOtherHostReportedIt() {
+        SortedSet<HostId> liveset = sorted(A, B, C);
+        Reachability a = new Reachability(A, SHORT, 0);
+        assertFalse(a.livesetAgreed(liveset), "nothing heard yet");
+        assertTrue(a.heard(B, report(1, SECOND, Map.of(A, 0L, C, 0L)), SECOND));
+        assertTrue(a.heard(C, report(1, SECOND, Map.of(B, 0L)), SECOND));
+        assertFalse(a.livesetAgreed(liveset), "C's copy does not have A back yet");
+        assertTrue(a.heard(C, report(2, SECOND + HEARTBEAT, Map.of(A, 0L, B, 0L)), SECOND + HEARTBEAT));
+        assertTrue(a.livesetAgreed(liveset));
+        assertFalse(a.livesetAgreed(sorted(A, B, C, E)), "E never beat here");
+    }
+
     /**
      * Rows for A judging C in {A, B, C}. A has not heard C since it was armed at 0; B's newest beat, arrived at
      * {@code bReportAt}, says B had not heard C since {@code bLastHeard} (on A's clock); A judges at {@code now}, in
