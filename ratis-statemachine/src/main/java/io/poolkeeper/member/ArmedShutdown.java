@@ -8,14 +8,18 @@ import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.ha.HaMonitor;
 import io.poolkeeper.ratis.RaftGroups;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +49,28 @@ final class ArmedShutdown {
         this.wait = wait;
     }
 
+    /**
+     * The whole shutdown: the HA loop ({@code haTick}) keeps beating on a thread of its own meanwhile, so the others
+     * never count this host silent; {@code stopTicks} stops the member's own ticks before the first goodbye, so no
+     * ordinary heartbeat follows it.
+     */
+    void run(Runnable haTick, Runnable stopTicks, Consumer<Duration> goodbye) {
+        Set<VmId> residents = residents();
+        ScheduledExecutorService beating =
+                Executors.newSingleThreadScheduledExecutor(SystemScheduler.daemon("ha-closing-" + self));
+        beating.scheduleWithFixedDelay(haTick, 0, HaMonitor.period().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            handOver();
+            stopTicks.run();
+            Duration round = Duration.ofMillis(Math.min(1000, wait.toMillis()));
+            fenceUnlessLeft(residents, () -> goodbye.accept(round));
+        } finally {
+            beating.shutdownNow();
+        }
+    }
+
     /** The VMs the pool records on this host now: they must still be recorded here once the goodbye commits. */
-    Set<VmId> residents() {
+    private Set<VmId> residents() {
         Set<VmId> out = new TreeSet<>();
         for (Vm vm : groups.applied().state().vms().values()) {
             if (vm.residentOn().equals(Optional.of(self)) && vm.powerState() != PowerState.HALTED) {
@@ -57,7 +81,7 @@ final class ArmedShutdown {
     }
 
     /** If this member leads, hands leadership to the lowest live voter, so that its goodbye can be committed. */
-    void handOver() {
+    private void handOver() {
         if (!groups.leaderId().equals(Optional.of(self))) {
             return;
         }
@@ -84,7 +108,7 @@ final class ArmedShutdown {
      * Says {@code goodbye} until the pool has committed it and still records {@code residents} here, for at most two
      * request timeouts; then fences this host, unless no other live host could restart them.
      */
-    void fenceUnlessLeft(Set<VmId> residents, Runnable goodbye) {
+    private void fenceUnlessLeft(Set<VmId> residents, Runnable goodbye) {
         long deadline = System.nanoTime() + 2 * wait.toNanos();
         Optional<PoolState> seen = Optional.empty();
         do {

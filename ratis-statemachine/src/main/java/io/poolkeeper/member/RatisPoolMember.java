@@ -8,7 +8,6 @@ import io.poolkeeper.api.Subscription;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.HostRole;
 import io.poolkeeper.api.model.MemberRole;
-import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.Operation;
@@ -27,15 +26,10 @@ import io.poolkeeper.ratis.RaftConfigSync;
 import io.poolkeeper.ratis.RaftGroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -430,7 +424,12 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 return;
             }
             if (ha.armed()) {
-                closeArmed();
+                new ArmedShutdown(
+                                config.hostId(),
+                                groups,
+                                agentDriver,
+                                config.timeouts().requestTimeout())
+                        .run(ha::tick, scheduler::close, slave::goodbye);
             } else if (role.get() == MemberState.SLAVE || role.get() == MemberState.NO_MASTER) {
                 // A clean shutdown: the master marks this host dead at once instead of after the timeout. Ticks
                 // stop first, so no heartbeat follows the goodbye.
@@ -440,29 +439,6 @@ public final class RatisPoolMember implements PoolMember, MemberService {
             closeNow(true);
         } finally {
             switching.unlock();
-        }
-    }
-
-    /**
-     * Leaving with HA armed ({@link ArmedShutdown}): the HA loop keeps beating on a thread of its own while a master
-     * hands over and the goodbye is committed, so the others never count this host silent meanwhile.
-     */
-    private void closeArmed() {
-        ArmedShutdown shutdown = new ArmedShutdown(
-                config.hostId(), groups, agentDriver, config.timeouts().requestTimeout());
-        Set<VmId> residents = shutdown.residents();
-        ScheduledExecutorService beating =
-                Executors.newSingleThreadScheduledExecutor(SystemScheduler.daemon("ha-closing-" + config.hostId()));
-        long period = HaMonitor.period().toMillis();
-        beating.scheduleWithFixedDelay(ha::tick, 0, period, TimeUnit.MILLISECONDS);
-        try {
-            shutdown.handOver();
-            scheduler.close();
-            Duration round = Duration.ofMillis(
-                    Math.min(1000, config.timeouts().requestTimeout().toMillis()));
-            shutdown.fenceUnlessLeft(residents, () -> slave.goodbye(round));
-        } finally {
-            beating.shutdownNow();
         }
     }
 
