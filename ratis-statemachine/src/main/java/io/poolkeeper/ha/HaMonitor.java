@@ -66,7 +66,10 @@ public final class HaMonitor {
     private final HaRestarts restarts;
     private final HaPlanRecorder plan;
     private final Set<HostId> readmitting = new HashSet<>();
-    /** Survivors a re-founding reset, not re-admitted again before the time given (this member's clock). */
+    /**
+     * Survivors of a re-founding, not re-admitted before the time given (this member's clock; {@code Long.MAX_VALUE}
+     * while the re-founding runs).
+     */
     private final Map<HostId, Long> justReset = new HashMap<>();
     /** Hosts this member has not heard for the span or longer (see {@link #crossedSpan}). */
     private final Set<HostId> pastSpan = new HashSet<>();
@@ -350,6 +353,10 @@ public final class HaMonitor {
         SortedSet<HostId> survivors = new TreeSet<>(partition);
         survivors.remove(self);
         long grace = view.state().requirePool().haTimeout().toNanos();
+        // The re-founding resets the survivors into the new generation: while it runs, and until they beat as live,
+        // they look like hosts to re-admit, and resetting one again while it joins drops it (seen by the nemesis: a
+        // survivor left STANDALONE, the new pool without a majority).
+        survivors.forEach(host -> justReset.put(host, Long.MAX_VALUE));
         String why = "HA: surviving partition " + partition + " holds no Raft majority of " + view.voters() + "; hosts "
                 + lost + " fenced";
         LOG.warn("host {}: {}: re-founding the pool", self, why);
@@ -357,9 +364,6 @@ public final class HaMonitor {
             synchronized (this) {
                 refounding = false;
                 declaring.removeAll(lost);
-                // The re-founding just reset the survivors into the new generation: until they beat as live,
-                // they look like hosts to re-admit, and resetting one again while it joins drops it (seen by the
-                // nemesis: a survivor left STANDALONE, the new pool without a majority).
                 long until = env.nanos() + grace;
                 survivors.forEach(host -> justReset.put(host, until));
                 if (error != null) {
@@ -386,7 +390,7 @@ public final class HaMonitor {
         restarts.restart(state);
         plan.update(state);
         long now = env.nanos();
-        justReset.values().removeIf(until -> now - until >= 0);
+        justReset.values().removeIf(until -> until != Long.MAX_VALUE && now - until >= 0);
         for (Host host : state.hosts().values()) {
             // Not while its death is being committed or its Raft removal is pending: a removal run after the
             // re-admission put it back would take it out of the configuration again, live, where no re-admission
