@@ -99,6 +99,7 @@ class EventStreamTest {
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                     .members(pool.addresses())
+                    .transportSecurity(pool.clientSecurity())
                     .requestTimeout(Duration.ofSeconds(10))
                     .build()) {
                 Watcher embedded = new Watcher(slave.pool());

@@ -36,10 +36,12 @@ class FullRestartTest {
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                             .members(pool.addresses())
+                            .transportSecurity(pool.clientSecurity())
                             .requestTimeout(Duration.ofSeconds(10))
                             .build();
                     GrpcPoolClient impatient = GrpcPoolClient.builder()
                             .members(pool.addresses())
+                            .transportSecurity(pool.clientSecurity())
                             .requestTimeout(Duration.ofMillis(500))
                             .build()) {
                 // The patient client rides out the outage; the impatient one gives up on the writes it has in flight

@@ -33,10 +33,12 @@ class MasterFailoverTest {
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                             .members(pool.addresses())
+                            .transportSecurity(pool.clientSecurity())
                             .requestTimeout(Duration.ofSeconds(10))
                             .build();
                     GrpcPoolClient impatient = GrpcPoolClient.builder()
                             .members(pool.addresses())
+                            .transportSecurity(pool.clientSecurity())
                             .requestTimeout(Duration.ofMillis(500))
                             .build()) {
                 // Remote writers (they follow the master by themselves; the impatient one gives up during the

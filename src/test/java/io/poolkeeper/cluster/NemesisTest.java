@@ -97,6 +97,7 @@ class NemesisTest {
             long worstSettleMillis = 0;
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                             .members(pool.addresses())
+                            .transportSecurity(pool.clientSecurity())
                             .requestTimeout(Duration.ofSeconds(5))
                             .build();
                     NemesisWatch watch = new NemesisWatch(pool, t0)) {

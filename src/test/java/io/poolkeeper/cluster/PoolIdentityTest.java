@@ -45,6 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Pool identity (DESIGN §8) between real members over gRPC: two pools, and addresses that move from one to the
  * other. A client serves one pool and never uses another pool's member; a member refuses another pool's requests,
  * member-to-member heartbeats included, and changes nothing.
+ *
+ * <p>In plain text: pools with different CAs never get past the TLS handshake (the security tests show it), so
+ * identity is what separates pools sharing a CA, or insecure ones.
  */
 @Timeout(90)
 class PoolIdentityTest {
@@ -57,12 +60,13 @@ class PoolIdentityTest {
 
     @Test
     void aClientRefusesTheMemberOfAnotherPoolNowServingItsAddress() {
-        try (TestingPool a = TestingPool.builder(dir.resolve("a")).build()) {
+        try (TestingPool a = TestingPool.builder(dir.resolve("a")).insecure().build()) {
             RatisPoolMember a0 = a.add();
             awaitMaster(a0);
             String address = a0.serviceAddress();
             String poolA = poolOf(a0);
             try (GrpcPoolClient client = GrpcPoolClient.builder()
+                    .insecure()
                     .members(List.of(address))
                     .requestTimeout(Duration.ofSeconds(5))
                     .build()) {
@@ -102,7 +106,7 @@ class PoolIdentityTest {
 
     @Test
     void aStaleAddressListAndRequestsForAnotherPoolChangeNothingThere() {
-        try (TestingPool a = TestingPool.builder(dir.resolve("a")).build();
+        try (TestingPool a = TestingPool.builder(dir.resolve("a")).insecure().build();
                 RatisPoolMember b0 = startPoolB("127.0.0.1:" + Ports.free())) {
             RatisPoolMember a0 = a.add();
             awaitMaster(a0);
@@ -113,6 +117,7 @@ class PoolIdentityTest {
 
             // A client of pool A given a list that starts with pool B's member writes to pool A only.
             try (GrpcPoolClient client = GrpcPoolClient.builder()
+                    .insecure()
                     .members(List.of(b0.serviceAddress(), a0.serviceAddress()))
                     .poolUuid(PoolId.of(poolA))
                     .requestTimeout(Duration.ofSeconds(5))
@@ -130,6 +135,7 @@ class PoolIdentityTest {
                 assertEquals(ErrorCode.POOL_MISMATCH, reset.code(), reset.getMessage());
             }
             try (GrpcPoolClient onlyB = GrpcPoolClient.builder()
+                    .insecure()
                     .members(List.of(b0.serviceAddress()))
                     .poolUuid(PoolId.of(poolA))
                     .requestTimeout(Duration.ofSeconds(5))
@@ -204,6 +210,7 @@ class PoolIdentityTest {
     /** A one-member pool B on {@code address}, its Raft port from the shared allocator. */
     private RatisPoolMember startPoolB(String address) {
         RatisPoolMember member = new MemberBuilder()
+                .insecure()
                 .hostUuid(B_HOST)
                 .nameLabel("b-host1")
                 .listenAddress(address)

@@ -109,6 +109,7 @@ class ReplicationTest {
                     .allMatch(m -> m.applied().state().hosts().size() == 3));
             try (PoolClient client = GrpcPoolClient.builder()
                     .members(pool.addresses())
+                    .transportSecurity(pool.clientSecurity())
                     .requestTimeout(Duration.ofSeconds(20))
                     .build()) {
                 BlockingPool remote = client.pool().blocking();
@@ -125,10 +126,8 @@ class ReplicationTest {
                         assertThrows(PoolRejectedException.class, () -> remote.setParam("no-such-field", "x"));
                 assertEquals(ErrorCode.UNKNOWN_FIELD, badKey.code());
                 // Garbage fields straight over gRPC: a refusal with a code, never a crash of the member.
-                var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(
-                                pool.addresses().get(1))
-                        .usePlaintext()
-                        .build();
+                var channel =
+                        pool.clientSecurity().channel(pool.addresses().get(1)).build();
                 try {
                     var reply = io.poolkeeper.proto.PoolServiceGrpc.newBlockingStub(channel)
                             .submit(io.poolkeeper.proto.SubmitRequest.newBuilder()

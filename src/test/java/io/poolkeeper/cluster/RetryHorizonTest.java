@@ -88,6 +88,7 @@ class RetryHorizonTest {
 
             try (GrpcPoolClient client = GrpcPoolClient.builder()
                     .members(pool.addresses())
+                    .transportSecurity(pool.clientSecurity())
                     .requestTimeout(Duration.ofSeconds(10))
                     .build()) {
                 ResultCodec.Reply createdAgain = client.pool().submit(create).get(30, TimeUnit.SECONDS);

@@ -50,6 +50,7 @@ class VirtualTimeTest {
     private RatisPoolMember member(int index, String join, ManualScheduler scheduler) {
         HostId host = HostId.of(String.format("%08d-0000-4000-8000-0000000000aa", index));
         MemberBuilder b = new MemberBuilder()
+                .insecure()
                 .hostUuid(host)
                 .listenAddress("127.0.0.1:" + Ports.free())
                 .raftPort(Ports.free())

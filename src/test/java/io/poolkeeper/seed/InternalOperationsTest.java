@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.proto.HostSetLive;
 import io.poolkeeper.proto.PoolAlert;
@@ -34,9 +33,9 @@ class InternalOperationsTest {
             int master = pool.awaitMaster();
             int slave = pool.others(master).get(0);
             String slaveUuid = pool.host(slave).toString();
-            ManagedChannel channel = NettyChannelBuilder.forTarget(
-                            pool.member(slave).serviceAddress())
-                    .usePlaintext()
+            // A client of the pool (its certificate reads and submits): internal operations are still refused.
+            ManagedChannel channel = pool.clientSecurity()
+                    .channel(pool.member(slave).serviceAddress())
                     .build();
             try {
                 var stub = PoolServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);

@@ -54,6 +54,11 @@ public enum ErrorCode {
             407,
             Kind.REJECTED,
             "This member takes no fault injection: start it with --allow-fault-injection (tests only)."),
+    PERMISSION_DENIED(
+            408,
+            Kind.REJECTED,
+            "The caller's credentials do not allow this call (a client certificate calling a member-only RPC, or a"
+                    + " certificate of another pool); nothing changed."),
 
     // --- HA (5xx)
     HA_IS_ENABLED(500, Kind.REJECTED, "The operation is not allowed while pool HA is enabled."),

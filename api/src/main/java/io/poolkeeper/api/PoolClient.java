@@ -3,6 +3,7 @@ package io.poolkeeper.api;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.PoolId;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -71,6 +72,17 @@ public interface PoolClient extends AutoCloseable {
          */
         Builder poolUuid(PoolId pool);
 
+        /**
+         * Mutual TLS with the credentials in {@code directory} ({@code ca.pem}, {@code cert.pem}, {@code key.pem}, as
+         * {@code poolkeeper pool-init-tls} and {@code tls-issue} write them). A client certificate reads and submits
+         * commands; the emergency calls need a member's. One of this and {@link #insecure()} is required.
+         */
+        Builder tls(Path directory);
+
+        /** Plain text, for a pool whose members run without TLS: anyone on the network can read and forge calls. */
+        Builder insecure();
+
+        /** @throws IllegalStateException naming what is missing: the members, or {@link #tls}/{@link #insecure} */
         PoolClient build();
     }
 }

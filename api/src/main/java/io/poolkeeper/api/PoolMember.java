@@ -87,6 +87,21 @@ public interface PoolMember extends AutoCloseable {
         /** The bridge to this host's hypervisor, which runs, stops and fences its VMs. Required. */
         Builder hostAgent(HostAgent agent);
 
+        /**
+         * Mutual TLS on both transports (PoolService and Raft) with the member credentials in {@code directory}
+         * ({@code ca.pem}, {@code cert.pem}, {@code key.pem}, as {@code poolkeeper pool-init-tls} and {@code
+         * tls-issue} write them): the member accepts only callers whose certificate chains to the pool's CA, and the
+         * member-to-member calls only from members. The files are re-read when they change (certificate rotation
+         * without a restart). One of this and {@link #insecure()} is required.
+         */
+        Builder tls(Path directory);
+
+        /**
+         * Plain text on both transports: anyone who reaches the ports can read the pool and call every RPC. Only for a
+         * network nobody else can reach.
+         */
+        Builder insecure();
+
         PoolMember build();
     }
 

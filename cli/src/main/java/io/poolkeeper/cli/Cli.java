@@ -35,6 +35,8 @@ public final class Cli {
 
     static final String ENV_SERVERS = "POOLKEEPER_SERVERS";
     static final String ENV_POOL = "POOLKEEPER_POOL";
+    static final String ENV_TLS_DIR = "POOLKEEPER_TLS_DIR";
+    static final String ENV_INSECURE = "POOLKEEPER_INSECURE";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     private final PrintStream out;
@@ -155,6 +157,15 @@ public final class Cli {
                         + ENV_POOL + ", else the pool of the first member that answers)")
                 .type(String.class)
                 .build());
+        spec.addOption(OptionSpec.builder("--tls-dir")
+                .paramLabel("DIR")
+                .description("TLS credentials (a client or member directory of pool-init-tls; the emergency commands"
+                        + " need the member's) (default: $" + ENV_TLS_DIR + ")")
+                .type(String.class)
+                .build());
+        spec.addOption(OptionSpec.builder("--insecure")
+                .description("plain text, for members run with --insecure (default: $" + ENV_INSECURE + "=1)")
+                .build());
         spec.addOption(OptionSpec.builder("--minimal")
                 .description("print only uuids (or values), comma-separated")
                 .build());
@@ -196,6 +207,7 @@ public final class Cli {
         try (Session session = new Session(
                 servers(),
                 pool(),
+                security(),
                 Invocation.parse("--timeout", global("--timeout").orElse("10s"), Values::duration),
                 flag("--local") ? ReadConsistency.LOCAL : ReadConsistency.LINEARIZABLE,
                 printer)) {
@@ -223,6 +235,29 @@ public final class Cli {
                 .map(String::trim)
                 .filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    /**
+     * The TLS directory of --tls-dir or $POOLKEEPER_TLS_DIR, or empty for plain text when --insecure or
+     * $POOLKEEPER_INSECURE says so; neither is a usage error, so that nobody talks plain text by accident.
+     */
+    private java.util.Optional<java.nio.file.Path> security() {
+        java.util.Optional<String> dir = global("--tls-dir")
+                .or(() -> java.util.Optional.ofNullable(env.get(ENV_TLS_DIR)))
+                .map(String::trim)
+                .filter(d -> !d.isEmpty());
+        boolean insecure = flag("--insecure") || "1".equals(env.get(ENV_INSECURE));
+        if (dir.isPresent() && flag("--insecure")) {
+            throw new UsageException("--tls-dir and --insecure exclude each other");
+        }
+        if (dir.isPresent()) {
+            return dir.map(java.nio.file.Path::of);
+        }
+        if (!insecure) {
+            throw new UsageException("no credentials: give --tls-dir DIR (or set " + ENV_TLS_DIR + ") for a pool with"
+                    + " TLS, or --insecure (or " + ENV_INSECURE + "=1) for members run with --insecure");
+        }
+        return java.util.Optional.empty();
     }
 
     /** The pool given with --pool or $POOLKEEPER_POOL, if any. */

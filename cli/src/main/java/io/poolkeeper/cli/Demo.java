@@ -237,7 +237,7 @@ final class Demo {
         script.xe("vm-list", "--local", "params=name-label,power-state,resident-on", "-s", s);
 
         t = System.nanoTime();
-        script.xe("pool-emergency-transition-to-master", "-s", s);
+        script.xe("pool-emergency-transition-to-master", "-s", s, "--tls-dir", script.memberTls(survivor));
         script.await(
                 survivor.name() + " master of the next generation",
                 timeouts.electionTimeoutMax().multipliedBy(10).plusSeconds(20),
@@ -259,7 +259,7 @@ final class Demo {
         }
         script.step("emergency", "2 hosts restarted", t, "JVM start-up");
         t = System.nanoTime();
-        script.xe("pool-recover-slaves", "-s", s);
+        script.xe("pool-recover-slaves", "-s", s, "--tls-dir", script.memberTls(survivor));
         script.await(
                 "every host live in the new generation",
                 timeouts.hostDeadAfter().multipliedBy(2).plusSeconds(30),

@@ -6,6 +6,8 @@ import io.poolkeeper.api.PoolView;
 import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.tls.CertificateRole;
+import io.poolkeeper.tls.PoolCertificateAuthority;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -80,9 +83,42 @@ final class DemoScript {
     MemberProcess member(int index) {
         HostId host = HostId.of(String.format("%08d-0000-4000-8000-00000000000%d", index, index));
         MemberProcess m = new MemberProcess(
-                "host" + index, host, MemberProcess.freePortPair(), dir.resolve("host" + index), timeouts, true);
+                "host" + index,
+                host,
+                MemberProcess.freePortPair(),
+                dir.resolve("host" + index),
+                timeouts,
+                true,
+                Optional.of(memberTls(index)));
         members.add(m);
         return m;
+    }
+
+    /** The pool's TLS directory, made with {@code pool-init-tls} (shown) on first use. */
+    private Path tls() {
+        Path tls = dir.resolve("tls");
+        if (!Files.exists(tls.resolve("ca"))) {
+            xe("pool-init-tls", "--dir", tls.toString(), "--members", "3", "--pool-name", "demo");
+        }
+        return tls;
+    }
+
+    /**
+     * The TLS credentials of host {@code index}: {@code tls/member-<index>}, issued by the demo's CA when {@code
+     * pool-init-tls} did not make it. The emergency commands run with them, as an operator runs them on the host.
+     */
+    Path memberTls(int index) {
+        Path member = tls().resolve("member-" + index);
+        if (!Files.exists(member.resolve("cert.pem"))) {
+            PoolCertificateAuthority.load(tls().resolve("ca"))
+                    .issue(member, CertificateRole.MEMBER, "member-" + index, Duration.ofDays(1));
+        }
+        return member;
+    }
+
+    /** The TLS credentials of {@code m}, for the commands only a member may send (the emergency ones). */
+    String memberTls(MemberProcess m) {
+        return m.tls().orElseThrow().toString();
     }
 
     /** The member processes of the current pool, running or not. */
@@ -106,6 +142,7 @@ final class DemoScript {
     void connect() {
         closeClient();
         client = PoolClient.builder()
+                .tls(tls().resolve("client"))
                 .members(members.stream().map(MemberProcess::address).toList())
                 .requestTimeout(Duration.ofSeconds(3))
                 .build();
@@ -207,7 +244,15 @@ final class DemoScript {
         int status;
         try (PrintStream o = new PrintStream(stdout, true, StandardCharsets.UTF_8);
                 PrintStream e = new PrintStream(stderr, true, StandardCharsets.UTF_8)) {
-            status = new Cli(o, e, Map.of(Cli.ENV_SERVERS, servers)).run(args);
+            status = new Cli(
+                            o,
+                            e,
+                            Map.of(
+                                    Cli.ENV_SERVERS,
+                                    servers,
+                                    Cli.ENV_TLS_DIR,
+                                    dir.resolve("tls").resolve("client").toString()))
+                    .run(args);
         }
         String text = stdout.toString(StandardCharsets.UTF_8);
         String errors = stderr.toString(StandardCharsets.UTF_8);

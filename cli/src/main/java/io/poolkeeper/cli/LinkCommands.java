@@ -86,7 +86,8 @@ final class LinkCommands {
 
     private static LinkFaultClient connect(Invocation in, String address) {
         String pool = in.client().poolUuid().map(Object::toString).orElse("");
-        return LinkFaultClient.connect(address, pool, in.session().timeout());
+        return LinkFaultClient.connect(
+                address, in.session().security(), pool, in.session().timeout());
     }
 
     /** A comma-separated list of hosts, each a uuid or a name-label. */

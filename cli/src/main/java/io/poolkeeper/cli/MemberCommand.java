@@ -60,6 +60,24 @@ final class MemberCommand implements Callable<Integer> {
         String join;
     }
 
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Security security;
+
+    /** TLS or, explicitly, plain text: one is required, so nobody runs an open member by leaving an option out. */
+    static final class Security {
+        @Option(
+                names = "--tls-dir",
+                paramLabel = "DIR",
+                description = "this member's TLS credentials (ca.pem, cert.pem, key.pem: a member directory of"
+                        + " pool-init-tls or tls-issue); re-read when they change")
+        Path tlsDir;
+
+        @Option(
+                names = "--insecure",
+                description = "plain text: anyone who reaches the ports can read the pool and call every RPC")
+        boolean insecure;
+    }
+
     /** The memory a host offers VMs unless {@code --memory} says; a witness offers none. */
     static final String DEFAULT_MEMORY = "16GiB";
 
@@ -113,6 +131,11 @@ final class MemberCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         Files.createDirectories(data);
+        if (security.insecure) {
+            err.println("poolkeeper member: WARNING: --insecure: plain text, no authentication; anyone who reaches "
+                    + listen + " can read this pool, join it and call every RPC");
+            err.flush();
+        }
         // The implementation's builder, not PoolMember.builder(): fault injection is a test switch the public API
         // does not offer.
         MemberBuilder builder = new MemberBuilder()
@@ -124,6 +147,15 @@ final class MemberCommand implements Callable<Integer> {
                 .witness(witness)
                 .timeouts(t)
                 .hostAgent(new SimulatedHypervisor(host, bytes));
+        if (security.insecure) {
+            builder.insecure();
+        } else {
+            try {
+                builder.tls(security.tlsDir);
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                throw new UsageException("--tls-dir " + security.tlsDir + ": " + e.getMessage());
+            }
+        }
         if (nameLabel != null) {
             builder.nameLabel(nameLabel);
         }
@@ -149,7 +181,7 @@ final class MemberCommand implements Callable<Integer> {
         try {
             member.start();
         } catch (RuntimeException e) {
-            err.println("poolkeeper member: could not start: " + e);
+            err.println("poolkeeper member: could not start: " + e.getMessage());
             err.flush();
             return ExitStatus.FAILED;
         }

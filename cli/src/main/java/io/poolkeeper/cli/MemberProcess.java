@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -39,6 +40,9 @@ final class MemberProcess implements AutoCloseable {
     private final Path dir;
     private final MemberTimeouts timeouts;
     private final boolean faultInjection;
+    /** Its TLS credentials directory; empty: {@code --insecure}. */
+    private final Optional<Path> tls;
+
     private Process process;
     private Thread reader;
     private CompletableFuture<String> ready;
@@ -53,20 +57,29 @@ final class MemberProcess implements AutoCloseable {
      * @param timeouts the timeouts it runs with
      */
     MemberProcess(String name, HostId host, int port, Path dir, MemberTimeouts timeouts) {
-        this(name, host, port, dir, timeouts, false);
+        this(name, host, port, dir, timeouts, false, Optional.empty());
     }
 
     /**
      * A member to be started later, every time with {@code --allow-fault-injection} if {@code faultInjection}
-     * (tests and the demo only: it then obeys {@code host-pull-cable} and the other link commands).
+     * (tests and the demo only: it then obeys {@code host-pull-cable} and the other link commands), and with
+     * {@code --tls-dir tls}, or {@code --insecure} when {@code tls} is empty.
      */
-    MemberProcess(String name, HostId host, int port, Path dir, MemberTimeouts timeouts, boolean faultInjection) {
+    MemberProcess(
+            String name,
+            HostId host,
+            int port,
+            Path dir,
+            MemberTimeouts timeouts,
+            boolean faultInjection,
+            Optional<Path> tls) {
         this.name = name;
         this.host = host;
         this.port = port;
         this.dir = dir;
         this.timeouts = timeouts;
         this.faultInjection = faultInjection;
+        this.tls = tls;
     }
 
     String name() {
@@ -75,6 +88,11 @@ final class MemberProcess implements AutoCloseable {
 
     HostId host() {
         return host;
+    }
+
+    /** Its TLS credentials directory; empty when it runs {@code --insecure}. */
+    Optional<Path> tls() {
+        return tls;
     }
 
     String address() {
@@ -111,6 +129,11 @@ final class MemberProcess implements AutoCloseable {
         command.addAll(TimeoutOptions.args(timeouts));
         if (faultInjection) {
             command.add("--allow-fault-injection");
+        }
+        if (tls.isPresent()) {
+            command.addAll(List.of("--tls-dir", tls.get().toString()));
+        } else {
+            command.add("--insecure");
         }
         command.addAll(poolArgs);
         try {

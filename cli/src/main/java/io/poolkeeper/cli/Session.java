@@ -3,6 +3,9 @@ package io.poolkeeper.cli;
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.api.model.PoolId;
+import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.rpc.TransportSecurity;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -16,14 +19,19 @@ import java.util.Optional;
 final class Session implements AutoCloseable {
     private final List<String> servers;
     private final Optional<PoolId> pool;
+    /** The TLS directory; empty: plain text. */
+    private final Optional<Path> tls;
+
     private final Duration timeout;
     private final ReadConsistency consistency;
     private final Printer printer;
     private PoolClient client;
+    private TransportSecurity security;
 
     Session(
             List<String> servers,
             Optional<PoolId> pool,
+            Optional<Path> tls,
             Duration timeout,
             ReadConsistency consistency,
             Printer printer) {
@@ -32,14 +40,30 @@ final class Session implements AutoCloseable {
         }
         this.servers = List.copyOf(servers);
         this.pool = Objects.requireNonNull(pool, "pool");
+        this.tls = Objects.requireNonNull(tls, "tls");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.consistency = consistency;
         this.printer = printer;
     }
 
+    /** How this session talks to members: TLS with the credentials given, or plain text; loaded on first use. */
+    TransportSecurity security() {
+        if (security == null) {
+            try {
+                security = tls.map(TransportSecurity::tls).orElseGet(TransportSecurity::insecure);
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                throw new UsageException("--tls-dir " + tls.get() + ": " + e.getMessage());
+            }
+        }
+        return security;
+    }
+
     PoolClient client() {
         if (client == null) {
-            PoolClient.Builder builder = PoolClient.builder().members(servers).requestTimeout(timeout);
+            GrpcPoolClient.Builder builder = GrpcPoolClient.builder()
+                    .members(servers)
+                    .requestTimeout(timeout)
+                    .transportSecurity(security());
             pool.ifPresent(builder::poolUuid);
             client = builder.build();
         }

@@ -37,7 +37,7 @@ class CliCommandsTest {
     @BeforeAll
     void startPool(@TempDir Path dir) {
         pool = TestingPool.builder(dir).poolName("cli-test").start(2);
-        cli = new CliRunner(pool.addresses());
+        cli = CliRunner.of(pool);
         host1 = pool.host(0).toString();
         host2 = pool.host(1).toString();
     }
@@ -256,17 +256,40 @@ class CliCommandsTest {
 
     @Test
     void emergencyCommandsAreRefusedOutsideEmergencyMode() {
+        // Run with the member's own credentials, as an operator on that host would.
+        String memberTls = pool.tlsDirectory(1).orElseThrow().toString();
         refused(
                 "NOT_IN_EMERGENCY_MODE",
                 "pool-emergency-transition-to-master",
                 "-s",
-                pool.addresses().get(1));
+                pool.addresses().get(1),
+                "--tls-dir",
+                memberTls);
         CliRunner.Result reset = cli.run(
                 "pool-emergency-reset-master",
                 "master-address=" + pool.addresses().get(0),
                 "-s",
-                pool.addresses().get(1));
+                pool.addresses().get(1),
+                "--tls-dir",
+                memberTls);
         assertEquals(ExitStatus.REJECTED, reset.status(), reset.toString());
+    }
+
+    @Test
+    void emergencyCommandsNeedAMembersCertificateNotAClients() {
+        refused(
+                "PERMISSION_DENIED",
+                "pool-emergency-transition-to-master",
+                "-s",
+                pool.addresses().get(1));
+        refused(
+                "PERMISSION_DENIED",
+                "pool-recover-slaves",
+                "-s",
+                pool.addresses().get(0));
+        assertEquals(
+                "false",
+                ok("host-is-in-emergency-mode", "-s", pool.addresses().get(1)).value());
     }
 
     @Test
@@ -278,7 +301,8 @@ class CliCommandsTest {
         String other = PoolId.random().toString();
         refused("POOL_MISMATCH", "host-list", "--pool", other);
         refused("POOL_MISMATCH", "host-get-role", "--pool", other);
-        CliRunner.Result viaEnv = new CliRunner(pool.addresses(), Map.of(Cli.ENV_POOL, other)).run("vm-list");
+        CliRunner.Result viaEnv =
+                CliRunner.of(pool, Map.of(Cli.ENV_POOL, other)).run("vm-list");
         assertEquals(ExitStatus.REJECTED, viaEnv.status(), viaEnv.toString());
         assertTrue(viaEnv.err().contains("no member given serves pool " + other), viaEnv.err());
         assertEquals(

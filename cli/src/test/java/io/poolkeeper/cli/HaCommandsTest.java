@@ -9,6 +9,7 @@ import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.port.MemberService;
 import io.poolkeeper.rpc.PoolServer;
+import io.poolkeeper.rpc.TransportSecurity;
 import io.poolkeeper.testing.Ports;
 import io.poolkeeper.testing.TestingPool;
 import java.lang.reflect.Proxy;
@@ -45,7 +46,7 @@ class HaCommandsTest {
     @Test
     void haEnableAndDisableShowInThePoolsAndEveryHostsParameters() {
         try (TestingPool pool = TestingPool.start(dir, 2)) {
-            CliRunner cli = new CliRunner(pool.addresses());
+            CliRunner cli = CliRunner.of(pool);
             int master = pool.awaitMaster();
             String masterUuid = pool.host(master).toString();
             String slaveUuid = pool.host(1 - master).toString();
@@ -99,7 +100,7 @@ class HaCommandsTest {
     @Test
     void computeMaxHostFailuresToTolerateAndItsHypotheticalVariant() {
         try (TestingPool pool = TestingPool.start(dir, 2)) {
-            CliRunner cli = new CliRunner(pool.addresses());
+            CliRunner cli = CliRunner.of(pool);
             pool.awaitMaster();
             String max = "pool-ha-compute-max-host-failures-to-tolerate";
             String hypothetical = "pool-ha-compute-hypothetical-max-host-failures-to-tolerate";
@@ -124,7 +125,7 @@ class HaCommandsTest {
     @Test
     void theMemberRoleOfAHostWhoseMemberIsDownIsUnreachable() {
         try (TestingPool pool = TestingPool.start(dir, 3)) {
-            CliRunner cli = new CliRunner(pool.addresses());
+            CliRunner cli = CliRunner.of(pool);
             int slave = pool.slaves().get(0);
             String slaveUuid = pool.host(slave).toString();
 
@@ -142,8 +143,8 @@ class HaCommandsTest {
     @Test
     void aFencedMemberSaysFencedThroughGetMemberStatusAndTheCli() {
         MemberService fenced = member(HostId.of("0000000f-0000-4000-8000-000000000000"), MemberRole.FENCED);
-        try (PoolServer server =
-                PoolServer.start("127.0.0.1", Ports.free(), fenced, Optional.empty(), Optional.empty())) {
+        try (PoolServer server = PoolServer.start(
+                "127.0.0.1", Ports.free(), fenced, Optional.empty(), Optional.empty(), TransportSecurity.insecure())) {
             String address = "127.0.0.1:" + server.port();
             CliRunner cli = new CliRunner(java.util.List.of(address));
 

@@ -60,7 +60,7 @@ class LinkCommandsTest {
     @Test
     void aOneWayCutMakesTheSlaveLoseItsMasterUntilHealed() {
         try (TestingPool pool = pool(3, true)) {
-            CliRunner cli = new CliRunner(pool.addresses());
+            CliRunner cli = CliRunner.of(pool);
             int master = pool.awaitMaster();
             int slave = pool.others(master).get(0);
             String masterUuid = pool.host(master).toString();
@@ -87,7 +87,7 @@ class LinkCommandsTest {
     @Test
     void pullingASlavesCableCutsItOffBothWaysAtEveryMemberAndPluggingItBack() {
         try (TestingPool pool = pool(3, true)) {
-            CliRunner cli = new CliRunner(pool.addresses());
+            CliRunner cli = CliRunner.of(pool);
             int master = pool.awaitMaster();
             int slave = pool.others(master).get(0);
             int other = pool.others(master).get(1);
@@ -126,7 +126,7 @@ class LinkCommandsTest {
     @Test
     void mistakesAreUsageErrorsOrRefusalsAndChangeNothing() {
         try (TestingPool pool = pool(1, true)) {
-            CliRunner cli = new CliRunner(pool.addresses());
+            CliRunner cli = CliRunner.of(pool);
             String self = pool.host(0).toString();
 
             fails(cli, ExitStatus.USAGE, "poolkeeper link-cut: ", "link-cut");
@@ -149,7 +149,7 @@ class LinkCommandsTest {
     @Test
     void membersWithoutTheSwitchRefuseEveryCommand() {
         try (TestingPool pool = pool(2, false)) {
-            CliRunner cli = new CliRunner(pool.addresses());
+            CliRunner cli = CliRunner.of(pool);
             String host2 = pool.host(1).toString();
 
             fails(

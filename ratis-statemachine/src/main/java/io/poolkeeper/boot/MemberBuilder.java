@@ -14,6 +14,7 @@ import io.poolkeeper.rpc.FaultInterceptors;
 import io.poolkeeper.rpc.GrpcPeerLink;
 import io.poolkeeper.rpc.InjectedLinkFaults;
 import io.poolkeeper.rpc.PoolServer;
+import io.poolkeeper.rpc.TransportSecurity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -47,6 +48,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private boolean allowFaultInjection;
     private Scheduler scheduler;
     private HostAgent agent;
+    private TransportSecurity security;
 
     @Override
     public MemberBuilder hostUuid(HostId hostUuid) {
@@ -115,6 +117,22 @@ public final class MemberBuilder implements PoolMember.Builder {
         return this;
     }
 
+    @Override
+    public MemberBuilder tls(Path directory) {
+        return transportSecurity(TransportSecurity.tls(Objects.requireNonNull(directory, "directory")));
+    }
+
+    @Override
+    public MemberBuilder insecure() {
+        return transportSecurity(TransportSecurity.insecure());
+    }
+
+    /** TLS with credentials already loaded (a test's pool shares them between members), or plain text. */
+    public MemberBuilder transportSecurity(TransportSecurity security) {
+        this.security = Objects.requireNonNull(security, "security");
+        return this;
+    }
+
     /** The filter the member's servers consult on every member-to-member message (cluster tests cut links with it). */
     public MemberBuilder linkFilter(LinkFilter filter) {
         this.linkFilter = filter;
@@ -161,6 +179,11 @@ public final class MemberBuilder implements PoolMember.Builder {
             throw new IllegalStateException("hostAgent is required: the HostAgent that runs this host's VMs"
                     + " (tests: a SimulatedHypervisor of poolkeeper-testing)");
         }
+        if (security == null) {
+            throw new IllegalStateException("tls(directory) or insecure() is required: the member's credentials"
+                    + " (a member directory of poolkeeper pool-init-tls or tls-issue), or plain text on a network"
+                    + " nobody else can reach");
+        }
         if (createPool != null && joinAddress != null) {
             throw new IllegalArgumentException("createPool and joinPool are exclusive");
         }
@@ -194,16 +217,21 @@ public final class MemberBuilder implements PoolMember.Builder {
                 timeouts,
                 agent,
                 faults(Optional.ofNullable(linkFilter), injected),
-                haSettings);
+                haSettings,
+                security.credentials());
         String self = hostUuid.toString();
         return new RatisPoolMember(
-                config, scheduler != null ? scheduler : new SystemScheduler(self), new GrpcPeerLink(self), member -> {
+                config,
+                scheduler != null ? scheduler : new SystemScheduler(self),
+                new GrpcPeerLink(self, security),
+                member -> {
                     PoolServer server = PoolServer.start(
                             config.host(),
                             config.servicePort(),
                             member,
                             config.faults().map(f -> FaultInterceptors.poolService(f, self)),
-                            injected);
+                            injected,
+                            security);
                     return new RatisPoolMember.Endpoint() {
                         @Override
                         public int port() {

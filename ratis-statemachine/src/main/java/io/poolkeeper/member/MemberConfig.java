@@ -5,6 +5,7 @@ import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.ha.HaSettings;
 import io.poolkeeper.port.LinkFilter;
+import io.poolkeeper.tls.TlsCredentials;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -26,6 +27,7 @@ import java.util.Optional;
  * @param faults the filter that drops messages of cut links (tests only: a test's shared filter, the switch of
  *     fault injection, or both)
  * @param ha how this member runs pool HA (heartbeat floor, drift bound, margin)
+ * @param tls the member's credentials for mutual TLS on both transports; empty: plain text (explicitly insecure)
  */
 public record MemberConfig(
         HostId hostId,
@@ -41,7 +43,8 @@ public record MemberConfig(
         MemberTimeouts timeouts,
         HostAgent agent,
         Optional<LinkFilter> faults,
-        HaSettings ha) {
+        HaSettings ha,
+        Optional<TlsCredentials> tls) {
 
     public String serviceAddress() {
         return host + ":" + servicePort;

@@ -91,8 +91,8 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         this.peers = peers;
         this.serve = serve;
         this.role = new RoleState(self, config.timeouts().emergencyAfter());
-        this.groups =
-                new RaftGroups(self, config.raftAddress(), config.storage(), config.timeouts(), new ApplyEvents());
+        this.groups = new RaftGroups(
+                self, config.raftAddress(), config.storage(), config.timeouts(), new ApplyEvents(), config.tls());
         this.pool = new MemberPool(this);
         this.agentDriver = new AgentDriver(self, config.agent(), pool::submit);
         this.watch = new MasterWatch(config.timeouts().emergencyAfter(), scheduler.nanos());

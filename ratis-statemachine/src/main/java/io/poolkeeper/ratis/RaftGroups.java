@@ -7,6 +7,7 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.HostRole;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.port.LinkFilter;
+import io.poolkeeper.tls.TlsCredentials;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -53,6 +55,10 @@ public final class RaftGroups implements AutoCloseable {
     private final Path storage;
     private final MemberTimeouts timeouts;
     private final PoolStateMachine.ApplyListener listener;
+    private final Optional<TlsCredentials> tls;
+    /** Raft's transport settings (TLS, the link filter), shared by the server and the member's Raft clients. */
+    private final Parameters parameters = new Parameters();
+
     private volatile RaftServer server;
     private volatile PoolStateMachine stateMachine;
     private volatile Group group;
@@ -64,19 +70,26 @@ public final class RaftGroups implements AutoCloseable {
             String raftAddress,
             Path storage,
             MemberTimeouts timeouts,
-            PoolStateMachine.ApplyListener listener) {
+            PoolStateMachine.ApplyListener listener,
+            Optional<TlsCredentials> tls) {
         this.self = self;
         this.raftAddress = raftAddress;
         this.storage = storage;
         this.timeouts = timeouts;
         this.listener = listener;
+        this.tls = tls;
     }
 
     /** Starts the Raft server; groups found on disk are recovered. */
     public void start(String host, int raftPort, Optional<LinkFilter> faults) throws IOException {
         // A bind failure would otherwise call System.exit and take the embedding JVM down.
         ExitUtils.disableSystemExit();
-        Parameters parameters = new Parameters();
+        tls.ifPresent(credentials -> GrpcConfigKeys.TLS.setConf(
+                parameters,
+                // Only members talk Raft: a client certificate of the pool must not reach the log around
+                // PoolService's checks.
+                new GrpcTlsConfig(
+                        credentials.keyManager(), MemberOnlyTrustManager.of(credentials.trustManager()), true)));
         faults.ifPresent(f ->
                 GrpcConfigKeys.Server.setServicesCustomizer(parameters, RaftLinkFilter.customizer(f, self.toString())));
         server = RaftServer.newBuilder()
@@ -146,6 +159,7 @@ public final class RaftGroups implements AutoCloseable {
                 .setRaftGroup(clientGroup)
                 .setProperties(RaftSettings.client(timeouts))
                 .setRetryPolicy(RaftSettings.retryPolicy(timeouts))
+                .setParameters(parameters)
                 .build());
         CommandBatcher batcher = new CommandBatcher(self.toString(), client::send);
         group = new Group(raftGroup.getGroupId(), client, batcher);

@@ -5,7 +5,9 @@ import io.grpc.StatusRuntimeException;
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLException;
 
 /**
  * How pool errors cross gRPC: the status carries the kind (UNAVAILABLE: retry elsewhere; DEADLINE_EXCEEDED:
@@ -47,6 +49,13 @@ final class Errors {
                 description = description.substring(prefix.length());
             }
         }
+        Optional<String> tls = tlsFailure(status);
+        if (tls.isPresent()) {
+            // A caller whose certificate a member refused, or who refused the member's, retrying will not help
+            // until the credentials change; it stays retryable (a rotation may be half done) but says why.
+            return PoolException.of(
+                    ErrorCode.NO_MASTER, List.of(), "TLS handshake failed: " + tls.get() + " (check --tls-dir)");
+        }
         if (code == null || code == ErrorCode.INTERNAL_ERROR) {
             code = switch (status.getCode()) {
                 case UNAVAILABLE -> ErrorCode.NO_MASTER;
@@ -55,6 +64,16 @@ final class Errors {
             };
         }
         return PoolException.of(code, List.of(), description.isEmpty() ? status.toString() : description);
+    }
+
+    /** The TLS error under {@code status}, if a handshake failed: the first SSL exception's message. */
+    private static Optional<String> tlsFailure(Status status) {
+        for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return Optional.of(String.valueOf(t.getMessage()));
+            }
+        }
+        return Optional.empty();
     }
 
     static Throwable unwrap(Throwable error) {

@@ -1,7 +1,6 @@
 package io.poolkeeper.rpc;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.model.HostRole;
 import io.poolkeeper.api.model.MemberRole;
@@ -39,16 +38,17 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcPeerLink implements PeerLink {
     private final String self;
+    private final TransportSecurity security;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public GrpcPeerLink(String self) {
+    public GrpcPeerLink(String self, TransportSecurity security) {
         this.self = self;
+        this.security = security;
     }
 
     private PoolServiceGrpc.PoolServiceStub stub(String address, Duration deadline) {
-        ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
-                .usePlaintext()
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> security.channel(a)
                 .intercept(FaultInterceptors.caller(self))
                 .build());
         return PoolServiceGrpc.newStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
@@ -138,7 +138,7 @@ public final class GrpcPeerLink implements PeerLink {
     }
 
     private RemoteMember connect(String address, Duration timeout) {
-        return RemoteMember.connect(address, timeout, FaultInterceptors.caller(self));
+        return RemoteMember.connect(address, security, timeout, FaultInterceptors.caller(self));
     }
 
     @Override

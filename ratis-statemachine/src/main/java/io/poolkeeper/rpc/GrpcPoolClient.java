@@ -3,7 +3,6 @@ package io.poolkeeper.rpc;
 import com.google.protobuf.Message;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolClient;
@@ -26,6 +25,7 @@ import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.proto.ReadRequest;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,12 +60,16 @@ public final class GrpcPoolClient implements PoolClient {
     /** The pool uuid this client serves; empty until given or learned. */
     private final AtomicReference<String> pinned;
 
-    private GrpcPoolClient(List<String> addresses, Duration requestTimeout, Optional<PoolId> pool) {
+    private final TransportSecurity security;
+
+    private GrpcPoolClient(
+            List<String> addresses, Duration requestTimeout, Optional<PoolId> pool, TransportSecurity security) {
         this.addresses = List.copyOf(addresses);
         this.requestTimeout = requestTimeout;
         this.pinned = new AtomicReference<>(pool.map(PoolId::toString).orElse(""));
+        this.security = security;
         for (String address : addresses) {
-            channels.add(NettyChannelBuilder.forTarget(address).usePlaintext().build());
+            channels.add(security.channel(address).build());
         }
     }
 
@@ -78,6 +82,7 @@ public final class GrpcPoolClient implements PoolClient {
         private List<String> members;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Optional<PoolId> poolUuid = Optional.empty();
+        private TransportSecurity security;
 
         @Override
         public Builder members(List<String> addresses) {
@@ -98,12 +103,33 @@ public final class GrpcPoolClient implements PoolClient {
         }
 
         @Override
+        public Builder tls(Path directory) {
+            return transportSecurity(TransportSecurity.tls(Objects.requireNonNull(directory, "directory")));
+        }
+
+        @Override
+        public Builder insecure() {
+            return transportSecurity(TransportSecurity.insecure());
+        }
+
+        /** TLS with credentials already loaded (shared between clients and reloaded when their files change). */
+        public Builder transportSecurity(TransportSecurity security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
+        }
+
+        @Override
         public GrpcPoolClient build() {
             Objects.requireNonNull(members, "members");
             if (members.isEmpty()) {
                 throw new IllegalArgumentException("at least one member address");
             }
-            return new GrpcPoolClient(members, requestTimeout, poolUuid);
+            if (security == null) {
+                throw new IllegalStateException("tls(directory) or insecure() is required: the client's credentials"
+                        + " (a directory of poolkeeper pool-init-tls or tls-issue), or plain text for a pool"
+                        + " without TLS");
+            }
+            return new GrpcPoolClient(members, requestTimeout, poolUuid, security);
         }
     }
 
@@ -133,7 +159,7 @@ public final class GrpcPoolClient implements PoolClient {
 
     /** A connection to one member for a per-member command, pinned to this client's pool. */
     private RemoteMember remote(String address) {
-        return RemoteMember.connect(address, pinned.get(), requestTimeout);
+        return RemoteMember.connect(address, security, pinned.get(), requestTimeout);
     }
 
     @Override
@@ -186,7 +212,7 @@ public final class GrpcPoolClient implements PoolClient {
                     ErrorCode.NO_POOL, List.of(masterAddress), "the member at " + masterAddress + " is in no pool");
         }
         accept(masterAddress, masterPool);
-        try (RemoteMember member = RemoteMember.connect(address, masterPool, requestTimeout)) {
+        try (RemoteMember member = RemoteMember.connect(address, security, masterPool, requestTimeout)) {
             member.emergencyResetMaster(masterAddress, generation);
         }
     }

@@ -1,7 +1,6 @@
 package io.poolkeeper.rpc;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.poolkeeper.api.PoolException;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.proto.LinkFaultReply;
@@ -28,16 +27,16 @@ public final class LinkFaultClient implements AutoCloseable {
     private final Duration timeout;
     private volatile String pool;
 
-    private LinkFaultClient(String address, String pool, Duration timeout) {
+    private LinkFaultClient(String address, TransportSecurity security, String pool, Duration timeout) {
         this.address = address;
-        this.channel = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+        this.channel = security.channel(address).build();
         this.timeout = timeout;
         this.pool = pool;
     }
 
     /** A connection to the member at {@code address}, pinned to {@code pool} (empty: the pool of its first answer). */
-    public static LinkFaultClient connect(String address, String pool, Duration timeout) {
-        return new LinkFaultClient(address, pool, timeout);
+    public static LinkFaultClient connect(String address, TransportSecurity security, String pool, Duration timeout) {
+        return new LinkFaultClient(address, security, pool, timeout);
     }
 
     /** The pool this connection is pinned to; empty until a member of a pool answered. */

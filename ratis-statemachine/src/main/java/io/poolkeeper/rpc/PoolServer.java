@@ -25,20 +25,26 @@ public final class PoolServer implements AutoCloseable {
      *
      * @param interceptor consulted before pool identity on every call (a link filter's)
      * @param faults the switch {@code InjectLinkFault} turns; empty: such calls are refused
+     * @param security TLS (callers must hold a certificate of the pool; member-only calls a member's) or plain text
      */
     public static PoolServer start(
             String host,
             int port,
             MemberService member,
             Optional<ServerInterceptor> interceptor,
-            Optional<InjectedLinkFaults> faults) {
+            Optional<InjectedLinkFaults> faults,
+            TransportSecurity security) {
         try {
             ServerServiceDefinition service = new PoolServiceImpl(member, faults).withPoolIdentity();
-            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                    .addService(
-                            interceptor.isPresent()
-                                    ? ServerInterceptors.intercept(service, interceptor.get())
-                                    : service)
+            if (interceptor.isPresent()) {
+                service = ServerInterceptors.intercept(service, interceptor.get());
+            }
+            if (security.isTls()) {
+                // Intercepted last, so it runs first: a refused call reaches nothing else.
+                service = ServerInterceptors.intercept(service, new Authorization());
+            }
+            Server server = security.secure(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)))
+                    .addService(service)
                     .build()
                     .start();
             return new PoolServer(server);

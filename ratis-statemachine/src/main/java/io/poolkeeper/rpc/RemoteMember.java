@@ -3,7 +3,6 @@ package io.poolkeeper.rpc;
 import com.google.protobuf.Message;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.poolkeeper.api.PoolException;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.Operation;
@@ -37,34 +36,44 @@ public final class RemoteMember implements AutoCloseable {
     private final ManagedChannel channel;
     private final Duration timeout;
     private final ClientInterceptor[] interceptors;
+    private final TransportSecurity security;
     private volatile String pool;
 
     private RemoteMember(
-            String address, ManagedChannel channel, Duration timeout, String pool, ClientInterceptor[] interceptors) {
+            String address,
+            ManagedChannel channel,
+            Duration timeout,
+            String pool,
+            ClientInterceptor[] interceptors,
+            TransportSecurity security) {
         this.address = address;
         this.channel = channel;
         this.timeout = timeout;
         this.pool = pool;
         this.interceptors = interceptors;
+        this.security = security;
     }
 
     /** A connection that takes the pool of the member's first answer. */
-    public static RemoteMember connect(String address, Duration timeout, ClientInterceptor... interceptors) {
-        return connect(address, "", timeout, interceptors);
+    public static RemoteMember connect(
+            String address, TransportSecurity security, Duration timeout, ClientInterceptor... interceptors) {
+        return connect(address, security, "", timeout, interceptors);
     }
 
     /** A connection pinned to {@code pool} (empty: the pool of the member's first answer). */
     public static RemoteMember connect(
-            String address, String pool, Duration timeout, ClientInterceptor... interceptors) {
+            String address,
+            TransportSecurity security,
+            String pool,
+            Duration timeout,
+            ClientInterceptor... interceptors) {
         return new RemoteMember(
                 address,
-                NettyChannelBuilder.forTarget(address)
-                        .usePlaintext()
-                        .intercept(interceptors)
-                        .build(),
+                security.channel(address).intercept(interceptors).build(),
                 timeout,
                 pool,
-                interceptors);
+                interceptors,
+                security);
     }
 
     /** The pool this connection is pinned to; empty until a member of a pool answered. */
@@ -147,7 +156,7 @@ public final class RemoteMember implements AutoCloseable {
     public MemberStatus emergencyResetMaster(String masterAddress, long generation) {
         String masterPool = pool;
         if (masterPool.isEmpty()) {
-            try (RemoteMember master = connect(masterAddress, timeout, interceptors)) {
+            try (RemoteMember master = connect(masterAddress, security, timeout, interceptors)) {
                 master.status();
                 masterPool = master.pool();
             }

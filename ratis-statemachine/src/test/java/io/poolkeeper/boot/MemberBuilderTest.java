@@ -30,6 +30,7 @@ class MemberBuilderTest {
 
     private MemberBuilder complete() {
         return new MemberBuilder()
+                .insecure()
                 .hostUuid(HOST)
                 .listenAddress("127.0.0.1:0")
                 .storageDirectory(dir)
@@ -44,6 +45,28 @@ class MemberBuilderTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, noAgent::build);
 
         assertTrue(e.getMessage().startsWith("hostAgent is required"), e.getMessage());
+    }
+
+    @Test
+    void buildingAMemberWithoutTlsOrInsecureIsAnErrorNamingBoth() {
+        MemberBuilder neither = new MemberBuilder()
+                .hostUuid(HOST)
+                .listenAddress("127.0.0.1:0")
+                .storageDirectory(dir)
+                .createPool("p")
+                .hostAgent(UNUSED_AGENT);
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, neither::build);
+
+        assertTrue(e.getMessage().startsWith("tls(directory) or insecure() is required"), e.getMessage());
+    }
+
+    @Test
+    void aTlsDirectoryWithoutCredentialsIsAnErrorNamingTheFile() {
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> complete().tls(dir.resolve("no-such-dir")));
+
+        assertTrue(e.getMessage().contains("no-such-dir"), e.getMessage());
     }
 
     @Test

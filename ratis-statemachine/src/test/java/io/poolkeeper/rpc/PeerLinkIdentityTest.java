@@ -27,7 +27,8 @@ class PeerLinkIdentityTest {
     @Test
     void aHeartbeatAnsweredByAnotherPoolsMemberFails() throws Exception {
         try (ForeignMember foreign = new ForeignMember(B);
-                GrpcPeerLink peers = new GrpcPeerLink("00000001-0000-4000-8000-000000000000")) {
+                GrpcPeerLink peers =
+                        new GrpcPeerLink("00000001-0000-4000-8000-000000000000", TransportSecurity.insecure())) {
             Heartbeat request = new Heartbeat("00000001-0000-4000-8000-000000000000", A, 1, false);
             ExecutionException failed = assertThrows(
                     ExecutionException.class, () -> peers.heartbeat(foreign.address(), request, Duration.ofSeconds(5))

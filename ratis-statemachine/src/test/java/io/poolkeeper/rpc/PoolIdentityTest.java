@@ -81,6 +81,7 @@ class PoolIdentityTest {
     void aClientPinnedToAPoolRefusesTheAnswersOfAnotherPoolsMember() {
         try (ForeignMember foreign = new ForeignMember(B);
                 GrpcPoolClient client = GrpcPoolClient.builder()
+                        .insecure()
                         .members(List.of(foreign.address()))
                         .poolUuid(PoolId.of(A))
                         .requestTimeout(Duration.ofSeconds(5))
@@ -102,6 +103,7 @@ class PoolIdentityTest {
         try (ForeignMember first = new ForeignMember(B);
                 ForeignMember other = new ForeignMember(A);
                 GrpcPoolClient client = GrpcPoolClient.builder()
+                        .insecure()
                         .members(List.of(first.address(), other.address()))
                         .requestTimeout(Duration.ofSeconds(5))
                         .build()) {
@@ -118,11 +120,13 @@ class PoolIdentityTest {
     @Test
     void aConnectionToOneMemberChecksItsPool() {
         try (ForeignMember foreign = new ForeignMember(B)) {
-            try (RemoteMember pinned = RemoteMember.connect(foreign.address(), A, Duration.ofSeconds(5))) {
+            try (RemoteMember pinned =
+                    RemoteMember.connect(foreign.address(), TransportSecurity.insecure(), A, Duration.ofSeconds(5))) {
                 PoolException refused = assertThrows(PoolException.class, pinned::status);
                 assertEquals(ErrorCode.POOL_MISMATCH, refused.code());
             }
-            try (RemoteMember firstContact = RemoteMember.connect(foreign.address(), Duration.ofSeconds(5))) {
+            try (RemoteMember firstContact =
+                    RemoteMember.connect(foreign.address(), TransportSecurity.insecure(), Duration.ofSeconds(5))) {
                 MemberStatus status = firstContact.status();
                 assertEquals(B, status.getPoolUuid());
                 assertEquals(B, firstContact.pool());

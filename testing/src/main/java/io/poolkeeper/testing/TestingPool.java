@@ -11,6 +11,8 @@ import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.boot.MemberBuilder;
 import io.poolkeeper.ha.HaSettings;
 import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.rpc.TransportSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,6 +105,7 @@ public final class TestingPool implements AutoCloseable {
         private HaSettings ha = HA;
         private List<HostId> hostIds = List.of();
         private boolean allowFaultInjection;
+        private boolean insecure;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -169,6 +172,15 @@ public final class TestingPool implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Plain text between members and clients. Default: mutual TLS, with a CA made for this pool under its
+         * directory ({@link TestingPool#clientSecurity()} gives a client's credentials).
+         */
+        public Builder insecure() {
+            this.insecure = true;
+            return this;
+        }
+
         /** A pool with no host yet: {@link TestingPool#add()} adds them. */
         public TestingPool build() {
             return new TestingPool(this);
@@ -198,6 +210,8 @@ public final class TestingPool implements AutoCloseable {
     private final HypervisorWorld world = new HypervisorWorld();
     private final LinkFaults faults = new LinkFaults();
     private final List<Host> hosts = new CopyOnWriteArrayList<>();
+    /** The pool's CA and credentials; empty when insecure. */
+    private final Optional<TestingTls> tls;
 
     private TestingPool(Builder b) {
         this.dir = b.dir;
@@ -209,6 +223,7 @@ public final class TestingPool implements AutoCloseable {
         this.ha = b.ha;
         this.hostIds = b.hostIds;
         this.allowFaultInjection = b.allowFaultInjection;
+        this.tls = b.insecure ? Optional.empty() : Optional.of(new TestingTls(dir.resolve("tls"), b.poolName));
     }
 
     /** A builder for a pool whose hosts keep their storage under {@code dir}. */
@@ -317,7 +332,33 @@ public final class TestingPool implements AutoCloseable {
                 .hostAgent(host.hypervisor)
                 .linkFilter(faults)
                 .haSettings(ha)
-                .allowFaultInjection(allowFaultInjection);
+                .allowFaultInjection(allowFaultInjection)
+                .transportSecurity(tls.map(t -> t.member(index)).orElseGet(TransportSecurity::insecure));
+    }
+
+    /** How a client of this pool talks to its members: TLS with a client certificate of the pool, or plain text. */
+    public TransportSecurity clientSecurity() {
+        return tls.map(TestingTls::client).orElseGet(TransportSecurity::insecure);
+    }
+
+    /**
+     * The TLS credentials directory of host {@code index} ({@code ca.pem}, {@code cert.pem}, {@code key.pem}); empty
+     * when the pool is insecure.
+     */
+    public Optional<Path> tlsDirectory(int index) {
+        return tls.map(t -> t.memberDirectory(index));
+    }
+
+    /** The pool's CA, to issue more credentials (another pool's CA: a new {@link TestingPool}); empty if insecure. */
+    public Optional<TestingTls> tls() {
+        return tls;
+    }
+
+    /** A remote client of this pool's running members, with the pool's client credentials. */
+    public GrpcPoolClient.Builder clientBuilder() {
+        return GrpcPoolClient.builder()
+                .members(running().mapToObj(this::address).toList())
+                .transportSecurity(clientSecurity());
     }
 
     // --- the hosts

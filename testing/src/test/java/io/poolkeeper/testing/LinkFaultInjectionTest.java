@@ -58,7 +58,7 @@ class LinkFaultInjectionTest {
     @Test
     void aMemberWithoutTheSwitchRefusesAndAMemberOfAnotherPoolIsRefused() {
         try (TestingPool pool = pool(1, false);
-                LinkFaultClient client = LinkFaultClient.connect(pool.address(0), "", CALL)) {
+                LinkFaultClient client = LinkFaultClient.connect(pool.address(0), pool.clientSecurity(), "", CALL)) {
             HostId stranger = HostId.of("0000000a-0000-4000-8000-000000000000");
 
             PoolException e = assertThrows(PoolException.class, () -> client.cut(List.of(stranger)));
@@ -71,8 +71,8 @@ class LinkFaultInjectionTest {
             assertEquals(MemberRole.MASTER, pool.member(0).role());
         }
         try (TestingPool pool = pool(1, true);
-                LinkFaultClient foreign =
-                        LinkFaultClient.connect(pool.address(0), PoolId.random().toString(), CALL)) {
+                LinkFaultClient foreign = LinkFaultClient.connect(
+                        pool.address(0), pool.clientSecurity(), PoolId.random().toString(), CALL)) {
             PoolException e = assertThrows(PoolException.class, () -> foreign.cut(List.of(pool.host(0))));
 
             assertEquals(ErrorCode.POOL_MISMATCH, e.code());
@@ -85,7 +85,8 @@ class LinkFaultInjectionTest {
             int master = pool.awaitMaster();
             int slave = pool.others(master).get(0);
             int other = pool.others(master).get(1);
-            try (LinkFaultClient client = LinkFaultClient.connect(pool.address(slave), "", CALL)) {
+            try (LinkFaultClient client =
+                    LinkFaultClient.connect(pool.address(slave), pool.clientSecurity(), "", CALL)) {
                 assertEquals(List.of(pool.host(master)), client.cut(List.of(pool.host(master))));
                 assertEquals(
                         pool.member(master)
@@ -119,7 +120,8 @@ class LinkFaultInjectionTest {
         try (TestingPool pool = pool(2, true)) {
             int master = pool.awaitMaster();
             int slave = pool.others(master).get(0);
-            try (LinkFaultClient client = LinkFaultClient.connect(pool.address(master), "", CALL)) {
+            try (LinkFaultClient client =
+                    LinkFaultClient.connect(pool.address(master), pool.clientSecurity(), "", CALL)) {
                 client.cut(List.of(pool.host(slave)));
 
                 await("the slave's heartbeats are dropped: it is marked dead")

@@ -60,6 +60,7 @@ final class BenchPool implements AutoCloseable {
 
     private MemberBuilder builder(int i) {
         return new MemberBuilder()
+                .insecure()
                 .hostUuid(hosts[i])
                 .nameLabel("host" + (i + 1))
                 .storageDirectory(dir.resolve("host" + (i + 1)))

@@ -189,6 +189,7 @@ public final class Benchmark {
                 rows.add(poolRun("embedded Pool on a slave", master, slave.pool(), seeded));
             }
             try (PoolClient client = PoolClient.builder()
+                    .insecure()
                     .members(masterFirst(pool.addresses(), master.serviceAddress()))
                     .build()) {
                 if (paths.contains("remote")) {
