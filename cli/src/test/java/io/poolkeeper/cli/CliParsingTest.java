@@ -156,9 +156,43 @@ class CliParsingTest {
                 "127.0.0.1:1");
         assertEquals(ExitStatus.USAGE, both.status());
         assertTrue(both.err().contains("mutually exclusive"), both.err());
-        CliRunner.Result uuid = cli.run("member", "--host-uuid", "h1", "--data", "/tmp/x", "--create-pool", "a");
+        CliRunner.Result uuid =
+                cli.run("member", "--host-uuid", "h1", "--data", "/tmp/x", "--create-pool", "a", "--insecure");
         assertEquals(ExitStatus.USAGE, uuid.status());
         assertTrue(uuid.err().contains("--host-uuid: not a UUID"), uuid.err());
+    }
+
+    @Test
+    void aMemberNeedsTlsCredentialsOrAnExplicitInsecure() {
+        CliRunner.Result neither = cli.run(
+                "member",
+                "--host-uuid",
+                "00000000-0000-4000-8000-000000000001",
+                "--data",
+                "/tmp/x",
+                "--create-pool",
+                "a");
+        assertEquals(ExitStatus.USAGE, neither.status(), neither.toString());
+        assertTrue(neither.err().contains("--tls-dir") && neither.err().contains("--insecure"), neither.err());
+        CliRunner.Result missing = cli.run(
+                "member",
+                "--host-uuid",
+                "00000000-0000-4000-8000-000000000001",
+                "--data",
+                "/tmp/x",
+                "--create-pool",
+                "a",
+                "--tls-dir",
+                "/nonexistent/tls");
+        assertEquals(ExitStatus.USAGE, missing.status(), missing.toString());
+        assertTrue(missing.err().contains("/nonexistent/tls"), missing.err());
+    }
+
+    @Test
+    void xeCommandsNeedTlsCredentialsOrAnExplicitInsecure() {
+        CliRunner.Result neither = new CliRunner(List.of("127.0.0.1:1"), Map.of(Cli.ENV_INSECURE, "0")).run("vm-list");
+        assertEquals(ExitStatus.USAGE, neither.status(), neither.toString());
+        assertTrue(neither.err().contains("--tls-dir") && neither.err().contains("--insecure"), neither.err());
     }
 
     @Test

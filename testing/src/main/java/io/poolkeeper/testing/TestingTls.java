@@ -44,8 +44,13 @@ public final class TestingTls {
         return dir.resolve("member-" + (index + 1));
     }
 
-    /** Where the client credentials are. */
+    /** Where the client credentials are, issued on first use. */
     public Path clientDirectory() {
+        client();
+        return clientHome();
+    }
+
+    private Path clientHome() {
         return dir.resolve("client");
     }
 
@@ -63,10 +68,10 @@ public final class TestingTls {
     /** The pool's client credentials, issued on first use. */
     public synchronized TransportSecurity client() {
         if (client == null) {
-            if (!Files.exists(clientDirectory().resolve("cert.pem"))) {
-                authority().issue(clientDirectory(), CertificateRole.CLIENT, "client", VALIDITY);
+            if (!Files.exists(clientHome().resolve("cert.pem"))) {
+                authority().issue(clientHome(), CertificateRole.CLIENT, "client", VALIDITY);
             }
-            client = TransportSecurity.tls(clientDirectory());
+            client = TransportSecurity.tls(clientHome());
         }
         return client;
     }
