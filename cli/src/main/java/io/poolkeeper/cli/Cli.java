@@ -97,6 +97,8 @@ public final class Cli {
         }
         cl.addSubcommand("member", new MemberCommand(out, err));
         cl.addSubcommand("demo", new DemoCommand(out, err));
+        cl.addSubcommand("pool-init-tls", new PoolInitTlsCommand(out, err));
+        cl.addSubcommand("tls-issue", new TlsIssueCommand(out, err));
         CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
         completion.getCommandSpec().usageMessage().hidden(false);
         cl.addSubcommand("generate-completion", completion);
@@ -289,7 +291,7 @@ public final class Cli {
 
     private List<String> knownCommands() {
         List<String> names = new ArrayList<>(table.keySet());
-        names.addAll(List.of("member", "demo", "help", "generate-completion"));
+        names.addAll(List.of("member", "demo", "pool-init-tls", "tls-issue", "help", "generate-completion"));
         return names;
     }
 
@@ -343,6 +345,12 @@ public final class Cli {
         sb.append(wrap(String.format("    %-36s ", "member"), "Run a pool member with a simulated hypervisor"));
         sb.append(wrap(
                 String.format("    %-36s ", "demo"), "A 3-host pool in 3 processes; the seed's failures narrated"));
+        sb.append(wrap(
+                String.format("    %-36s ", "pool-init-tls"),
+                "Create a pool's CA and its members' and a client's TLS credentials"));
+        sb.append(wrap(
+                String.format("    %-36s ", "tls-issue"),
+                "Issue (or rotate) a member's or client's TLS credentials from the pool's CA"));
         sb.append(wrap(String.format("    %-36s ", "generate-completion"), "Print a bash/zsh completion script"));
         sb.append(wrap(String.format("    %-36s ", "help"), "Help on a command: poolkeeper help vm-start"));
         return sb.toString();
