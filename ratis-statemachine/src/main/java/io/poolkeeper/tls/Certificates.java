@@ -122,7 +122,10 @@ final class Certificates {
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false, extendedKeyUsage(role))
                     .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(subjectKey))
-                    .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(ca));
+                    .addExtension(
+                            Extension.authorityKeyIdentifier,
+                            false,
+                            utils.createAuthorityKeyIdentifier(ca.getPublicKey()));
             if (!names.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, false, generalNames(names));
             }
