@@ -25,6 +25,11 @@ public final class Transition {
 
     private static Outcome applyChecked(PoolState state, PoolCommand command, ApplyContext context) {
         Operation operation = command.operation();
+        // Members refuse such a command before proposing it; a leader that did not must not make replicas differ.
+        var overLimit = InputLimits.check(command);
+        if (overLimit.isPresent()) {
+            return Outcome.rejected(overLimit.get());
+        }
         if (state.pool().isEmpty() && !operation.createsPool()) {
             return Outcome.rejected(ErrorCode.NO_POOL);
         }

@@ -44,7 +44,7 @@ final class VmParams {
                 }
             }
             case "memory", "memory-static-max" -> {
-                Optional<Long> bytes = Parse.positiveLong(value);
+                Optional<Long> bytes = Parse.positiveLong(value).filter(n -> n <= InputLimits.BYTES);
                 if (bytes.isEmpty()) {
                     return Outcome.rejected(ErrorCode.INVALID_VALUE, op.key(), value);
                 }

@@ -11,6 +11,7 @@ import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.core.InputLimits;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
@@ -63,6 +64,11 @@ public final class MemberPool extends CommandPool {
             // Undecodable input changes nothing on any replica: refuse it here instead of logging it.
             return CompletableFuture.completedFuture(new ResultCodec.Reply(
                     Optional.empty(), Optional.of(Rejection.of(invalid.code(), invalid.detail()))));
+        }
+        Optional<Rejection> overLimit = InputLimits.check(command);
+        if (overLimit.isPresent()) {
+            // Refused before it reaches the log: an oversized command must not cost every replica a copy.
+            return CompletableFuture.completedFuture(new ResultCodec.Reply(Optional.empty(), overLimit));
         }
         Optional<VmId> agentBacked = agentBackedVm(command.operation());
         Waiter waiter = null;

@@ -14,6 +14,15 @@ import java.util.concurrent.TimeUnit;
 
 /** The gRPC server of a member: serves {@link PoolServiceImpl} on the member's service address. */
 public final class PoolServer implements AutoCloseable {
+    /**
+     * Largest request message a member takes: PoolService requests are commands and small calls (a re-founding's
+     * state travels in Raft, replies are not bounded by it), so 4 MiB leaves room for any real one.
+     */
+    public static final int MAX_REQUEST_BYTES = 4 << 20;
+
+    /** Largest request metadata (headers) a member takes. */
+    public static final int MAX_METADATA_BYTES = 16 << 10;
+
     private final Server server;
 
     private PoolServer(Server server) {
@@ -45,6 +54,8 @@ public final class PoolServer implements AutoCloseable {
             }
             Server server = security.secure(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)))
                     .addService(service)
+                    .maxInboundMessageSize(MAX_REQUEST_BYTES)
+                    .maxInboundMetadataSize(MAX_METADATA_BYTES)
                     .build()
                     .start();
             return new PoolServer(server);

@@ -12,9 +12,11 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.codec.CommandCodec;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.core.InputLimits;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.Rejection;
 import io.poolkeeper.core.Result;
 import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
@@ -26,6 +28,7 @@ import io.poolkeeper.proto.EmergencyResetMasterRequest;
 import io.poolkeeper.proto.EmergencyTransitionRequest;
 import io.poolkeeper.proto.HaHeartbeatReply;
 import io.poolkeeper.proto.HaHeartbeatRequest;
+import io.poolkeeper.proto.HaSilence;
 import io.poolkeeper.proto.HeartbeatReply;
 import io.poolkeeper.proto.HeartbeatRequest;
 import io.poolkeeper.proto.JoinReply;
@@ -57,8 +60,13 @@ import java.util.concurrent.Executors;
  * {@link CommandCodec#fromProto}, so garbage fields come back as a refusal with a code, never as a crash.
  */
 final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
+    /** Longest text taken as a host id before parsing it (a UUID has 36 characters; braces, case aside). */
+    private static final int UUID_TEXT = InputLimits.SHORT_TEXT;
+
     private final MemberService member;
     private final LinkFaultCalls linkFaults;
+    /** One log line per bad request at most, and one per peer a minute. */
+    private final BadInput badInput = new BadInput();
     /** Emergency calls block for seconds (group changes, elections, nested member calls): their own threads. */
     private final ExecutorService emergencyCalls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "emergency-call");
@@ -77,16 +85,30 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
      * refused with POOL_MISMATCH before any handler below runs, and every reply names this member's pool.
      */
     ServerServiceDefinition withPoolIdentity() {
-        return ServerInterceptors.intercept(this, PoolIdentity.server(() -> member.applied()
+        // Undecodable requests are refused outside everything else, before pool identity reads them (BadInput).
+        return badInput.guard(ServerInterceptors.intercept(this, PoolIdentity.server(() -> member.applied()
                 .state()
                 .pool()
                 .map(p -> p.uuid().toString())
-                .orElse("")));
+                .orElse(""))));
     }
 
     @Override
     public void submit(SubmitRequest request, StreamObserver<SubmitReply> out) {
         PoolCommand command = CommandCodec.fromProto(request.getCommand());
+        Optional<Rejection> bad = command.operation() instanceof Operation.Invalid invalid
+                ? Optional.of(Rejection.of(invalid.code(), invalid.detail()))
+                : InputLimits.check(command);
+        if (bad.isPresent()) {
+            // Refused here, never proposed: the member's write path would refuse it too, but without a trace.
+            refused(out, request.getSerializedSize(), bad.get());
+            reply(
+                    out,
+                    SubmitReply.newBuilder()
+                            .setResult(ResultCodec.encode(bad.get()))
+                            .build());
+            return;
+        }
         if (internal(command.operation())) {
             // Pools are created and re-founded, masters recorded, hosts judged and agents' answers committed by
             // members themselves, never by a remote command.
@@ -170,16 +192,25 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         PoolCommand command = CommandCodec.fromProto(io.poolkeeper.proto.PoolCommand.newBuilder()
                 .setPoolJoin(io.poolkeeper.proto.PoolJoin.newBuilder().setHost(request.getHost()))
                 .build());
-        if (!(command.operation() instanceof Operation.PoolJoin join)) {
+        Optional<Rejection> bad;
+        if (command.operation() instanceof Operation.PoolJoin join) {
+            // The Raft address goes to Raft as it is, outside the log: it must be an address.
+            bad = InputLimits.check("pool-join host", join.host())
+                    .or(() -> InputLimits.address("pool-join raft-address", request.getRaftAddress()));
+        } else {
             Operation.Invalid invalid = (Operation.Invalid) command.operation();
+            bad = Optional.of(Rejection.of(invalid.code(), invalid.detail()));
+        }
+        if (bad.isPresent()) {
+            refused(out, request.getSerializedSize(), bad.get());
             reply(
                     out,
                     JoinReply.newBuilder()
-                            .setResult(ResultCodec.encode(
-                                    io.poolkeeper.core.Rejection.of(invalid.code(), invalid.detail())))
+                            .setResult(ResultCodec.encode(bad.get()))
                             .build());
             return;
         }
+        Operation.PoolJoin join = (Operation.PoolJoin) command.operation();
         member.join(join.host(), request.getRaftAddress(), request.getGeneration())
                 .whenComplete((joined, error) -> {
                     Optional<CommandResult> refused = refusal(error);
@@ -212,6 +243,13 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void haHeartbeat(HaHeartbeatRequest request, StreamObserver<HaHeartbeatReply> out) {
+        Optional<Rejection> bad = haBeatRefusal(request);
+        if (bad.isPresent()) {
+            refused(out, request.getSerializedSize(), bad.get());
+            Rejection r = bad.get();
+            out.onError(Errors.toStatus(PoolException.of(r.code(), r.params(), r.message())));
+            return;
+        }
         SortedMap<String, Long> silences = new TreeMap<>();
         request.getSilencesList().forEach(s -> silences.put(s.getHostUuid(), s.getSilentMs()));
         member.onHaHeartbeat(new HaBeat(
@@ -230,6 +268,24 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                         .build());
     }
 
+    /**
+     * Why an HA beat is over a limit: more silences than hosts a pool can have, a host id longer than a UUID could be
+     * written, a silence that is negative or does not fit in nanoseconds, a negative log position. Empty when fine.
+     */
+    private static Optional<Rejection> haBeatRefusal(HaHeartbeatRequest request) {
+        Optional<Rejection> bad = InputLimits.length("ha-heartbeat host-uuid", request.getHostUuid(), UUID_TEXT)
+                .or(() -> InputLimits.count("ha-heartbeat silences", request.getSilencesCount(), InputLimits.HOSTS))
+                .or(() -> InputLimits.range("ha-heartbeat log-term", request.getLogTerm(), 0, Long.MAX_VALUE))
+                .or(() -> InputLimits.range("ha-heartbeat log-index", request.getLogIndex(), 0, Long.MAX_VALUE));
+        for (int i = 0; bad.isEmpty() && i < request.getSilencesCount(); i++) {
+            HaSilence silence = request.getSilences(i);
+            bad = InputLimits.length("ha-heartbeat silences host-uuid", silence.getHostUuid(), UUID_TEXT)
+                    .or(() -> InputLimits.range(
+                            "ha-heartbeat silences silent-ms", silence.getSilentMs(), 0, InputLimits.SILENCE_MILLIS));
+        }
+        return bad;
+    }
+
     @Override
     public void emergencyTransitionToMaster(EmergencyTransitionRequest request, StreamObserver<EmergencyReply> out) {
         emergency(out, member::emergencyTransitionToMaster);
@@ -237,6 +293,18 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void emergencyResetMaster(EmergencyResetMasterRequest request, StreamObserver<EmergencyReply> out) {
+        // The member would call that address and wait for it: only a real address is worth it.
+        Optional<Rejection> bad = InputLimits.address("master-address", request.getMasterAddress());
+        if (bad.isPresent()) {
+            refused(out, request.getSerializedSize(), bad.get());
+            reply(
+                    out,
+                    EmergencyReply.newBuilder()
+                            .setStatus(status(member))
+                            .setRejected(ResultCodec.encode(bad.get()).getRejected())
+                            .build());
+            return;
+        }
         emergency(out, () -> member.emergencyResetMaster(request.getMasterAddress()));
     }
 
@@ -286,12 +354,11 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         try {
             target = HostId.of(request.getHostUuid());
         } catch (IllegalArgumentException e) {
+            Rejection bad = Rejection.of(ErrorCode.INVALID_VALUE, "host-uuid", BadInput.quote(request.getHostUuid()));
+            refused(out, request.getSerializedSize(), bad);
             reply(
                     out,
-                    SubmitReply.newBuilder()
-                            .setResult(ResultCodec.encode(io.poolkeeper.core.Rejection.of(
-                                    ErrorCode.INVALID_VALUE, "host-uuid", request.getHostUuid())))
-                            .build());
+                    SubmitReply.newBuilder().setResult(ResultCodec.encode(bad)).build());
             return;
         }
         member.designateNewMaster(target).whenComplete((ok, error) -> {
@@ -320,6 +387,12 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             return;
         }
         reply(out, reply);
+    }
+
+    /** Logs (one line at most, see {@link BadInput}) that the request {@code out} answers was refused as bad input. */
+    private void refused(StreamObserver<?> out, int size, Rejection rejection) {
+        badInput.refused(
+                BadInput.CALL_PEER.get(), BadInput.CALL_METHOD.get(), size, rejection.code(), rejection.message());
     }
 
     /** A failure that is the pool's refusal, as a result; availability problems stay gRPC statuses. */
