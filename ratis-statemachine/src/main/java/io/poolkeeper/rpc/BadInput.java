@@ -2,6 +2,7 @@ package io.poolkeeper.rpc;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
@@ -51,6 +52,39 @@ final class BadInput {
 
     /** Longest piece of a refusal's detail quoted in the log. */
     private static final int MAX_DETAIL = 160;
+
+    /** Longest status description a member sends (trailers beyond 8 KiB are refused by clients). */
+    private static final int MAX_DESCRIPTION = 1024;
+
+    /**
+     * gRPC's transport logs a request over the server's message size with a stack trace at WARNING; that logger is
+     * held here (java.util.logging forgets the settings of loggers nobody holds) and given {@link #TRANSPORT_FILTER}.
+     */
+    private static final java.util.logging.Logger TRANSPORT =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+
+    /** Peers are unknown to the transport's log: its refusals share one window. */
+    private static final BadInput TRANSPORT_REFUSALS = new BadInput();
+
+    /** Turns the transport's "Exception processing message" records into {@link #refused} lines. */
+    private static final java.util.logging.Filter TRANSPORT_FILTER = record -> {
+        Throwable thrown = record.getThrown();
+        if (thrown instanceof io.grpc.StatusRuntimeException e
+                && e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+            TRANSPORT_REFUSALS.refused(
+                    "a client",
+                    "a call",
+                    -1,
+                    ErrorCode.INVALID_VALUE,
+                    String.valueOf(e.getStatus().getDescription()));
+            return false;
+        }
+        return true;
+    };
+
+    static {
+        TRANSPORT.setFilter(TRANSPORT_FILTER);
+    }
 
     /** The parse failure of the request being delivered on this thread, if its bytes did not parse. */
     private static final ThreadLocal<Failure> UNPARSED = new ThreadLocal<>();
@@ -128,7 +162,12 @@ final class BadInput {
 
     /** A value for a reply, quoted and cut short: a refusal must not echo a huge value back. */
     static String quote(String text) {
-        return "'" + (text.length() <= MAX_DETAIL ? text : text.substring(0, MAX_DETAIL) + "...") + "'";
+        return "'" + shorten(text) + "'";
+    }
+
+    /** A value for a message, cut short. */
+    static String shorten(String text) {
+        return text.length() <= MAX_DETAIL ? text : text.substring(0, MAX_DETAIL) + "...";
     }
 
     private static String oneLine(String detail) {
@@ -169,7 +208,19 @@ final class BadInput {
         Context context = Context.current()
                 .withValue(CALL_PEER, peer(call))
                 .withValue(CALL_METHOD, call.getMethodDescriptor().getBareMethodName());
-        ServerCall.Listener<Q> next = Contexts.interceptCall(context, call, headers, handler);
+        ServerCall<Q, R> trimmed = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            @Override
+            public void close(Status status, Metadata trailers) {
+                // A description quoting a huge bad value would make trailers the client refuses (and gRPC logs).
+                String description = status.getDescription();
+                super.close(
+                        description == null || description.length() <= MAX_DESCRIPTION
+                                ? status
+                                : status.withDescription(description.substring(0, MAX_DESCRIPTION) + "..."),
+                        trailers);
+            }
+        };
+        ServerCall.Listener<Q> next = Contexts.interceptCall(context, trimmed, headers, handler);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next) {
             private boolean refused;
 

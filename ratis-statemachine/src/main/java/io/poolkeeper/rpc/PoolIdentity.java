@@ -143,14 +143,15 @@ public final class PoolIdentity {
                             LOG.warn(
                                     "refused {} for pool {}: this member serves pool {} (a stale address list?)",
                                     call.getMethodDescriptor().getBareMethodName(),
-                                    requested,
+                                    BadInput.shorten(requested),
                                     served);
                         }
                         Metadata trailers = new Metadata();
                         trailers.put(SERVED, served);
                         call.close(
                                 Status.FAILED_PRECONDITION.withDescription(ErrorCode.POOL_MISMATCH.name()
-                                        + ": the request is for pool " + requested + "; this member serves pool "
+                                        + ": the request is for pool " + BadInput.shorten(requested)
+                                        + "; this member serves pool "
                                         + served),
                                 trailers);
                     }
