@@ -62,6 +62,9 @@ class FuzzTest {
     private static final int IN_FLIGHT = 128;
     private static final long MAX_LOG_LINES = 200;
 
+    /** Total nanoseconds spent per method, for the summary line. */
+    private static final Map<String, AtomicLong> LATENCY = new ConcurrentHashMap<>();
+
     @TempDir
     Path dir;
 
@@ -87,6 +90,10 @@ class FuzzTest {
                 System.out.printf(
                         "FuzzTest: %d requests (%d privileged skipped) in %d ms; status codes %s%n",
                         sent, REQUESTS - sent, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), codes);
+                System.out.println("FuzzTest: ms waited per method, summed over its calls: "
+                        + LATENCY.entrySet().stream()
+                                .map(e -> e.getKey() + "=" + e.getValue().get() / 1_000_000)
+                                .collect(Collectors.joining(", ")));
                 assertTrue(
                         log.lines() < MAX_LOG_LINES,
                         "seed " + seed + ": " + log.lines() + " log lines; the first:\n" + log.firstLines());
@@ -182,7 +189,8 @@ class FuzzTest {
             Map<Status.Code, AtomicLong> codes,
             Semaphore slots) {
         // A Watch stays open until cancelled: a short deadline ends it (DEADLINE_EXCEEDED) on an open stream.
-        long deadlineMillis = method.getType() == MethodDescriptor.MethodType.UNARY ? 30_000 : 200;
+        long deadlineMillis = method.getType() == MethodDescriptor.MethodType.UNARY ? 30_000 : 50;
+        long start = System.nanoTime();
         ClientCall<byte[], byte[]> call =
                 channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS));
         call.start(
@@ -198,6 +206,8 @@ class FuzzTest {
 
                     @Override
                     public void onClose(Status status, Metadata trailers) {
+                        LATENCY.computeIfAbsent(method.getBareMethodName(), k -> new AtomicLong())
+                                .addAndGet(System.nanoTime() - start);
                         Status.Code code = status.getCode() == Status.Code.CANCELLED
                                         || (status.getCode() == Status.Code.DEADLINE_EXCEEDED
                                                 && method.getType() != MethodDescriptor.MethodType.UNARY)

@@ -25,11 +25,6 @@ public final class Transition {
 
     private static Outcome applyChecked(PoolState state, PoolCommand command, ApplyContext context) {
         Operation operation = command.operation();
-        // Members refuse such a command before proposing it; a leader that did not must not make replicas differ.
-        var overLimit = InputLimits.check(command);
-        if (overLimit.isPresent()) {
-            return Outcome.rejected(overLimit.get());
-        }
         if (state.pool().isEmpty() && !operation.createsPool()) {
             return Outcome.rejected(ErrorCode.NO_POOL);
         }
@@ -47,6 +42,12 @@ public final class Transition {
             if (seen.isPresent()) {
                 return Outcome.applied(state, seen.get().result());
             }
+        }
+        // Members refuse such a command before proposing it; a leader that did not must not make replicas differ.
+        // After the generation and retry checks: a retry is answered as before, whatever it carries now.
+        var overLimit = InputLimits.check(command);
+        if (overLimit.isPresent()) {
+            return Outcome.rejected(overLimit.get());
         }
         Outcome outcome = FailoverGuard.check(state, operation, operation.applyTo(state, context));
         if (deduplicated && outcome instanceof Outcome.Applied applied) {

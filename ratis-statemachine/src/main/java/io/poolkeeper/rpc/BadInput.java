@@ -53,6 +53,8 @@ final class BadInput {
     /** Longest piece of a refusal's detail quoted in the log. */
     private static final int MAX_DETAIL = 160;
 
+    private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("\\p{Cntrl}");
+
     /** Longest status description a member sends (trailers beyond 8 KiB are refused by clients). */
     private static final int MAX_DESCRIPTION = 1024;
 
@@ -171,7 +173,7 @@ final class BadInput {
     }
 
     private static String oneLine(String detail) {
-        String flat = String.valueOf(detail).replaceAll("\\p{Cntrl}", " ");
+        String flat = CONTROL.matcher(String.valueOf(detail)).replaceAll(" ");
         return flat.length() <= MAX_DETAIL ? flat : flat.substring(0, MAX_DETAIL) + "...";
     }
 
