@@ -25,6 +25,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,12 +85,17 @@ class FuzzTest {
             Map<Status.Code, AtomicLong> codes = new ConcurrentHashMap<>();
             long sent;
             long started = System.nanoTime();
+            long cpuStarted = cpuNanos();
             ManagedChannel channel = channel(pool.address(master));
             try (LogCapture log = LogCapture.start()) {
                 sent = fuzz(channel, templates, new Random(seed), codes);
                 System.out.printf(
-                        "FuzzTest: %d requests (%d privileged skipped) in %d ms; status codes %s%n",
-                        sent, REQUESTS - sent, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), codes);
+                        "FuzzTest: %d requests in %d ms wall, %d ms CPU of this JVM (load average %.1f); status codes %s%n",
+                        sent,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                        TimeUnit.NANOSECONDS.toMillis(cpuNanos() - cpuStarted),
+                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                        codes);
                 System.out.println("FuzzTest: ms waited per method, summed over its calls: "
                         + LATENCY.entrySet().stream()
                                 .map(e -> e.getKey() + "=" + e.getValue().get() / 1_000_000)
@@ -101,7 +107,6 @@ class FuzzTest {
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
-            assertTrue(sent > REQUESTS * 8 / 10, "seed " + seed + ": only " + sent + " sent");
             // UNKNOWN and INTERNAL are what gRPC answers when a handler throws: a bug, not a refusal.
             assertEquals(
                     0, codes.getOrDefault(Status.Code.UNKNOWN, new AtomicLong()).get(), "seed " + seed);
@@ -165,12 +170,14 @@ class FuzzTest {
         }
         Semaphore slots = new Semaphore(IN_FLIGHT);
         long sent = 0;
-        for (int i = 0; i < REQUESTS; i++) {
+        long skipped = 0;
+        while (sent < REQUESTS) {
             MethodDescriptor<byte[], byte[]> method = methods.get(random.nextInt(methods.size()));
             String name = method.getBareMethodName();
             byte[] body =
                     random.nextInt(4) == 0 ? mutations.randomBytes() : mutations.mutate(templates.valid(name, random));
             if (templates.privileged(name, body)) {
+                skipped++;
                 continue;
             }
             slots.acquire();
@@ -179,6 +186,7 @@ class FuzzTest {
         }
         slots.acquire(IN_FLIGHT); // every answer in
         slots.release(IN_FLIGHT);
+        System.out.println("FuzzTest: " + skipped + " well-formed privileged requests not sent");
         return sent;
     }
 
@@ -221,6 +229,11 @@ class FuzzTest {
         call.request(1);
         call.sendMessage(body);
         call.halfClose();
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static boolean replicasEqual(TestingPool pool) {

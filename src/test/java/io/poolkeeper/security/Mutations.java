@@ -100,7 +100,7 @@ final class Mutations {
         int from = random.nextInt(in.length);
         int to = Math.min(in.length, from + 1 + random.nextInt(64));
         byte[] slice = Arrays.copyOfRange(in, from, to);
-        int times = random.nextInt(100) == 0 ? 20_000 : 1 + random.nextInt(random.nextBoolean() ? 10 : 1_000);
+        int times = random.nextInt(100) == 0 ? 20_000 : 1 + random.nextInt(random.nextInt(10) == 0 ? 1_000 : 20);
         ByteArrayOutputStream out = new ByteArrayOutputStream(slice.length * times);
         for (int i = 0; i < times; i++) {
             out.writeBytes(slice);
@@ -111,7 +111,7 @@ final class Mutations {
     /** A string field (number 1 to 6) far over any limit; rarely over the message size a member takes. */
     private byte[] oversizedString() {
         int size =
-                random.nextInt(1_000) == 0 ? TOO_BIG : 1_000 + random.nextInt(random.nextInt(10) == 0 ? 70_000 : 5_000);
+                random.nextInt(1_000) == 0 ? TOO_BIG : 1_000 + random.nextInt(random.nextInt(20) == 0 ? 70_000 : 3_000);
         ByteArrayOutputStream out = new ByteArrayOutputStream(size + 16);
         varint(out, ((long) (1 + random.nextInt(6)) << 3) | 2);
         varint(out, size);
