@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /**
- * Issue 12: a member of a real 3-member pool takes {@value #REQUESTS} bad PoolService requests over gRPC, random bytes
+ * Issue 12: a member of a real 3-member pool takes {@link #REQUESTS} (100,000) bad PoolService requests over gRPC, random bytes
  * and spoiled valid requests to every method ({@link Mutations}, {@link Templates}), pipelined. Afterwards every member
  * is up and answers, a write commits, the replicas are equal, the pool's hosts and Raft configuration are as before,
  * no call failed with an internal error, and the members logged a few lines at most and no stack trace.
@@ -59,7 +59,9 @@ import org.junit.jupiter.api.parallel.Isolated;
 @Isolated
 @Timeout(180)
 class FuzzTest {
-    private static final int REQUESTS = 100_000;
+    /** Requests sent; {@code -Dpoolkeeper.fuzz.requests} changes it. */
+    private static final int REQUESTS = Integer.getInteger("poolkeeper.fuzz.requests", 100_000);
+
     private static final int IN_FLIGHT = 128;
     private static final long MAX_LOG_LINES = 200;
 
@@ -156,7 +158,7 @@ class FuzzTest {
                 .build();
     }
 
-    /** Sends {@value #REQUESTS} bad requests at most {@value #IN_FLIGHT} at a time; the number actually sent. */
+    /** Sends {@link #REQUESTS} bad requests at most {@value #IN_FLIGHT} at a time; the number actually sent. */
     private static long fuzz(
             ManagedChannel channel, Templates templates, Random random, Map<Status.Code, AtomicLong> codes)
             throws InterruptedException {
