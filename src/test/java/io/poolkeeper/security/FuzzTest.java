@@ -10,7 +10,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.poolkeeper.api.VmSpec;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
@@ -88,7 +87,7 @@ class FuzzTest {
             long sent;
             long started = System.nanoTime();
             long cpuStarted = cpuNanos();
-            ManagedChannel channel = channel(pool.address(master));
+            ManagedChannel channel = channel(pool, pool.address(master));
             try (LogCapture log = LogCapture.start()) {
                 sent = fuzz(channel, templates, new Random(seed), codes);
                 System.out.printf(
@@ -123,7 +122,7 @@ class FuzzTest {
                 assertTrue(
                         m.role() == MemberRole.MASTER || m.role() == MemberRole.SLAVE,
                         "seed " + seed + ": " + m.hostId() + " is " + m.role());
-                ManagedChannel c = channel(pool.address(i));
+                ManagedChannel c = channel(pool, pool.address(i));
                 try {
                     var status = PoolServiceGrpc.newBlockingStub(c)
                             .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -148,12 +147,14 @@ class FuzzTest {
     }
 
     /**
-     * The channel to a member: the one place the test connects, so that it can move to TLS credentials when members
-     * take only those.
+     * The channel to a member, with a member's certificate: the caller that gets furthest (past authorization to
+     * every method), as a compromised or buggy member would.
      */
-    private static ManagedChannel channel(String address) {
-        return NettyChannelBuilder.forTarget(address)
-                .usePlaintext()
+    private static ManagedChannel channel(TestingPool pool, String address) {
+        return pool.tls()
+                .orElseThrow()
+                .member(0)
+                .channel(address)
                 .maxInboundMessageSize(64 << 20)
                 .build();
     }

@@ -9,8 +9,6 @@ import io.grpc.Status;
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.tls.CertificateRole;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -51,7 +49,7 @@ final class Authorization implements ServerInterceptor {
         if (role.isPresent() && role.get() == CertificateRole.MEMBER) {
             return next.startCall(call, headers);
         }
-        String caller = caller(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+        String caller = BadInput.peer(call);
         String held =
                 role.map(r -> "a " + r.name().toLowerCase() + " certificate").orElse("no certificate of this pool");
         log.refused(
@@ -78,12 +76,5 @@ final class Authorization implements ServerInterceptor {
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
         }
-    }
-
-    /** The caller's host: ports change with every connection, so refusals are counted per host. */
-    static String caller(SocketAddress address) {
-        return address instanceof InetSocketAddress inet
-                ? inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString()
-                : String.valueOf(address);
     }
 }

@@ -21,16 +21,12 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Requests a member refuses as bad input: bytes that are not the method's request message, and values over {@link
  * io.poolkeeper.core.InputLimits}. Each refusal is at most one log line, never a stack trace, and a peer gets at most
- * one line a {@linkplain #LOG_EVERY_NANOS minute}, the next one counting what was left out meanwhile: a few thousand
+ * one line a {@linkplain RefusalLog#LOG_EVERY_NANOS minute}, the next one counting what was left out meanwhile: a few thousand
  * bad requests must not flood a member's log. Real internal errors keep gRPC's own logging.
  *
  * <p>Undecodable requests: gRPC parses a request before any interceptor sees it and logs a parse failure with a stack
@@ -42,13 +38,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe.
  */
 final class BadInput {
-    private static final Logger LOG = LoggerFactory.getLogger(BadInput.class);
-
-    /** A peer's refusals are logged at most this often. */
-    static final long LOG_EVERY_NANOS = 60_000_000_000L;
-
-    /** Peers remembered; beyond it the table starts afresh (a flood from many addresses still logs boundedly). */
-    private static final int MAX_PEERS = 1024;
 
     /** Longest piece of a refusal's detail quoted in the log. */
     private static final int MAX_DETAIL = 160;
@@ -99,21 +88,14 @@ final class BadInput {
     /** The method of the call being served. */
     static final Context.Key<String> CALL_METHOD = Context.keyWithDefault("poolkeeper-method", "?");
 
-    /** One peer's log window. */
-    private static final class Window {
-        long lastLogged;
-        long suppressed;
-    }
-
-    private final LongSupplier nanos;
-    private final Map<String, Window> byPeer = new ConcurrentHashMap<>();
+    private final RefusalLog log;
 
     BadInput() {
         this(System::nanoTime);
     }
 
     BadInput(LongSupplier nanos) {
-        this.nanos = nanos;
+        this.log = new RefusalLog(BadInput.class, nanos);
     }
 
     /**
@@ -128,29 +110,10 @@ final class BadInput {
 
     /** As {@link #refused(ServerCall, int, ErrorCode, String)}, for a peer and method already known. */
     void refused(String peer, String method, int size, ErrorCode code, String detail) {
-        if (byPeer.size() >= MAX_PEERS && !byPeer.containsKey(peer)) {
-            byPeer.clear();
-        }
-        Window window = byPeer.computeIfAbsent(peer, p -> new Window());
-        long suppressed;
-        synchronized (window) {
-            long now = nanos.getAsLong();
-            if (window.lastLogged != 0 && now - window.lastLogged < LOG_EVERY_NANOS) {
-                window.suppressed++;
-                return;
-            }
-            window.lastLogged = now == 0 ? 1 : now;
-            suppressed = window.suppressed;
-            window.suppressed = 0;
-        }
-        LOG.warn(
-                "refused {} from {}: {} ({} bytes): {}{}",
-                method,
+        log.refused(
                 peer,
-                code.name(),
-                size,
-                oneLine(detail),
-                suppressed == 0 ? "" : " (and " + suppressed + " more bad requests from this peer in the last minute)");
+                () -> "refused " + method + " from " + peer + ": " + code.name() + " (" + size + " bytes): "
+                        + oneLine(detail));
     }
 
     /** The address of the peer of {@code call}, without its port (a new connection has a new one). */
