@@ -101,6 +101,8 @@ class FuzzTest {
                         + LATENCY.entrySet().stream()
                                 .map(e -> e.getKey() + "=" + e.getValue().get() / 1_000_000)
                                 .collect(Collectors.joining(", ")));
+                System.out.println("FuzzTest: " + log.lines() + " log lines, " + log.stackTraces()
+                        + " stack-trace lines (and " + log.raftLines() + " Raft log lines, not counted)");
                 assertTrue(
                         log.lines() < MAX_LOG_LINES,
                         "seed " + seed + ": " + log.lines() + " log lines; the first:\n" + log.firstLines());
