@@ -55,6 +55,14 @@ public final class BlockingPool {
         join(pool.disableHa());
     }
 
+    public JoinToken createJoinToken(Duration validity) {
+        return join(pool.createJoinToken(validity));
+    }
+
+    public void revokeJoinToken(String id) {
+        join(pool.revokeJoinToken(id));
+    }
+
     public int computeMaxHostFailuresToTolerate() {
         return join(pool.computeMaxHostFailuresToTolerate());
     }

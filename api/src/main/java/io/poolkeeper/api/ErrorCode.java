@@ -59,6 +59,14 @@ public enum ErrorCode {
             Kind.REJECTED,
             "The caller's credentials do not allow this call (a client certificate calling a member-only RPC, or a"
                     + " certificate of another pool); nothing changed."),
+    JOIN_TOKEN_REQUIRED(
+            409, Kind.REJECTED, "Joining the pool as a new host needs a join token (pool-join-token-create)."),
+    // Malformed, unknown (never issued, or revoked) and wrong-secret tokens share one code on purpose: telling them
+    // apart would help guessing.
+    JOIN_TOKEN_INVALID(410, Kind.REJECTED, "The join token is not valid for this pool."),
+    JOIN_TOKEN_EXPIRED(411, Kind.REJECTED, "The join token has expired."),
+    JOIN_TOKEN_LIMIT_REACHED(
+            412, Kind.REJECTED, "The pool has its maximum number of live join tokens; revoke one first."),
 
     // --- HA (5xx)
     HA_IS_ENABLED(500, Kind.REJECTED, "The operation is not allowed while pool HA is enabled."),

@@ -67,6 +67,17 @@ public interface Pool {
     CompletableFuture<Integer> computeHypotheticalMaxHostFailuresToTolerate(
             SortedMap<VmId, HaRestartPriority> configuration);
 
+    /**
+     * {@code pool-join-token-create}: issues a join token valid for {@code validity} (more than zero, at most 30
+     * days), for any number of joins until it expires or is revoked. The secret is made here, on the caller's side,
+     * and only its hash is replicated: the returned {@link JoinToken#token} is the one copy. Refused with
+     * {@code JOIN_TOKEN_LIMIT_REACHED} when the pool has 100 live tokens.
+     */
+    CompletableFuture<JoinToken> createJoinToken(Duration validity);
+
+    /** {@code pool-join-token-revoke}: the token with this id no longer lets anyone join; refused if unknown. */
+    CompletableFuture<Void> revokeJoinToken(String id);
+
     // --- hosts
 
     /** {@code host-forget}: the host must be dead; its VMs become Halted (returned) and it leaves the pool. */

@@ -76,6 +76,12 @@ public interface PoolMember extends AutoCloseable {
         /** Joins the pool whose master (or any member) serves at this address, unless already a member. */
         Builder joinPool(String memberAddress);
 
+        /**
+         * The join token ({@code PKJT-<id>.<secret>}, from {@link Pool#createJoinToken}) that lets this host join
+         * as a new host; not needed to rejoin a new generation of a pool the host is in.
+         */
+        Builder joinToken(String token);
+
         /** Bytes of memory this host offers to VMs. */
         Builder memoryTotal(long bytes);
 

@@ -24,6 +24,7 @@ import java.util.TreeMap;
  *
  * @param appliedIndex the log index this view reflects (an event token)
  * @param pool the pool object; empty on a member that is in no pool
+ * @param joinTokens the pool's join tokens in id order, without their secrets
  */
 public record PoolView(
         long appliedIndex,
@@ -33,15 +34,30 @@ public record PoolView(
         SortedMap<SrId, Sr> srs,
         SortedMap<PbdId, Pbd> pbds,
         SortedMap<VdiId, Vdi> vdis,
-        SortedMap<VbdId, Vbd> vbds) {
+        SortedMap<VbdId, Vbd> vbds,
+        List<JoinTokenInfo> joinTokens) {
 
     public PoolView {
+        joinTokens = List.copyOf(joinTokens);
         hosts = frozen(hosts);
         vms = frozen(vms);
         srs = frozen(srs);
         pbds = frozen(pbds);
         vdis = frozen(vdis);
         vbds = frozen(vbds);
+    }
+
+    /** A view without join tokens. */
+    public PoolView(
+            long appliedIndex,
+            Optional<Pool> pool,
+            SortedMap<HostId, Host> hosts,
+            SortedMap<VmId, Vm> vms,
+            SortedMap<SrId, Sr> srs,
+            SortedMap<PbdId, Pbd> pbds,
+            SortedMap<VdiId, Vdi> vdis,
+            SortedMap<VbdId, Vbd> vbds) {
+        this(appliedIndex, pool, hosts, vms, srs, pbds, vdis, vbds, List.of());
     }
 
     private static <K, V> SortedMap<K, V> frozen(SortedMap<K, V> map) {

@@ -38,6 +38,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private Path storage;
     private String createPool;
     private String joinAddress;
+    private String joinToken;
     /** Unless set: {@link #DEFAULT_MEMORY}, or none for a witness. */
     private Long memoryTotal;
 
@@ -83,6 +84,12 @@ public final class MemberBuilder implements PoolMember.Builder {
     @Override
     public MemberBuilder createPool(String poolNameLabel) {
         this.createPool = poolNameLabel;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder joinToken(String token) {
+        this.joinToken = token;
         return this;
     }
 
@@ -212,6 +219,7 @@ public final class MemberBuilder implements PoolMember.Builder {
                 storage,
                 Optional.ofNullable(createPool),
                 Optional.ofNullable(joinAddress),
+                Optional.ofNullable(joinToken),
                 memoryTotal != null ? memoryTotal : witness ? 0 : DEFAULT_MEMORY,
                 witness,
                 timeouts,

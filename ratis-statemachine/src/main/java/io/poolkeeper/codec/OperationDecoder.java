@@ -40,10 +40,18 @@ final class OperationDecoder {
     static Operation decode(PoolCommand proto) {
         return switch (proto.getBodyCase()) {
             case POOL_CREATE -> poolCreate(proto.getPoolCreate());
-            case POOL_JOIN -> new Operation.PoolJoin(hostSpec(
-                    "pool_join.host",
-                    proto.getPoolJoin().hasHost(),
-                    proto.getPoolJoin().getHost()));
+            case POOL_JOIN -> new Operation.PoolJoin(
+                    hostSpec(
+                            "pool_join.host",
+                            proto.getPoolJoin().hasHost(),
+                            proto.getPoolJoin().getHost()),
+                    proto.getPoolJoin().getJoinTokenId());
+            case POOL_JOIN_TOKEN_CREATE -> new Operation.PoolJoinTokenCreate(
+                    proto.getPoolJoinTokenCreate().getId(),
+                    proto.getPoolJoinTokenCreate().getSecretSha256(),
+                    proto.getPoolJoinTokenCreate().getValidityMs());
+            case POOL_JOIN_TOKEN_REVOKE -> new Operation.PoolJoinTokenRevoke(
+                    proto.getPoolJoinTokenRevoke().getId());
             case POOL_EJECT -> new Operation.PoolEject(
                     host("pool_eject.host_uuid", proto.getPoolEject().getHostUuid()));
             case POOL_DESIGNATE_NEW_MASTER -> new Operation.PoolDesignateNewMaster(host(

@@ -60,7 +60,15 @@ final class OperationEncoder {
                     .setMaster(hostSpec(op.master()))
                     .setMaxVoters(op.maxVoters()));
         } else if (operation instanceof Operation.PoolJoin op) {
-            out.setPoolJoin(PoolJoin.newBuilder().setHost(hostSpec(op.host())));
+            out.setPoolJoin(PoolJoin.newBuilder().setHost(hostSpec(op.host())).setJoinTokenId(op.joinTokenId()));
+        } else if (operation instanceof Operation.PoolJoinTokenCreate op) {
+            out.setPoolJoinTokenCreate(io.poolkeeper.proto.PoolJoinTokenCreate.newBuilder()
+                    .setId(op.id())
+                    .setSecretSha256(op.secretSha256())
+                    .setValidityMs(op.validityMillis()));
+        } else if (operation instanceof Operation.PoolJoinTokenRevoke op) {
+            out.setPoolJoinTokenRevoke(
+                    io.poolkeeper.proto.PoolJoinTokenRevoke.newBuilder().setId(op.id()));
         } else if (operation instanceof Operation.PoolEject op) {
             out.setPoolEject(PoolEject.newBuilder().setHostUuid(op.host().toString()));
         } else if (operation instanceof Operation.PoolDesignateNewMaster op) {

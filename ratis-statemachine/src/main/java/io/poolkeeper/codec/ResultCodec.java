@@ -88,6 +88,9 @@ public final class ResultCodec {
             out.setVmsHalted(vms);
         } else if (result instanceof Result.Joined joined) {
             out.setJoined(Joined.newBuilder().setRole(EnumCodec.toProto(joined.role())));
+        } else if (result instanceof Result.JoinTokenCreated created) {
+            out.setJoinTokenCreated(
+                    io.poolkeeper.proto.JoinTokenCreated.newBuilder().setExpiresAtMs(created.expiresAtMillis()));
         } else {
             throw new IllegalArgumentException(
                     "no wire form for " + result.getClass().getName());
@@ -151,6 +154,8 @@ public final class ResultCodec {
             case VMS_HALTED -> vmsHalted(proto.getVmsHalted());
             case JOINED -> new Result.Joined(
                     EnumCodec.hostRole("joined.role", proto.getJoined().getRole()));
+            case JOIN_TOKEN_CREATED -> new Result.JoinTokenCreated(
+                    proto.getJoinTokenCreated().getExpiresAtMs());
             case REJECTED -> throw new IllegalArgumentException("a rejection where a result was expected");
             case OUTCOME_NOT_SET -> throw new IllegalArgumentException("the result has no outcome this member knows");
         };

@@ -8,9 +8,11 @@ import io.poolkeeper.api.model.Vdi;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.core.AppliedRequests;
 import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.core.JoinToken;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
 import io.poolkeeper.proto.AppliedRequest;
+import io.poolkeeper.proto.JoinTokenRecord;
 import io.poolkeeper.proto.PoolSnapshot;
 import java.util.List;
 import java.util.Map;
@@ -33,10 +35,10 @@ import org.pcollections.TreePMap;
  */
 public final class SnapshotCodec {
     /**
-     * The snapshot format this version writes. Version 2 added the request window's pool times and age horizon;
-     * version 1 is still read (see {@link #decode}).
+     * The snapshot format this version writes. Version 2 added the request window's pool times and age horizon,
+     * version 3 the join tokens; versions 1 and 2 are still read (see {@link #decode}).
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
     /** The oldest format this version reads. */
     static final int OLDEST_FORMAT_VERSION = 1;
@@ -46,11 +48,17 @@ public final class SnapshotCodec {
     /**
      * A member's applied state as a read returns it, with its event sequence, and without the request window's
      * entries: clients never need them, and at the window's cap they would make every read tens of megabytes.
-     * Snapshots keep them ({@link #encode(PoolState, long)}).
+     * Join tokens go without the hashes of their secrets: a reader must not be able to test guesses offline.
+     * Snapshots keep both ({@link #encode(PoolState, long)}).
      */
     public static PoolSnapshot encode(AppliedState applied) {
         PoolState state = applied.state();
-        return encode(state.withRequests(state.requests().withoutEntries()), applied.logIndex()).toBuilder()
+        TreePMap<String, JoinToken> tokens = TreePMap.empty();
+        for (JoinToken token : state.joinTokens().values()) {
+            tokens = tokens.plus(token.id(), token.withoutSecret());
+        }
+        return encode(state.withRequests(state.requests().withoutEntries()).withJoinTokens(tokens), applied.logIndex())
+                .toBuilder()
                 .setLastEventSequence(applied.sequence())
                 .build();
     }
@@ -71,6 +79,12 @@ public final class SnapshotCodec {
         state.pbds().values().forEach(pbd -> out.addPbds(RecordCodec.toProto(pbd)));
         state.vdis().values().forEach(vdi -> out.addVdis(RecordCodec.toProto(vdi)));
         state.vbds().values().forEach(vbd -> out.addVbds(RecordCodec.toProto(vbd)));
+        state.joinTokens()
+                .values()
+                .forEach(token -> out.addJoinTokens(JoinTokenRecord.newBuilder()
+                        .setId(token.id())
+                        .setSecretSha256(token.secretSha256())
+                        .setExpiresAtMs(token.expiresAtMillis())));
         encodeRequests(state.requests(), out);
         return out.build();
     }
@@ -82,7 +96,8 @@ public final class SnapshotCodec {
      *
      * <p>A version-1 snapshot carried no pool times and the fixed capacity of its code (10,000): its entries decode
      * with an unknown time (kept until pool time is known, then aged from there; see {@link AppliedRequests}) and its
-     * window takes this version's default bounds, the same on every member that reads it.
+     * window takes this version's default bounds, the same on every member that reads it. Versions 1 and 2 had no
+     * join tokens: they decode with none.
      */
     public static PoolState decode(PoolSnapshot snapshot) {
         int version = snapshot.getFormatVersion();
@@ -98,6 +113,11 @@ public final class SnapshotCodec {
                 byId("PBD", snapshot.getPbdsList(), RecordCodec::pbd, Pbd::uuid),
                 byId("VDI", snapshot.getVdisList(), RecordCodec::vdi, Vdi::uuid),
                 byId("VBD", snapshot.getVbdsList(), RecordCodec::vbd, Vbd::uuid),
+                byId(
+                        "join token",
+                        snapshot.getJoinTokensList(),
+                        t -> new JoinToken(t.getId(), t.getSecretSha256(), t.getExpiresAtMs()),
+                        JoinToken::id),
                 decodeRequests(snapshot));
     }
 

@@ -61,13 +61,56 @@ public sealed interface Operation {
         }
     }
 
-    record PoolJoin(HostSpec host) implements Operation {
+    /**
+     * A new host joins. The master proposes it once it verified the joiner's token (DESIGN §11); {@code
+     * joinTokenId} names that token, and apply refuses the join if the token is unknown (revoked meanwhile) or
+     * expired at the command's pool time.
+     */
+    record PoolJoin(HostSpec host, String joinTokenId) implements Operation {
+        public PoolJoin {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(joinTokenId, "joinTokenId");
+        }
+
         public String xeName() {
             return "pool-join";
         }
 
         public Outcome applyTo(PoolState state, ApplyContext context) {
-            return PoolRules.join(state, this);
+            return PoolRules.join(state, this, context);
+        }
+    }
+
+    /**
+     * Issues a join token: the caller made the id and the secret and sends only the secret's SHA-256 (lowercase
+     * hex); it expires {@code validityMillis} after the command's pool time.
+     */
+    record PoolJoinTokenCreate(String id, String secretSha256, long validityMillis) implements Operation {
+        public PoolJoinTokenCreate {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(secretSha256, "secretSha256");
+        }
+
+        public String xeName() {
+            return "pool-join-token-create";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return JoinTokenRules.create(state, this, context);
+        }
+    }
+
+    record PoolJoinTokenRevoke(String id) implements Operation {
+        public PoolJoinTokenRevoke {
+            Objects.requireNonNull(id, "id");
+        }
+
+        public String xeName() {
+            return "pool-join-token-revoke";
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return JoinTokenRules.revoke(state, this);
         }
     }
 

@@ -31,13 +31,17 @@ final class PoolRules {
         return Outcome.done(state.withPool(pool).withHost(newHost(op.master(), role)));
     }
 
-    static Outcome join(PoolState state, Operation.PoolJoin op) {
+    static Outcome join(PoolState state, Operation.PoolJoin op, ApplyContext context) {
         if (state.requirePool().haEnabled()) {
             return Outcome.rejected(ErrorCode.HA_IS_ENABLED);
         }
         if (state.hosts().containsKey(op.host().uuid())) {
             return Outcome.rejected(
                     ErrorCode.UUID_ALREADY_EXISTS, "host", op.host().uuid());
+        }
+        Optional<Outcome> badToken = JoinTokenRules.refusal(state, op.joinTokenId(), context.issuedAtMillis());
+        if (badToken.isPresent()) {
+            return badToken.get();
         }
         Optional<Outcome> badHost = checkHostSpec(op.host());
         if (badHost.isPresent()) {

@@ -29,6 +29,7 @@ import org.pcollections.TreePMap;
  * <p>Thread-safe by immutability: readers may hold any version while the apply thread moves on.
  *
  * @param pool the pool object; empty on a member in no pool
+ * @param joinTokens the join tokens by id (with the hash of their secret; reads leave the hash out)
  * @param requests the recently applied request ids, for de-duplication
  */
 public record PoolState(
@@ -39,6 +40,7 @@ public record PoolState(
         TreePMap<PbdId, Pbd> pbds,
         TreePMap<VdiId, Vdi> vdis,
         TreePMap<VbdId, Vbd> vbds,
+        TreePMap<String, JoinToken> joinTokens,
         AppliedRequests requests) {
 
     public PoolState {
@@ -49,6 +51,7 @@ public record PoolState(
         Objects.requireNonNull(pbds, "pbds");
         Objects.requireNonNull(vdis, "vdis");
         Objects.requireNonNull(vbds, "vbds");
+        Objects.requireNonNull(joinTokens, "joinTokens");
         Objects.requireNonNull(requests, "requests");
     }
 
@@ -56,6 +59,7 @@ public record PoolState(
     public static PoolState empty() {
         return new PoolState(
                 Optional.empty(),
+                TreePMap.empty(),
                 TreePMap.empty(),
                 TreePMap.empty(),
                 TreePMap.empty(),
@@ -73,59 +77,64 @@ public record PoolState(
     // --- withers
 
     public PoolState withPool(Pool newPool) {
-        return new PoolState(Optional.of(newPool), hosts, vms, srs, pbds, vdis, vbds, requests);
+        return new PoolState(Optional.of(newPool), hosts, vms, srs, pbds, vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withHost(Host host) {
-        return new PoolState(pool, hosts.plus(host.uuid(), host), vms, srs, pbds, vdis, vbds, requests);
+        return new PoolState(pool, hosts.plus(host.uuid(), host), vms, srs, pbds, vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withoutHost(HostId id) {
-        return new PoolState(pool, hosts.minus(id), vms, srs, pbds, vdis, vbds, requests);
+        return new PoolState(pool, hosts.minus(id), vms, srs, pbds, vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withVm(Vm vm) {
-        return new PoolState(pool, hosts, vms.plus(vm.uuid(), vm), srs, pbds, vdis, vbds, requests);
+        return new PoolState(pool, hosts, vms.plus(vm.uuid(), vm), srs, pbds, vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withoutVm(VmId id) {
-        return new PoolState(pool, hosts, vms.minus(id), srs, pbds, vdis, vbds, requests);
+        return new PoolState(pool, hosts, vms.minus(id), srs, pbds, vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withSr(Sr sr) {
-        return new PoolState(pool, hosts, vms, srs.plus(sr.uuid(), sr), pbds, vdis, vbds, requests);
+        return new PoolState(pool, hosts, vms, srs.plus(sr.uuid(), sr), pbds, vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withoutSr(SrId id) {
-        return new PoolState(pool, hosts, vms, srs.minus(id), pbds, vdis, vbds, requests);
+        return new PoolState(pool, hosts, vms, srs.minus(id), pbds, vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withPbd(Pbd pbd) {
-        return new PoolState(pool, hosts, vms, srs, pbds.plus(pbd.uuid(), pbd), vdis, vbds, requests);
+        return new PoolState(pool, hosts, vms, srs, pbds.plus(pbd.uuid(), pbd), vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withoutPbd(PbdId id) {
-        return new PoolState(pool, hosts, vms, srs, pbds.minus(id), vdis, vbds, requests);
+        return new PoolState(pool, hosts, vms, srs, pbds.minus(id), vdis, vbds, joinTokens, requests);
     }
 
     public PoolState withVdi(Vdi vdi) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis.plus(vdi.uuid(), vdi), vbds, requests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis.plus(vdi.uuid(), vdi), vbds, joinTokens, requests);
     }
 
     public PoolState withoutVdi(VdiId id) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis.minus(id), vbds, requests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis.minus(id), vbds, joinTokens, requests);
     }
 
     public PoolState withVbd(Vbd vbd) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds.plus(vbd.uuid(), vbd), requests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds.plus(vbd.uuid(), vbd), joinTokens, requests);
     }
 
     public PoolState withoutVbd(VbdId id) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds.minus(id), requests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds.minus(id), joinTokens, requests);
     }
 
     public PoolState withRequests(AppliedRequests newRequests) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds, newRequests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds, joinTokens, newRequests);
+    }
+
+    /** This state with {@code tokens} as its join tokens. */
+    public PoolState withJoinTokens(TreePMap<String, JoinToken> tokens) {
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds, tokens, requests);
     }
 
     // --- derived views (all in id order)
@@ -184,7 +193,7 @@ public record PoolState(
                 .findFirst();
     }
 
-    /** The state a view shows (without request ids): for pure computations over a read, such as HA planning. */
+    /** The state a view shows (without request ids or join tokens): for pure computations over a read, such as HA planning. */
     public static PoolState fromView(PoolView view) {
         return new PoolState(
                 view.pool(),
@@ -194,11 +203,21 @@ public record PoolState(
                 TreePMap.fromSortedMap(view.pbds()),
                 TreePMap.fromSortedMap(view.vdis()),
                 TreePMap.fromSortedMap(view.vbds()),
+                TreePMap.empty(),
                 AppliedRequests.empty());
     }
 
-    /** The API view of this state at {@code appliedIndex}. */
+    /** The API view of this state at {@code appliedIndex}; join tokens show their id and expiry only. */
     public PoolView toView(long appliedIndex) {
-        return new PoolView(appliedIndex, pool, hosts, vms, srs, pbds, vdis, vbds);
+        return new PoolView(
+                appliedIndex,
+                pool,
+                hosts,
+                vms,
+                srs,
+                pbds,
+                vdis,
+                vbds,
+                joinTokens.values().stream().map(JoinToken::info).toList());
     }
 }

@@ -43,5 +43,8 @@ public sealed interface Result {
         }
     }
 
+    /** When the join token a {@code pool-join-token-create} issued expires, in pool time. */
+    record JoinTokenCreated(long expiresAtMillis) implements Result {}
+
     Done DONE = new Done();
 }

@@ -23,7 +23,8 @@ public final class Transition {
         }
     }
 
-    private static Outcome applyChecked(PoolState state, PoolCommand command, ApplyContext context) {
+    private static Outcome applyChecked(PoolState state, PoolCommand command, ApplyContext logged) {
+        ApplyContext context = logged.issuedAt(command.issuedAtMillis());
         Operation operation = command.operation();
         if (state.pool().isEmpty() && !operation.createsPool()) {
             return Outcome.rejected(ErrorCode.NO_POOL);

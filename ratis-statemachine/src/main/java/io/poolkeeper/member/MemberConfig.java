@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param storage the storage directory (Raft log, snapshots, membership)
  * @param createPool the name of a pool to create, if no pool is stored yet
  * @param joinAddress the address of a member of a pool to join, if no pool is stored yet
+ * @param joinToken the join token to join it with (a new host needs one)
  * @param memoryTotal bytes offered to VMs
  * @param witness whether to join as a witness
  * @param timeouts the timeouts
@@ -38,6 +39,7 @@ public record MemberConfig(
         Path storage,
         Optional<String> createPool,
         Optional<String> joinAddress,
+        Optional<String> joinToken,
         long memoryTotal,
         boolean witness,
         MemberTimeouts timeouts,

@@ -10,12 +10,14 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.Result;
 import io.poolkeeper.pool.CommandPool;
+import io.poolkeeper.pool.JoinTokenText;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.port.PeerStatus;
 import io.poolkeeper.port.Scheduler;
 import io.poolkeeper.ratis.RaftGroups;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -32,6 +34,7 @@ final class PoolMembership {
     private final Scheduler scheduler;
     private final MemberPool pool;
     private final Supplier<AppliedState> applied;
+    private final JoinRefusalLog refusals;
 
     PoolMembership(
             MemberConfig config,
@@ -46,6 +49,7 @@ final class PoolMembership {
         this.scheduler = scheduler;
         this.pool = pool;
         this.applied = applied;
+        this.refusals = new JoinRefusalLog(scheduler::nanos);
     }
 
     /** Founds a one-member pool of generation 1 with this host as master. */
@@ -77,22 +81,30 @@ final class PoolMembership {
                     "the member at " + address + " is of generation " + status.generation());
         }
         groups.enter(status.poolUuid(), status.generation());
-        peers.join(
-                address,
-                hostSpec(),
-                config.raftAddress(),
-                status.generation(),
-                config.timeouts().requestTimeout());
+        try {
+            peers.join(
+                    address,
+                    hostSpec(),
+                    config.raftAddress(),
+                    status.generation(),
+                    config.joinToken().orElse(""),
+                    config.timeouts().requestTimeout());
+        } catch (RuntimeException e) {
+            // Refused (a bad token, a stale generation...) or no answer: not half in a group the pool does not have
+            // this host in. Set aside, not deleted: the master may have added the peer before the answer was lost.
+            groups.drop(false);
+            throw e;
+        }
         groups.remember(status.poolUuid(), status.generation());
     }
 
     /**
-     * The master's side of a join: a new host is proposed to the pool ({@code pool-join}); a host the pool already
-     * has and that rejoins a new generation after an emergency reset keeps its record and role (a fresh join of a
-     * uuid the pool has is refused by the pool's rules).
+     * The master's side of a join: a new host is proposed to the pool ({@code pool-join}) once its join token checks
+     * out; a host the pool already has and that rejoins a new generation after an emergency reset keeps its record
+     * and role without a token (a fresh join of a uuid the pool has is refused by the pool's rules).
      * Then its Raft peer is added.
      */
-    CompletableFuture<HostRole> accept(Operation.HostSpec host, String raftAddress, long expected) {
+    CompletableFuture<HostRole> accept(Operation.HostSpec host, String raftAddress, long expected, String joinToken) {
         AppliedState now = applied.get();
         long mine = now.state().pool().map(p -> p.generation()).orElse(0L);
         if (expected != 0 && expected != mine) {
@@ -107,9 +119,27 @@ final class PoolMembership {
             // Rejoining a new generation after a reset: it keeps its record and role.
             role = CompletableFuture.completedFuture(known.role());
         } else {
+            String tokenId;
+            if (known != null) {
+                tokenId = ""; // the pool's rules refuse a uuid it has, whatever the token
+            } else {
+                Optional<ErrorCode> bad = JoinTokenCheck.refusal(now.state(), joinToken);
+                if (bad.isPresent()) {
+                    refusals.refused(peer(host), bad.get().name());
+                    return CompletableFuture.failedFuture(
+                            PoolException.of(bad.get(), List.of(), bad.get().description()));
+                }
+                tokenId = JoinTokenText.parse(joinToken).orElseThrow().id();
+            }
             PoolCommand join = new PoolCommand(
-                    RequestIds.join(host.uuid(), mine, now.logIndex()), 0, 0, new Operation.PoolJoin(host));
+                    RequestIds.join(host.uuid(), mine, now.logIndex()), 0, 0, new Operation.PoolJoin(host, tokenId));
             role = pool.submit(join).thenApply(reply -> ((Result.Joined) CommandPool.resultOrThrow(reply)).role());
+            role.whenComplete((r, e) -> {
+                // Revoked or expired between the check above and the commit: the pool's rules refused it.
+                if (e != null) {
+                    JoinTokenCheck.tokenCode(e).ifPresent(code -> refusals.refused(peer(host), code.name()));
+                }
+            });
         }
         CompletableFuture<HostRole> added = new CompletableFuture<>();
         role.whenComplete((r, e) -> {
@@ -128,6 +158,10 @@ final class PoolMembership {
             });
         });
         return added;
+    }
+
+    private static String peer(Operation.HostSpec host) {
+        return host.uuid() + " (" + host.address() + ")";
     }
 
     Operation.HostSpec hostSpec() {

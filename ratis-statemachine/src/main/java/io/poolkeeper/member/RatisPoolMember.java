@@ -363,8 +363,9 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     }
 
     @Override
-    public CompletableFuture<HostRole> join(Operation.HostSpec host, String raftAddress, long generation) {
-        return membership.accept(host, raftAddress, generation);
+    public CompletableFuture<HostRole> join(
+            Operation.HostSpec host, String raftAddress, long generation, String joinToken) {
+        return membership.accept(host, raftAddress, generation, joinToken);
     }
 
     @Override

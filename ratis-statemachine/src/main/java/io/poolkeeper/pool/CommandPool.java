@@ -22,6 +22,7 @@ import io.poolkeeper.core.Rejection;
 import io.poolkeeper.core.Result;
 import io.poolkeeper.core.ha.FailoverPlan;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -82,6 +83,23 @@ public abstract class CommandPool implements Pool {
     @Override
     public CompletableFuture<Void> disableHa() {
         return done(new Operation.PoolHaDisable());
+    }
+
+    // The secret is made here, on the caller's side, and only its hash is logged: the log, snapshots and reads never
+    // hold what lets a host join.
+    @Override
+    public CompletableFuture<io.poolkeeper.api.JoinToken> createJoinToken(Duration validity) {
+        JoinTokenText token = JoinTokenText.generate();
+        return run(new Operation.PoolJoinTokenCreate(token.id(), token.secretSha256(), millis(validity)))
+                .thenApply(r -> new io.poolkeeper.api.JoinToken(
+                        token.text(),
+                        token.id(),
+                        Instant.ofEpochMilli(((Result.JoinTokenCreated) r).expiresAtMillis())));
+    }
+
+    @Override
+    public CompletableFuture<Void> revokeJoinToken(String id) {
+        return done(new Operation.PoolJoinTokenRevoke(id));
     }
 
     // A pure computation over a linearizable read: the planner runs here, on the caller's side, so no new RPC.
@@ -246,6 +264,15 @@ public abstract class CommandPool implements Pool {
     @Override
     public CompletableFuture<Void> destroyVbd(VbdId vbd) {
         return done(new Operation.VbdDestroy(vbd));
+    }
+
+    /** {@code d} in milliseconds, saturated: the rules refuse a validity out of range with its own code. */
+    private static long millis(Duration d) {
+        try {
+            return d.toMillis();
+        } catch (ArithmeticException e) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
     }
 
     /** A failed future carrying a pool error. */

@@ -47,7 +47,7 @@ public interface MemberService {
     CompletableFuture<Void> designateNewMaster(HostId host);
 
     /** The master's side of a join; see {@link PeerLink#join}. */
-    CompletableFuture<HostRole> join(Operation.HostSpec host, String raftAddress, long generation);
+    CompletableFuture<HostRole> join(Operation.HostSpec host, String raftAddress, long generation, String joinToken);
 
     /** The master's side of a heartbeat. */
     Heartbeat.Answer onHeartbeat(Heartbeat beat);

@@ -26,11 +26,18 @@ public interface PeerLink extends AutoCloseable {
 
     /**
      * Asks the member at {@code address} (the master) to add this host to its pool; blocks. {@code generation} 0
-     * joins whatever generation it is in.
+     * joins whatever generation it is in. {@code joinToken} (empty: none) lets a new host in; a host the pool has,
+     * rejoining a new generation, needs none.
      *
      * @return the role the pool gave the host
      */
-    HostRole join(String address, Operation.HostSpec host, String raftAddress, long generation, Duration timeout);
+    HostRole join(
+            String address,
+            Operation.HostSpec host,
+            String raftAddress,
+            long generation,
+            String joinToken,
+            Duration timeout);
 
     /** {@code pool-emergency-reset-master} on the member at {@code address}: it rejoins the given master; blocks. */
     void emergencyResetMaster(String address, String masterAddress, long generation, Duration timeout);

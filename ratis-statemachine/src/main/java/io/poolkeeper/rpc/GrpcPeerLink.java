@@ -121,9 +121,14 @@ public final class GrpcPeerLink implements PeerLink {
 
     @Override
     public HostRole join(
-            String address, Operation.HostSpec host, String raftAddress, long generation, Duration timeout) {
+            String address,
+            Operation.HostSpec host,
+            String raftAddress,
+            long generation,
+            String joinToken,
+            Duration timeout) {
         try (RemoteMember remote = connect(address, timeout)) {
-            JoinReply reply = remote.join(host, raftAddress, generation);
+            JoinReply reply = remote.join(host, raftAddress, generation, joinToken);
             return ((Result.Joined)
                             ResultCodec.decode(reply.getResult()).result().orElseThrow())
                     .role();

@@ -139,7 +139,9 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     }
 
     private static boolean internal(Operation op) {
+        // pool-join only through Join, where the master checks the joiner's token: its id alone is no secret.
         return op instanceof Operation.PoolCreate
+                || op instanceof Operation.PoolJoin
                 || op instanceof Operation.PoolImport
                 || op instanceof Operation.PoolSetMaster
                 || op instanceof Operation.HostSetLive
@@ -211,7 +213,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             return;
         }
         Operation.PoolJoin join = (Operation.PoolJoin) command.operation();
-        member.join(join.host(), request.getRaftAddress(), request.getGeneration())
+        member.join(join.host(), request.getRaftAddress(), request.getGeneration(), request.getJoinToken())
                 .whenComplete((joined, error) -> {
                     Optional<CommandResult> refused = refusal(error);
                     if (refused.isPresent()) {

@@ -106,7 +106,7 @@ public final class RemoteMember implements AutoCloseable {
     }
 
     /** Asks the pool to add this host; throws the pool's refusal as a {@link PoolException}. */
-    public JoinReply join(Operation.HostSpec host, String raftAddress, long generation) {
+    public JoinReply join(Operation.HostSpec host, String raftAddress, long generation, String joinToken) {
         JoinReply reply;
         try {
             reply = PoolServiceGrpc.newBlockingStub(channel)
@@ -121,6 +121,7 @@ public final class RemoteMember implements AutoCloseable {
                             .setRaftAddress(raftAddress)
                             .setGeneration(generation)
                             .setPoolUuid(pool)
+                            .setJoinToken(joinToken)
                             .build());
         } catch (RuntimeException e) {
             throw failure(e);

@@ -21,6 +21,7 @@ import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
+import io.poolkeeper.core.TestJoinTokens;
 import io.poolkeeper.core.Transition;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,8 +76,11 @@ final class CodecSamples {
         List<Operation> ops = new ArrayList<>();
         ops.add(new Operation.PoolCreate(POOL, "lab pool", spec(H1, 1, false), 3));
         ops.add(new Operation.PoolCreate(POOL, "", spec(H1, 1, true), 0));
-        ops.add(new Operation.PoolJoin(spec(H2, 2, false)));
-        ops.add(new Operation.PoolJoin(new Operation.HostSpec(H3, "witness ü", "[::1]:7003", 0, true)));
+        ops.add(TestJoinTokens.join(spec(H2, 2, false)));
+        ops.add(new Operation.PoolJoin(spec(H2, 2, false), ""));
+        ops.add(new Operation.PoolJoinTokenCreate("0123abcd", TestJoinTokens.SHA256, 86_400_000));
+        ops.add(new Operation.PoolJoinTokenRevoke("0123abcd"));
+        ops.add(TestJoinTokens.join(new Operation.HostSpec(H3, "witness ü", "[::1]:7003", 0, true)));
         ops.add(new Operation.PoolEject(H2));
         ops.add(new Operation.PoolDesignateNewMaster(H3));
         ops.add(new Operation.PoolParamSet("default-SR", SR1.toString()));
@@ -156,8 +160,10 @@ final class CodecSamples {
     static Built populated() {
         Builder b = new Builder();
         b.apply("req-create", new Operation.PoolCreate(POOL, "lab pool", spec(H1, 1, false), 0));
-        b.apply("req-join-2", new Operation.PoolJoin(spec(H2, 2, false)));
-        b.apply("req-join-3", new Operation.PoolJoin(spec(H3, 3, true)));
+        b.apply("", new Operation.PoolJoinTokenCreate(TestJoinTokens.ID, TestJoinTokens.SHA256, 3_600_000));
+        b.apply("", new Operation.PoolJoinTokenCreate("0123abcd", TestJoinTokens.SHA256, 7_200_000));
+        b.apply("req-join-2", TestJoinTokens.join(spec(H2, 2, false)));
+        b.apply("req-join-3", TestJoinTokens.join(spec(H3, 3, true)));
         b.apply("", new Operation.PoolParamSet("ha-timeout", "45"));
         b.apply("", new Operation.PoolParamSet("ha-allow-overcommit", "true"));
         b.apply("", new Operation.PoolParamSet("ha-host-failures-to-tolerate", "1"));

@@ -20,6 +20,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.TestJoinTokens;
 import io.poolkeeper.core.Transition;
 import io.poolkeeper.proto.HostRole;
 import io.poolkeeper.proto.PbdPlacement;
@@ -82,8 +83,8 @@ class CommandCodecTest {
 
     @Test
     void hostSpecRoleTravelsAsRequestedRole() {
-        var voter = CommandCodec.toProto(PoolCommand.of(new Operation.PoolJoin(CodecSamples.spec(H2, 2, false))));
-        var witness = CommandCodec.toProto(PoolCommand.of(new Operation.PoolJoin(CodecSamples.spec(H2, 2, true))));
+        var voter = CommandCodec.toProto(PoolCommand.of(TestJoinTokens.join(CodecSamples.spec(H2, 2, false))));
+        var witness = CommandCodec.toProto(PoolCommand.of(TestJoinTokens.join(CodecSamples.spec(H2, 2, true))));
         assertEquals(HostRole.VOTER, voter.getPoolJoin().getHost().getRequestedRole());
         assertEquals(HostRole.WITNESS, witness.getPoolJoin().getHost().getRequestedRole());
 
@@ -238,17 +239,17 @@ class CommandCodecTest {
                         b -> b.setPoolCreate(b.getPoolCreate().toBuilder().clearMaster())),
                 spoil(
                         "pool_join.host.requested_role",
-                        new Operation.PoolJoin(CodecSamples.spec(H2, 2, false)),
+                        TestJoinTokens.join(CodecSamples.spec(H2, 2, false)),
                         b -> b.setPoolJoin(b.getPoolJoin().toBuilder()
                                 .setHost(b.getPoolJoin().getHost().toBuilder().setRequestedRole(HostRole.LISTENER)))),
                 spoil(
                         "pool_join.host.requested_role",
-                        new Operation.PoolJoin(CodecSamples.spec(H2, 2, false)),
+                        TestJoinTokens.join(CodecSamples.spec(H2, 2, false)),
                         b -> b.setPoolJoin(b.getPoolJoin().toBuilder()
                                 .setHost(b.getPoolJoin().getHost().toBuilder().setRequestedRoleValue(42)))),
                 spoil(
                         "pool_join.host: missing",
-                        new Operation.PoolJoin(CodecSamples.spec(H2, 2, false)),
+                        TestJoinTokens.join(CodecSamples.spec(H2, 2, false)),
                         b -> b.setPoolJoin(io.poolkeeper.proto.PoolJoin.getDefaultInstance())),
                 spoil(
                         "pool_eject.host_uuid",
@@ -323,11 +324,11 @@ class CommandCodecTest {
                         importOp(),
                         b -> b.setPoolImport(b.getPoolImport().toBuilder().clearState())),
                 spoil(
-                        "pool_import.state: unknown snapshot format_version 3",
+                        "pool_import.state: unknown snapshot format_version 4",
                         importOp(),
                         b -> b.setPoolImport(b.getPoolImport().toBuilder()
                                 .setState(
-                                        b.getPoolImport().getState().toBuilder().setFormatVersion(3)))),
+                                        b.getPoolImport().getState().toBuilder().setFormatVersion(4)))),
                 spoil(
                         "pool_import.state: hosts.uuid",
                         importOp(),

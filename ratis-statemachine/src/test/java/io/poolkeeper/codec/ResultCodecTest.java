@@ -52,7 +52,8 @@ class ResultCodecTest {
                 new Result.VmsHalted(List.of()),
                 new Result.Joined(HostRole.VOTER),
                 new Result.Joined(HostRole.LISTENER),
-                new Result.Joined(HostRole.WITNESS));
+                new Result.Joined(HostRole.WITNESS),
+                new Result.JoinTokenCreated(1_700_000_060_000L));
     }
 
     @ParameterizedTest

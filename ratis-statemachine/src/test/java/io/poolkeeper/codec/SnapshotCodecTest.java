@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.api.model.Pool;
 import io.poolkeeper.core.AppliedRequests;
+import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.Invariants;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.core.Result;
+import io.poolkeeper.core.TestJoinTokens;
 import io.poolkeeper.proto.AppliedRequest;
 import io.poolkeeper.proto.CommandResult;
 import io.poolkeeper.proto.HostRole;
@@ -29,6 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pcollections.TreePMap;
 
 @Timeout(60)
 class SnapshotCodecTest {
@@ -186,6 +189,38 @@ class SnapshotCodecTest {
         assertEquals(1_800_000_000_000L, next.find("req-1").orElseThrow().appliedAtMillis());
     }
 
+    /** Version 2 had no join tokens: it reads with none, everything else as written. */
+    @Test
+    void aVersionTwoSnapshotIsReadWithoutJoinTokens() {
+        assertFalse(POPULATED.joinTokens().isEmpty(), "the sample carries tokens");
+        PoolSnapshot v2 = SnapshotCodec.encode(POPULATED, 7).toBuilder()
+                .setFormatVersion(2)
+                .clearJoinTokens()
+                .build();
+        assertEquals(POPULATED.withJoinTokens(TreePMap.empty()), SnapshotCodec.decode(v2));
+    }
+
+    /** A read carries the tokens' ids and expiries, never the hashes of their secrets. */
+    @Test
+    void aReadCarriesNoSecretHashes() {
+        PoolSnapshot read = SnapshotCodec.encode(new AppliedState(POPULATED, 7, 7));
+        assertEquals(POPULATED.joinTokens().size(), read.getJoinTokensCount());
+        read.getJoinTokensList().forEach(t -> assertEquals("", t.getSecretSha256(), t.getId()));
+        assertEquals(
+                POPULATED.toView(7).joinTokens(),
+                SnapshotCodec.decode(read).toView(7).joinTokens());
+        assertFalse(read.toString().contains(TestJoinTokens.SHA256));
+    }
+
+    @Test
+    void aTokenListedTwiceIsRefused() {
+        PoolSnapshot twice = SnapshotCodec.encode(POPULATED, 7).toBuilder()
+                .addJoinTokens(SnapshotCodec.encode(POPULATED, 7).getJoinTokens(0))
+                .build();
+        var e = assertThrows(IllegalArgumentException.class, () -> SnapshotCodec.decode(twice));
+        assertTrue(e.getMessage().contains("join token"), e.getMessage());
+    }
+
     @Test
     void zeroCapacityMeansTheDefault() {
         PoolSnapshot snapshot = SnapshotCodec.encode(POPULATED, 1).toBuilder()
@@ -195,7 +230,7 @@ class SnapshotCodecTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 3, -1, 100})
+    @ValueSource(ints = {0, 4, -1, 100})
     void unknownFormatVersionIsRefused(int version) {
         PoolSnapshot snapshot = SnapshotCodec.encode(POPULATED, 1).toBuilder()
                 .setFormatVersion(version)

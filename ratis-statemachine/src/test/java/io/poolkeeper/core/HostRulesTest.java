@@ -513,7 +513,7 @@ class HostRulesTest {
 
     /** Joins a host and returns the role it was given. */
     private static HostRole join(PoolFixture f, HostId host, long memory, boolean witness) {
-        return assertInstanceOf(Result.Joined.class, f.apply(new Operation.PoolJoin(spec(host, memory, witness))))
+        return assertInstanceOf(Result.Joined.class, f.apply(TestJoinTokens.join(spec(host, memory, witness))))
                 .role();
     }
 }

@@ -170,6 +170,10 @@ final class PoolFixture {
             fail(command.operation().xeName() + " " + command.operation() + " was rejected: " + rejected.rejection());
         }
         assertInvariants(command.operation().xeName());
+        if (command.operation() instanceof Operation.PoolCreate) {
+            // Joins need a token: every fixture pool issues the test token right after it is created.
+            apply(TestJoinTokens.create());
+        }
         return ((Outcome.Applied) outcome).result();
     }
 
@@ -201,13 +205,13 @@ final class PoolFixture {
     // ------------------------------------------------------------------ hosts
 
     PoolFixture join(HostId host, long memoryTotal) {
-        apply(new Operation.PoolJoin(spec(host, memoryTotal, false)));
+        apply(TestJoinTokens.join(spec(host, memoryTotal, false)));
         return this;
     }
 
     /** Joins a witness host (votes, never runs VMs). */
     PoolFixture joinWitness(HostId host, long memoryTotal) {
-        apply(new Operation.PoolJoin(spec(host, memoryTotal, true)));
+        apply(TestJoinTokens.join(spec(host, memoryTotal, true)));
         return this;
     }
 

@@ -156,7 +156,7 @@ class PoolRulesTest {
         for (int i = 1; i < max; i++) {
             assertEquals(HostRole.VOTER, join(s, host(10 + i), GIB, false));
         }
-        Rejection r = s.reject(new Operation.PoolJoin(spec(A, 0, true)), ErrorCode.VOTER_LIMIT_REACHED);
+        Rejection r = s.reject(TestJoinTokens.join(spec(A, 0, true)), ErrorCode.VOTER_LIMIT_REACHED);
         assertEquals(List.of(String.valueOf(max)), r.params());
         // A non-witness is still welcome, as a listener.
         assertEquals(HostRole.LISTENER, join(s, A, GIB, false));
@@ -166,7 +166,7 @@ class PoolRulesTest {
     void joinIsRefusedWhileHaIsEnabled() {
         PoolFixture s = PoolFixture.withMaster(MASTER, GIB);
         s.apply(new Operation.PoolHaEnable(0));
-        s.reject(new Operation.PoolJoin(spec(A, GIB, false)), ErrorCode.HA_IS_ENABLED);
+        s.reject(TestJoinTokens.join(spec(A, GIB, false)), ErrorCode.HA_IS_ENABLED);
         s.apply(new Operation.PoolHaDisable());
         assertEquals(HostRole.VOTER, join(s, A, GIB, false));
     }
@@ -177,7 +177,7 @@ class PoolRulesTest {
         PoolFixture s = PoolFixture.withMaster(MASTER, GIB);
         join(s, A, GIB, false);
         HostId again = theMaster ? MASTER : A;
-        Rejection r = s.reject(new Operation.PoolJoin(spec(again, 2 * GIB, false)), ErrorCode.UUID_ALREADY_EXISTS);
+        Rejection r = s.reject(TestJoinTokens.join(spec(again, 2 * GIB, false)), ErrorCode.UUID_ALREADY_EXISTS);
         assertEquals(List.of("host", again.toString()), r.params());
     }
 
@@ -193,8 +193,7 @@ class PoolRulesTest {
     void joinRefusesInvalidHostValues(String name, long memory, String address, String field) {
         PoolFixture s = PoolFixture.withMaster(MASTER, GIB);
         Rejection r = s.reject(
-                new Operation.PoolJoin(new Operation.HostSpec(A, "a", address, memory, false)),
-                ErrorCode.INVALID_VALUE);
+                TestJoinTokens.join(new Operation.HostSpec(A, "a", address, memory, false)), ErrorCode.INVALID_VALUE);
         assertEquals(field, r.params().get(0));
     }
 
@@ -661,7 +660,7 @@ class PoolRulesTest {
 
     /** Joins a host and returns the role it was given. */
     private static HostRole join(PoolFixture f, HostId host, long memory, boolean witness) {
-        return assertInstanceOf(Result.Joined.class, f.apply(new Operation.PoolJoin(spec(host, memory, witness))))
+        return assertInstanceOf(Result.Joined.class, f.apply(TestJoinTokens.join(spec(host, memory, witness))))
                 .role();
     }
 }

@@ -124,6 +124,9 @@ final class RandomCommands {
                 3,
                 s -> !s.vms().isEmpty(),
                 s -> new Operation.VmResetPowerstate(vm(s, v -> onDeadHost(s, v)), chance(0.85)));
+        // join tokens: a few ids, so that creates collide and revokes hit
+        add(3, s -> s.joinTokens().size() < 4, this::joinTokenCreate);
+        add(1, s -> !s.joinTokens().isEmpty(), this::joinTokenRevoke);
         // storage
         add(4, s -> s.srs().size() < 6, this::srCreate);
         add(1, s -> !s.srs().isEmpty(), s -> new Operation.SrForget(id(s.srs().keySet(), SrId::new)));
@@ -244,9 +247,37 @@ final class RandomCommands {
         if (chance(0.05) && !state.hosts().isEmpty()) {
             Host existing = anyOf(state.hosts().values());
             return new Operation.PoolJoin(
-                    new Operation.HostSpec(existing.uuid(), name(), address(), memoryTotal(), rnd.nextBoolean()));
+                    new Operation.HostSpec(existing.uuid(), name(), address(), memoryTotal(), rnd.nextBoolean()),
+                    joinTokenId(state));
         }
-        return new Operation.PoolJoin(hostSpec());
+        return new Operation.PoolJoin(hostSpec(), joinTokenId(state));
+    }
+
+    /** Mostly a token the pool has (live or expired); sometimes none or an unknown one. */
+    private String joinTokenId(PoolState state) {
+        int draw = rnd.nextInt(100);
+        if (draw < 80 && !state.joinTokens().isEmpty()) {
+            return anyOf(state.joinTokens().keySet());
+        }
+        return draw < 90 ? "" : tokenId();
+    }
+
+    private String tokenId() {
+        return pick("0000000a", "0000000b", "0000000c", "0000000d", "0000000e", "NOT-HEX!");
+    }
+
+    private Operation joinTokenCreate(PoolState state) {
+        long validity = chance(0.05)
+                ? pick(0L, -1L, JoinTokenRules.MAX_VALIDITY_MILLIS + 1)
+                : 1 + rnd.nextInt(chance(0.5) ? 5_000 : 3_600_000);
+        String sha = chance(0.03) ? "short" : TestJoinTokens.SHA256;
+        return new Operation.PoolJoinTokenCreate(tokenId(), sha, validity);
+    }
+
+    private Operation joinTokenRevoke(PoolState state) {
+        boolean known = chance(0.9) && !state.joinTokens().isEmpty();
+        return new Operation.PoolJoinTokenRevoke(
+                known ? anyOf(state.joinTokens().keySet()) : tokenId());
     }
 
     private Operation.HostSpec hostSpec() {

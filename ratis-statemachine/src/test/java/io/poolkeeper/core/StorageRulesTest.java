@@ -560,8 +560,8 @@ class StorageRulesTest {
     private static PoolFixture storagePool() {
         PoolFixture s = PoolFixture.empty();
         s.apply(new Operation.PoolCreate(POOL, "lab", spec(MASTER), 0));
-        s.apply(new Operation.PoolJoin(spec(A)));
-        s.apply(new Operation.PoolJoin(spec(B)));
+        s.apply(TestJoinTokens.join(spec(A)));
+        s.apply(TestJoinTokens.join(spec(B)));
         s.apply(srCreate(SHARED, "nfs", true, Map.of(MASTER, PBD_MASTER, A, PBD_A)));
         s.apply(srCreate(LOCAL, "lvm", false, Map.of(B, PBD_LOCAL)));
         s.apply(new Operation.VdiCreate(DISK, SHARED, "disk", 10 * GIB));

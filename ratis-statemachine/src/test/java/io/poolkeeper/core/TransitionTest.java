@@ -51,7 +51,9 @@ class TransitionTest {
     static List<Operation> everyOperation() {
         return List.of(
                 new Operation.PoolCreate(POOL, "lab", spec(MASTER), 0),
-                new Operation.PoolJoin(spec(A)),
+                TestJoinTokens.join(spec(A)),
+                new Operation.PoolJoinTokenCreate(TestJoinTokens.ID, TestJoinTokens.SHA256, 60_000),
+                new Operation.PoolJoinTokenRevoke(TestJoinTokens.ID),
                 new Operation.PoolEject(A),
                 new Operation.PoolDesignateNewMaster(A),
                 new Operation.PoolParamSet("name-label", "x"),
@@ -176,7 +178,7 @@ class TransitionTest {
 
     @Test
     void aRetriedJoinAddsTheHostOnce() {
-        PoolCommand join = new PoolCommand("join-a", 0, 0, new Operation.PoolJoin(spec(A)));
+        PoolCommand join = new PoolCommand("join-a", 0, 0, TestJoinTokens.join(spec(A)));
         Outcome.Applied first = applied(onePool().state(), join, 5);
         Outcome.Applied again = applied(first.next(), join, 6);
         assertEquals(new Result.Joined(HostRole.VOTER), again.result());

@@ -9,6 +9,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.TestJoinTokens;
 import io.poolkeeper.core.Transition;
 import java.time.Duration;
 import java.util.List;
@@ -34,8 +35,11 @@ class LivenessTest {
 
     private PoolState pool(HostId... members) {
         PoolState state = apply(PoolState.empty(), new Operation.PoolCreate(PoolId.random(), "p", spec(MASTER), 0));
+        index++;
+        state = ((Outcome.Applied) Transition.apply(state, TestJoinTokens.create(), new ApplyContext(index, index)))
+                .next();
         for (HostId h : members) {
-            state = apply(state, new Operation.PoolJoin(spec(h)));
+            state = apply(state, TestJoinTokens.join(spec(h)));
         }
         return state;
     }
@@ -108,7 +112,7 @@ class LivenessTest {
         // First seen by this leadership 40 s later: a full timeout from then, old heartbeats forgotten.
         assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 40 * SECOND, false));
         assertEquals(List.of(), liveness.verdicts(state, MASTER, t0 + 69 * SECOND, false));
-        PoolState joined = apply(state, new Operation.PoolJoin(spec(B)));
+        PoolState joined = apply(state, TestJoinTokens.join(spec(B)));
         assertEquals(
                 List.of(new Operation.HostSetLive(A, false)),
                 liveness.verdicts(joined, MASTER, t0 + 70 * SECOND, false));

@@ -10,6 +10,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.TestJoinTokens;
 import io.poolkeeper.core.Transition;
 import io.poolkeeper.ha.HaSettings;
 import io.poolkeeper.ha.sim.Transcript.Call;
@@ -84,16 +85,17 @@ final class HaWorld {
         this.settings = settings;
         this.network = new Network(hosts.size(), random);
         this.hypervisors = new Hypervisors(hosts.size());
-        List<Operation> genesis = new ArrayList<>();
-        genesis.add(new Operation.PoolCreate(POOL, "pool", spec(hosts.get(master)), 0));
+        List<PoolCommand> genesis = new ArrayList<>();
+        genesis.add(PoolCommand.of(new Operation.PoolCreate(POOL, "pool", spec(hosts.get(master)), 0)));
+        genesis.add(TestJoinTokens.create());
         for (int i = 0; i < hosts.size(); i++) {
             if (i != master) {
-                genesis.add(new Operation.PoolJoin(spec(hosts.get(i))));
+                genesis.add(PoolCommand.of(TestJoinTokens.join(spec(hosts.get(i)))));
             }
         }
         PoolState state = PoolState.empty();
         for (int i = 0; i < genesis.size(); i++) {
-            Outcome outcome = Transition.apply(state, PoolCommand.of(genesis.get(i)), new ApplyContext(i + 1));
+            Outcome outcome = Transition.apply(state, genesis.get(i), new ApplyContext(i + 1));
             if (!(outcome instanceof Outcome.Applied applied)) {
                 throw new IllegalArgumentException("pool setup refused: " + outcome);
             }
