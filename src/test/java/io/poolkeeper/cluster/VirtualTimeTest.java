@@ -47,6 +47,8 @@ class VirtualTimeTest {
     @TempDir
     Path dir;
 
+    private String joinToken;
+
     private RatisPoolMember member(int index, String join, ManualScheduler scheduler) {
         HostId host = HostId.of(String.format("%08d-0000-4000-8000-0000000000aa", index));
         MemberBuilder b = new MemberBuilder()
@@ -61,7 +63,8 @@ class VirtualTimeTest {
         if (scheduler != null) {
             b.scheduler(scheduler);
         }
-        RatisPoolMember m = (join == null ? b.createPool("virtual") : b.joinPool(join)).build();
+        RatisPoolMember m =
+                (join == null ? b.createPool("virtual") : b.joinPool(join).joinToken(joinToken)).build();
         m.start();
         return m;
     }
@@ -75,6 +78,11 @@ class VirtualTimeTest {
             others.add(member(1, null, null));
             await().until(() -> others.get(0).role() == MemberRole.MASTER);
             String master = others.get(0).serviceAddress();
+            joinToken = others.get(0)
+                    .pool()
+                    .blocking()
+                    .createJoinToken(Duration.ofHours(1))
+                    .token();
             others.add(member(2, master, null));
             RatisPoolMember slave = member(3, master, clock);
             x = slave;

@@ -95,7 +95,7 @@ public final class Cli {
         for (XeCommand command : table.values()) {
             cl.addSubcommand(command.name(), xeCommandLine(command));
         }
-        cl.addSubcommand("member", new MemberCommand(out, err));
+        cl.addSubcommand("member", new MemberCommand(out, err, env));
         cl.addSubcommand("demo", new DemoCommand(out, err));
         cl.addSubcommand("pool-init-tls", new PoolInitTlsCommand(out, err));
         cl.addSubcommand("tls-issue", new TlsIssueCommand(out, err));

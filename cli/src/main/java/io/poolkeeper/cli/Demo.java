@@ -55,9 +55,10 @@ final class Demo {
                 first.name(), "host2", "host3");
         first.start(List.of("--create-pool", "demo"));
         first.awaitReady(DemoScript.START_LIMIT);
+        String token = script.joinToken();
         for (int i = 2; i <= 3; i++) {
             MemberProcess m = script.member(i);
-            m.start(List.of("--join", first.address()));
+            m.join(first.address(), token);
             m.awaitReady(DemoScript.START_LIMIT);
         }
         script.connect();
@@ -152,7 +153,7 @@ final class Demo {
         script.say("a replacement host joins, so that three voters remain");
         t = System.nanoTime();
         MemberProcess replacement = script.member(4);
-        replacement.start(List.of("--join", script.byHost(master).address()));
+        replacement.join(script.byHost(master).address(), script.joinToken());
         replacement.awaitReady(DemoScript.START_LIMIT);
         script.step("slave failure", replacement.name() + " (replacement) joined", t, "JVM start-up + join");
     }

@@ -226,6 +226,11 @@ final class DemoScript {
         return r.out();
     }
 
+    /** A join token issued by the pool, for a host about to join (shown, as the demo shows every command). */
+    String joinToken() {
+        return xe("pool-join-token-create", "validity=1h", "--minimal").strip();
+    }
+
     /** Runs a CLI command that the pool is expected to refuse, showing the refusal. */
     void xeMayFail(String... args) {
         cli(args);

@@ -201,8 +201,9 @@ final class HaDemo {
                                 .toList()));
         hosts.get(0).start(List.of("--create-pool", name));
         hosts.get(0).awaitReady(DemoScript.START_LIMIT);
+        String token = script.joinToken();
         for (MemberProcess m : hosts.subList(1, count)) {
-            m.start(List.of("--join", hosts.get(0).address()));
+            m.join(hosts.get(0).address(), token);
         }
         hosts.forEach(m -> m.awaitReady(DemoScript.START_LIMIT));
         script.connect();

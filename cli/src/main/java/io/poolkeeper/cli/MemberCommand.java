@@ -8,6 +8,7 @@ import io.poolkeeper.testing.SimulatedHypervisor;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
@@ -87,6 +88,16 @@ final class MemberCommand implements Callable<Integer> {
             description = "memory this host offers VMs (default " + DEFAULT_MEMORY + "; 0 with --witness)")
     String memory;
 
+    /** Where {@code --join-token} is read from when not given: a token on the command line shows in {@code ps}. */
+    static final String ENV_JOIN_TOKEN = "POOLKEEPER_JOIN_TOKEN";
+
+    @Option(
+            names = "--join-token",
+            paramLabel = "TOKEN",
+            description = "the join token (pool-join-token-create) that lets a new host --join; default: the"
+                    + " environment variable " + ENV_JOIN_TOKEN)
+    String joinToken;
+
     @Option(
             names = "--witness",
             description = "join as a witness: votes and counts in HA partitions, runs no VMs, needs no --memory")
@@ -113,9 +124,12 @@ final class MemberCommand implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
 
-    MemberCommand(PrintStream out, PrintStream err) {
+    private final Map<String, String> env;
+
+    MemberCommand(PrintStream out, PrintStream err, Map<String, String> env) {
         this.out = out;
         this.err = err;
+        this.env = env;
     }
 
     @Override
@@ -163,6 +177,10 @@ final class MemberCommand implements Callable<Integer> {
             builder.createPool(pool.create);
         } else if (pool != null) {
             builder.joinPool(pool.join);
+            String token = joinToken != null ? joinToken : env.get(ENV_JOIN_TOKEN);
+            if (token != null) {
+                builder.joinToken(token);
+            }
         }
         PoolMember member = builder.build();
         CountDownLatch closed = new CountDownLatch(1);

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -109,6 +110,18 @@ final class MemberProcess implements AutoCloseable {
      * @param poolArgs {@code --create-pool NAME}, {@code --join ADDRESS} or nothing
      */
     synchronized void start(List<String> poolArgs) {
+        start(poolArgs, Map.of());
+    }
+
+    /**
+     * Starts the JVM to join the pool served at {@code address} with {@code joinToken}, passed in the environment
+     * ({@link MemberCommand#ENV_JOIN_TOKEN}) so that it does not show in the process list.
+     */
+    void join(String address, String joinToken) {
+        start(List.of("--join", address), Map.of(MemberCommand.ENV_JOIN_TOKEN, joinToken));
+    }
+
+    private synchronized void start(List<String> poolArgs, Map<String, String> env) {
         if (alive()) {
             throw new IllegalStateException(name + " is running");
         }
@@ -138,10 +151,10 @@ final class MemberProcess implements AutoCloseable {
         command.addAll(poolArgs);
         try {
             Files.createDirectories(dir);
-            process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .start();
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
+            builder.environment().putAll(env);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
         }

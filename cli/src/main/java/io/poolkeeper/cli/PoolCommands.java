@@ -1,5 +1,6 @@
 package io.poolkeeper.cli;
 
+import io.poolkeeper.api.JoinToken;
 import io.poolkeeper.api.model.HaRestartPriority;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.cli.XeCommand.Group;
@@ -15,6 +16,8 @@ import java.util.TreeMap;
 final class PoolCommands {
     private static final List<String> SETTABLE =
             List.of("name-label", "default-SR", "ha-host-failures-to-tolerate", "ha-allow-overcommit", "ha-timeout");
+
+    private static final String DEFAULT_TOKEN_VALIDITY = "24h";
 
     private PoolCommands() {}
 
@@ -80,6 +83,41 @@ final class PoolCommands {
                                         "a VM (uuid or name-label) and its priority, as configuration:VM=restart|best-effort|")),
                         PoolCommands::hypothetical),
                 XeCommand.of(
+                        "pool-join-token-create",
+                        Group.POOL,
+                        "Issue a join token for new hosts (poolkeeper member --join-token); prints it once, with"
+                                + " --minimal the token only",
+                        List.of(Param.optional(
+                                "validity",
+                                "DURATION",
+                                "how long it lets hosts join, e.g. 2h (default " + DEFAULT_TOKEN_VALIDITY
+                                        + ", at most 720h)")),
+                        PoolCommands::joinTokenCreate),
+                XeCommand.of(
+                        "pool-join-token-list",
+                        Group.POOL,
+                        "List the pool's join tokens (id and expiry; never the secret)",
+                        List.of(),
+                        in -> new Output.Records(
+                                in.view().joinTokens().stream()
+                                        .map(t -> List.of(
+                                                new Output.Field("id", " RO", t.id()),
+                                                new Output.Field(
+                                                        "expires",
+                                                        " RO",
+                                                        t.expiresAt().toString())))
+                                        .toList(),
+                                false)),
+                XeCommand.of(
+                        "pool-join-token-revoke",
+                        Group.POOL,
+                        "Revoke a join token: no host joins with it any more",
+                        List.of(Param.required("id", "ID", "the token's id (pool-join-token-list)")),
+                        in -> {
+                            in.pool().revokeJoinToken(in.req("id"));
+                            return Output.none();
+                        }),
+                XeCommand.of(
                         "pool-emergency-transition-to-master",
                         Group.POOL,
                         "On a member in emergency mode (the first -s address): make it master of a new generation",
@@ -109,6 +147,18 @@ final class PoolCommands {
                                 in.client().recoverSlaves(in.session().target()).stream()
                                         .map(Object::toString)
                                         .toList())));
+    }
+
+    private static Output joinTokenCreate(Invocation in) {
+        Duration validity = in.parsedOpt("validity", Values::duration).orElse(Values.duration(DEFAULT_TOKEN_VALIDITY));
+        JoinToken token = in.pool().createJoinToken(validity);
+        // The token first: --minimal prints the first field only, for scripts that hand it to a joiner.
+        return new Output.Records(
+                List.of(List.of(
+                        new Output.Field("token", " RO", token.token()),
+                        new Output.Field("id", " RO", token.id()),
+                        new Output.Field("expires", " RO", token.expiresAt().toString()))),
+                true);
     }
 
     private static Output hypothetical(Invocation in) {

@@ -63,8 +63,12 @@ class EndToEndTest {
         assertTrue(ready.contains("address=" + host1.address() + " role=MASTER"), ready);
         MemberProcess host2 = member(2);
         MemberProcess host3 = member(3);
-        host2.start(List.of("--join", host1.address()));
-        host3.start(List.of("--join", host1.address()));
+        CliRunner.Result created = new CliRunner(List.of(host1.address())).run("pool-join-token-create", "--minimal");
+        assertEquals(0, created.status(), created.toString());
+        String token = created.value();
+        // Both ways of passing the token: the option, and the environment (kept out of the process list).
+        host2.start(List.of("--join", host1.address(), "--join-token", token));
+        host3.join(host1.address(), token);
         host2.awaitReady(START);
         host3.awaitReady(START);
 

@@ -72,10 +72,14 @@ class PulledCableProcessTest {
         host1.start(List.of("--create-pool", "cables", "--allow-fault-injection"));
         String ready = host1.awaitReady(START);
         assertTrue(ready.endsWith(" fault-injection=allowed"), ready);
-        member(2).start(List.of("--join", host1.address(), "--allow-fault-injection"));
+        String token = new CliRunner(List.of(host1.address()))
+                .run("pool-join-token-create", "--minimal")
+                .value();
+        member(2).start(List.of("--join", host1.address(), "--join-token", token, "--allow-fault-injection"));
         // A witness, given no --memory: it needs none.
         MemberProcess witness = member(3);
-        witness.start(List.of("--join", host1.address(), "--allow-fault-injection", "--witness"));
+        witness.start(
+                List.of("--join", host1.address(), "--join-token", token, "--allow-fault-injection", "--witness"));
         members.forEach(m -> m.awaitReady(START));
         CliRunner cli =
                 new CliRunner(members.stream().map(MemberProcess::address).toList());

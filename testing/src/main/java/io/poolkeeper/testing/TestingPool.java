@@ -74,6 +74,9 @@ public final class TestingPool implements AutoCloseable {
      */
     public static final HaSettings HA = new HaSettings(Duration.ofMillis(100), 0.1, 4);
 
+    /** How long the join token issued for each added host stays valid. */
+    private static final Duration JOIN_TOKEN_VALIDITY = Duration.ofHours(1);
+
     /** One host of the pool: fixed for the whole test, its member replaced on restart. */
     private static final class Host {
         final HostId id;
@@ -297,7 +300,13 @@ public final class TestingPool implements AutoCloseable {
         if (index == 0) {
             b.createPool(poolName);
         } else {
-            b.joinPool(member(joinVia).serviceAddress());
+            RatisPoolMember via = member(joinVia);
+            // A new host needs a join token: issued through the member it joins by, valid long enough for any test.
+            b.joinPool(via.serviceAddress())
+                    .joinToken(via.pool()
+                            .blocking()
+                            .createJoinToken(JOIN_TOKEN_VALIDITY)
+                            .token());
         }
         RatisPoolMember member = b.build();
         host.member = member;

@@ -45,7 +45,14 @@ final class BenchPool implements AutoCloseable {
                 pool.hosts[i] = HostId.of(String.format("%08d-0000-4000-8000-0000000be0c4", i + 1));
                 pool.hypervisors[i] = new SimulatedHypervisor(pool.hosts[i], HOST_MEMORY, pool.world);
                 MemberBuilder b = pool.builder(i).listenAddress("127.0.0.1:0");
-                b = i == 0 ? b.createPool("bench-pool") : b.joinPool(pool.members[0].serviceAddress());
+                b = i == 0
+                        ? b.createPool("bench-pool")
+                        : b.joinPool(pool.members[0].serviceAddress())
+                                .joinToken(pool.members[0]
+                                        .pool()
+                                        .blocking()
+                                        .createJoinToken(java.time.Duration.ofHours(1))
+                                        .token());
                 pool.members[i] = b.build();
                 pool.members[i].start();
                 pool.serviceAddresses[i] = pool.members[i].serviceAddress();
