@@ -68,6 +68,29 @@ class CliCommandsTest {
     }
 
     @Test
+    void joinTokensAreCreatedListedWithoutSecretsAndRevoked() {
+        CliRunner.Result created = ok("pool-join-token-create", "validity=2h");
+        assertTrue(created.out().startsWith("token ( RO)  : PKJT-"), created.out());
+        String minimal = ok("pool-join-token-create", "--minimal").value();
+        assertTrue(minimal.matches("PKJT-[0-9a-f]{8}\\.[A-Za-z0-9_-]{43}"), minimal);
+        String id = minimal.substring(5, 13);
+        String secret = minimal.substring(14);
+
+        CliRunner.Result list = ok("pool-join-token-list");
+        assertTrue(list.out().contains("id ( RO)     : " + id + "\n"), list.out());
+        assertTrue(list.out().contains("expires ( RO): "), list.out());
+        assertTrue(!list.out().contains(secret) && !list.out().contains("PKJT-"), "no secret is listed");
+        JsonArray json = ok("pool-join-token-list", "--json").json().getAsJsonArray();
+        assertTrue(json.size() >= 2, json.toString());
+        assertTrue(json.toString().contains(id) && !json.toString().contains(secret), json.toString());
+
+        ok("pool-join-token-revoke", "id=" + id);
+        assertTrue(!ok("pool-join-token-list", "--minimal").value().contains(id), "revoked");
+        refused("HANDLE_INVALID", "pool-join-token-revoke", "id=" + id);
+        refused("INVALID_VALUE", "pool-join-token-create", "validity=721h");
+    }
+
+    @Test
     void poolListParamListGetAndSet() {
         CliRunner.Result list = ok("pool-list");
         assertTrue(list.out().startsWith("uuid ( RO)      : "), list.out());

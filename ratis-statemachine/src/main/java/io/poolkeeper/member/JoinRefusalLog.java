@@ -27,10 +27,13 @@ final class JoinRefusalLog {
         this.windowStart = new AtomicLong(nanos.getAsLong());
     }
 
-    /** Logs that {@code peer}'s join was refused for {@code why}, unless it was logged within the interval. */
-    void refused(String peer, String why) {
+    /**
+     * Logs that host {@code peer} (at {@code address}) was refused for {@code why}, unless that host's refusal was
+     * logged within the interval.
+     */
+    void refused(String peer, String address, String why) {
         if (shouldLog(peer)) {
-            LOG.warn("refused a join from {}: {}", peer, why);
+            LOG.warn("refused a join from host {} at {}: {}", peer, address, why);
         }
     }
 

@@ -125,7 +125,8 @@ final class PoolMembership {
             } else {
                 Optional<ErrorCode> bad = JoinTokenCheck.refusal(now.state(), joinToken);
                 if (bad.isPresent()) {
-                    refusals.refused(peer(host), bad.get().name());
+                    refusals.refused(
+                            host.uuid().toString(), host.address(), bad.get().name());
                     return CompletableFuture.failedFuture(
                             PoolException.of(bad.get(), List.of(), bad.get().description()));
                 }
@@ -137,7 +138,8 @@ final class PoolMembership {
             role.whenComplete((r, e) -> {
                 // Revoked or expired between the check above and the commit: the pool's rules refused it.
                 if (e != null) {
-                    JoinTokenCheck.tokenCode(e).ifPresent(code -> refusals.refused(peer(host), code.name()));
+                    JoinTokenCheck.tokenCode(e)
+                            .ifPresent(code -> refusals.refused(host.uuid().toString(), host.address(), code.name()));
                 }
             });
         }
@@ -158,10 +160,6 @@ final class PoolMembership {
             });
         });
         return added;
-    }
-
-    private static String peer(Operation.HostSpec host) {
-        return host.uuid() + " (" + host.address() + ")";
     }
 
     Operation.HostSpec hostSpec() {
