@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.JoinToken;
 import io.poolkeeper.api.JoinTokenInfo;
+import io.poolkeeper.api.PoolEvent;
 import io.poolkeeper.api.PoolException;
 import io.poolkeeper.api.ReadConsistency;
+import io.poolkeeper.api.Subscription;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
@@ -25,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.SortedMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +121,21 @@ class JoinTokenTest {
                         reply.rejection().orElseThrow().code());
             }
             assertTrue(!shape(master).hosts().containsKey(JOINER));
+
+            // Events are read by any client: they name the token, never the hash of its secret.
+            List<PoolEvent> events = new CopyOnWriteArrayList<>();
+            try (Subscription s = master.pool().watch(0, events::add)) {
+                await().atMost(WAIT)
+                        .until(() -> events.stream().anyMatch(e -> e.name().equals("pool-join-token-revoke")));
+            }
+            List<PoolEvent> tokenEvents = events.stream()
+                    .filter(e -> e.name().startsWith("pool-join-token-"))
+                    .toList();
+            assertTrue(
+                    tokenEvents.stream()
+                            .anyMatch(e -> valid.id().equals(e.params().get("id"))),
+                    "" + tokenEvents);
+            assertTrue(tokenEvents.stream().noneMatch(e -> e.params().containsKey("secret-sha256")), "" + tokenEvents);
 
             // The same host, from the same storage directory, now joins.
             try (RatisPoolMember joined = joiner(master.serviceAddress(), valid.token())) {

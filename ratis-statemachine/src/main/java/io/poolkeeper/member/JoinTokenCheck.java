@@ -35,6 +35,13 @@ final class JoinTokenCheck {
         return Optional.empty();
     }
 
+    /** Whether {@code text} is a well-formed token whose id {@code state} does not hold. */
+    static boolean unknownId(PoolState state, String text) {
+        return JoinTokenText.parse(text)
+                .filter(t -> !state.joinTokens().containsKey(t.id()))
+                .isPresent();
+    }
+
     /** The join-token code {@code error} carries, if any. */
     static Optional<ErrorCode> tokenCode(Throwable error) {
         Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

@@ -34,6 +34,7 @@ final class PoolMembership {
     private final Scheduler scheduler;
     private final MemberPool pool;
     private final Supplier<AppliedState> applied;
+    private final Supplier<CompletableFuture<AppliedState>> linearizable;
     private final JoinRefusalLog refusals;
 
     PoolMembership(
@@ -42,13 +43,15 @@ final class PoolMembership {
             PeerLink peers,
             Scheduler scheduler,
             MemberPool pool,
-            Supplier<AppliedState> applied) {
+            Supplier<AppliedState> applied,
+            Supplier<CompletableFuture<AppliedState>> linearizable) {
         this.config = config;
         this.groups = groups;
         this.peers = peers;
         this.scheduler = scheduler;
         this.pool = pool;
         this.applied = applied;
+        this.linearizable = linearizable;
         this.refusals = new JoinRefusalLog(scheduler::nanos);
     }
 
@@ -119,24 +122,17 @@ final class PoolMembership {
             // Rejoining a new generation after a reset: it keeps its record and role.
             role = CompletableFuture.completedFuture(known.role());
         } else {
-            String tokenId;
-            if (known != null) {
-                tokenId = ""; // the pool's rules refuse a uuid it has, whatever the token
-            } else {
-                Optional<ErrorCode> bad = JoinTokenCheck.refusal(now.state(), joinToken);
-                if (bad.isPresent()) {
-                    refusals.refused(
-                            host.uuid().toString(), host.address(), bad.get().name());
-                    return CompletableFuture.failedFuture(
-                            PoolException.of(bad.get(), List.of(), bad.get().description()));
-                }
-                tokenId = JoinTokenText.parse(joinToken).orElseThrow().id();
-            }
-            PoolCommand join = new PoolCommand(
-                    RequestIds.join(host.uuid(), mine, now.logIndex()), 0, 0, new Operation.PoolJoin(host, tokenId));
-            role = pool.submit(join).thenApply(reply -> ((Result.Joined) CommandPool.resultOrThrow(reply)).role());
+            // The pool's rules refuse a uuid it has, whatever the token: such a join needs no check here.
+            CompletableFuture<String> tokenId =
+                    known != null ? CompletableFuture.completedFuture("") : verifiedTokenId(now, host, joinToken);
+            role = tokenId.thenCompose(id -> pool.submit(new PoolCommand(
+                            RequestIds.join(host.uuid(), mine, now.logIndex()),
+                            0,
+                            0,
+                            new Operation.PoolJoin(host, id))))
+                    .thenApply(reply -> ((Result.Joined) CommandPool.resultOrThrow(reply)).role());
             role.whenComplete((r, e) -> {
-                // Revoked or expired between the check above and the commit: the pool's rules refused it.
+                // Refused here, or revoked or expired between the check and the commit (the pool's rules refused it).
                 if (e != null) {
                     JoinTokenCheck.tokenCode(e)
                             .ifPresent(code -> refusals.refused(host.uuid().toString(), host.address(), code.name()));
@@ -160,6 +156,24 @@ final class PoolMembership {
             });
         });
         return added;
+    }
+
+    /**
+     * The id of {@code token} once it checks out against this member's state. A token this member has not seen may
+     * have been created a moment ago and not be applied here yet (a joiner may ask any member): after a
+     * linearizable read it is checked once more.
+     */
+    private CompletableFuture<String> verifiedTokenId(AppliedState now, Operation.HostSpec host, String token) {
+        CompletableFuture<AppliedState> state = JoinTokenCheck.unknownId(now.state(), token)
+                ? linearizable.get()
+                : CompletableFuture.completedFuture(now);
+        return state.thenApply(s -> {
+            Optional<ErrorCode> bad = JoinTokenCheck.refusal(s.state(), token);
+            if (bad.isPresent()) {
+                throw PoolException.of(bad.get(), List.of(), bad.get().description());
+            }
+            return JoinTokenText.parse(token).orElseThrow().id();
+        });
     }
 
     Operation.HostSpec hostSpec() {

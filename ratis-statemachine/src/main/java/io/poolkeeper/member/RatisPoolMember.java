@@ -123,7 +123,8 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 config.timeouts().heartbeatInterval(),
                 generations::observed,
                 () -> scheduler.execute(this::leavePool));
-        this.membership = new PoolMembership(config, groups, peers, scheduler, pool, this::applied);
+        this.membership =
+                new PoolMembership(config, groups, peers, scheduler, pool, this::applied, this::readLinearizable);
         this.emergency = new EmergencyProcedures(
                 config,
                 groups,

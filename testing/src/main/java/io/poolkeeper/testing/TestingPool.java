@@ -87,6 +87,11 @@ public final class TestingPool implements AutoCloseable {
         final boolean witness;
         /** The running member, or null while the host is down. */
         volatile RatisPoolMember member;
+        /**
+         * The join token it joined with, kept in its configuration across restarts as an operator keeps it in the
+         * member's environment: a host the pool forgot joins anew with it when reset onto the master.
+         */
+        volatile String joinToken;
 
         Host(HostId id, SimulatedHypervisor hypervisor, int servicePort, int raftPort, boolean witness) {
             this.id = id;
@@ -302,11 +307,9 @@ public final class TestingPool implements AutoCloseable {
         } else {
             RatisPoolMember via = member(joinVia);
             // A new host needs a join token: issued through the member it joins by, valid long enough for any test.
-            b.joinPool(via.serviceAddress())
-                    .joinToken(via.pool()
-                            .blocking()
-                            .createJoinToken(JOIN_TOKEN_VALIDITY)
-                            .token());
+            host.joinToken =
+                    via.pool().blocking().createJoinToken(JOIN_TOKEN_VALIDITY).token();
+            b.joinPool(via.serviceAddress()).joinToken(host.joinToken);
         }
         RatisPoolMember member = b.build();
         host.member = member;
@@ -331,6 +334,9 @@ public final class TestingPool implements AutoCloseable {
             b.witness(true); // and no memoryTotal: a witness needs none
         } else {
             b.memoryTotal(hostMemory);
+        }
+        if (host.joinToken != null) {
+            b.joinToken(host.joinToken);
         }
         return b.hostUuid(host.id)
                 .nameLabel("host" + (index + 1))
