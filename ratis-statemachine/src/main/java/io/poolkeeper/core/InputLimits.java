@@ -194,7 +194,13 @@ public final class InputLimits {
                 return text("name-label", op.nameLabel(), NAME_LABEL).hostSpec("master", op.master());
             }
             if (operation instanceof Operation.PoolJoin op) {
-                return hostSpec("host", op.host());
+                return hostSpec("host", op.host()).text("join-token", op.joinTokenId(), SHORT_TEXT);
+            }
+            if (operation instanceof Operation.PoolJoinTokenCreate op) {
+                return text("id", op.id(), SHORT_TEXT).text("secret-sha256", op.secretSha256(), SHORT_TEXT);
+            }
+            if (operation instanceof Operation.PoolJoinTokenRevoke op) {
+                return text("id", op.id(), SHORT_TEXT);
             }
             if (operation instanceof Operation.PoolParamSet op) {
                 return text("key", op.key(), PARAM_KEY).paramValue(op.key(), op.value());

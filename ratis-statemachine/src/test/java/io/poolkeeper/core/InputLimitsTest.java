@@ -68,11 +68,19 @@ class InputLimitsTest {
                         text(
                                 "pool-join host name-label",
                                 InputLimits.NAME_LABEL,
-                                s -> cmd(new Operation.PoolJoin(spec(s, "10.0.0.9:7000", GIB)))),
+                                s -> cmd(new Operation.PoolJoin(spec(s, "10.0.0.9:7000", GIB), ""))),
                         text(
                                 "pool-join host address",
                                 InputLimits.ADDRESS,
-                                s -> cmd(new Operation.PoolJoin(spec("h", s, GIB)))),
+                                s -> cmd(new Operation.PoolJoin(spec("h", s, GIB), ""))),
+                        text(
+                                "pool-join join-token",
+                                InputLimits.SHORT_TEXT,
+                                s -> cmd(new Operation.PoolJoin(spec("h", "10.0.0.9:7000", GIB), s))),
+                        text(
+                                "pool-join-token-revoke id",
+                                InputLimits.SHORT_TEXT,
+                                s -> cmd(new Operation.PoolJoinTokenRevoke(s))),
                         text("sr-create name-label", InputLimits.NAME_LABEL, s -> cmd(srCreate(s, "nfs", 1, 1, "v"))),
                         text("sr-create type", InputLimits.SHORT_TEXT, s -> cmd(srCreate("sr", s, 1, 1, "v"))),
                         text(
@@ -109,7 +117,7 @@ class InputLimitsTest {
                         new Case(
                                 "pool-join host memory-total",
                                 InputLimits.BYTES,
-                                n -> cmd(new Operation.PoolJoin(spec("h", "10.0.0.9:7000", n)))),
+                                n -> cmd(new Operation.PoolJoin(spec("h", "10.0.0.9:7000", n), ""))),
                         new Case(
                                 "vdi-create virtual-size",
                                 InputLimits.BYTES,
