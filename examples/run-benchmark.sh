@@ -6,6 +6,9 @@
 #   examples/run-benchmark.sh ha=5,30 trials=10 scenarios=slave,master,pair
 # With planner=<trials> it runs only the HA planner benchmark (issue 11; a few seconds), e.g.
 #   examples/run-benchmark.sh planner=10
+# With tls=<rounds> it runs only the TLS cost benchmark (issue 12; about 6 minutes for tls=3): that many plain-text and
+# mutual-TLS pools, alternated, each measured for pipelined write throughput and sync write latency (writes=2000), e.g.
+#   examples/run-benchmark.sh tls=3
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

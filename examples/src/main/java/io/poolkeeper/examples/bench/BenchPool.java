@@ -5,8 +5,10 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.boot.MemberBuilder;
 import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.rpc.TransportSecurity;
 import io.poolkeeper.testing.HypervisorWorld;
 import io.poolkeeper.testing.SimulatedHypervisor;
+import io.poolkeeper.tls.PoolCertificateAuthority;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -16,7 +18,8 @@ import java.util.stream.IntStream;
 
 /**
  * A 3-member pool in this JVM on loopback (real Raft and PoolService over gRPC, one storage directory per member,
- * simulated hypervisors), whose members can be killed and restarted on their own directory and ports.
+ * simulated hypervisors), whose members can be killed and restarted on their own directory and ports. Plain text,
+ * or mutual TLS (PoolService and Raft) with a CA made for it under its directory.
  */
 final class BenchPool implements AutoCloseable {
     static final int SIZE = 3;
@@ -31,15 +34,33 @@ final class BenchPool implements AutoCloseable {
     private final RatisPoolMember[] members = new RatisPoolMember[SIZE];
     /** Kept from the start: a closed member no longer reports its service port. */
     private final String[] serviceAddresses = new String[SIZE];
+    /** Each member's security, then a client's: all plain text, or TLS credentials of this pool's CA. */
+    private final TransportSecurity[] security = new TransportSecurity[SIZE + 1];
 
     private BenchPool(Path dir, MemberTimeouts timeouts) {
         this.dir = dir;
         this.timeouts = timeouts;
     }
 
-    /** Creates the pool on the first member and joins the two others to it. */
+    /** Creates a plain-text pool on the first member and joins the two others to it. */
     static BenchPool start(Path dir, MemberTimeouts timeouts) {
+        return start(dir, timeouts, false);
+    }
+
+    /**
+     * Creates the pool on the first member and joins the two others to it; with {@code tls}, first a CA and one
+     * credential set per member and one for a client under {@code dir/tls}.
+     */
+    static BenchPool start(Path dir, MemberTimeouts timeouts, boolean tls) {
         BenchPool pool = new BenchPool(dir, timeouts);
+        if (tls) {
+            List<Path> credentials = PoolCertificateAuthority.initPool(dir.resolve("tls"), "bench-pool", SIZE);
+            for (int i = 0; i <= SIZE; i++) {
+                pool.security[i] = TransportSecurity.tls(credentials.get(i));
+            }
+        } else {
+            Arrays.fill(pool.security, TransportSecurity.insecure());
+        }
         try {
             for (int i = 0; i < SIZE; i++) {
                 pool.hosts[i] = HostId.of(String.format("%08d-0000-4000-8000-0000000be0c4", i + 1));
@@ -67,7 +88,7 @@ final class BenchPool implements AutoCloseable {
 
     private MemberBuilder builder(int i) {
         return new MemberBuilder()
-                .insecure()
+                .transportSecurity(security[i])
                 .hostUuid(hosts[i])
                 .nameLabel("host" + (i + 1))
                 .storageDirectory(dir.resolve("host" + (i + 1)))
@@ -78,6 +99,11 @@ final class BenchPool implements AutoCloseable {
 
     RatisPoolMember member(int i) {
         return members[i];
+    }
+
+    /** How a client of this pool talks to its members. */
+    TransportSecurity clientSecurity() {
+        return security[SIZE];
     }
 
     List<String> addresses() {

@@ -40,6 +40,12 @@ import java.util.stream.Stream;
  * scenarios a comma-separated subset of {@code slave,master,pair} ({@code scenarios=}, default all).
  *
  * <p>With {@code planner=N} it runs only the HA planner benchmark of issue 11 ({@link HaPlanner}), N trials each.
+ *
+ * <p>With {@code tls=N} it runs only the TLS cost benchmark of issue 12 ({@link TlsCost}, about 6 minutes for N = 3):
+ * N fresh plain-text and N fresh mutual-TLS pools, alternated, each measured for pipelined write throughput (remote
+ * client and embedded on the master) and for {@code writes} synchronous writes through the remote client (2,000);
+ * prints insecure and TLS medians side by side. Its defaults are shorter: {@code jit} 40 s in all (split over one
+ * pool of each kind), {@code warmup} 3 s and {@code measure} 8 s per throughput run.
  */
 public final class Benchmark {
     private static final int SEED_VMS = 1_000;
@@ -53,7 +59,7 @@ public final class Benchmark {
     private final int trials;
     private final Set<String> paths;
     private final MemberTimeouts timeouts = MemberTimeouts.defaults();
-    private final AtomicLong names = new AtomicLong();
+    private static final AtomicLong NAMES = new AtomicLong();
 
     private Benchmark(
             int window, Duration jitWarmup, Duration warmup, Duration measure, int trials, Set<String> paths) {
@@ -83,10 +89,14 @@ public final class Benchmark {
         Set<String> paths = Set.of(ALL_PATHS);
         List<Duration> haTimeouts = List.of();
         int plannerTrials = 0;
+        int tlsRounds = 0;
+        int writes = 2_000;
+        Set<String> given = new java.util.HashSet<>();
         List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
             String value = kv.length == 2 ? kv[1] : "";
+            given.add(kv[0]);
             switch (kv[0]) {
                 case "window" -> window = Integer.parseInt(value);
                 case "jit" -> jit = Integer.parseInt(value);
@@ -98,15 +108,29 @@ public final class Benchmark {
                         .map(s -> Duration.ofSeconds(Long.parseLong(s)))
                         .toList();
                 case "planner" -> plannerTrials = Integer.parseInt(value);
+                case "tls" -> tlsRounds = Integer.parseInt(value);
+                case "writes" -> writes = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
                         .toList();
-                default -> throw new IllegalArgumentException("unknown argument " + arg
-                        + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=)");
+                default -> throw new IllegalArgumentException(
+                        "unknown argument " + arg
+                                + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=, writes=)");
             }
         }
         if (plannerTrials > 0) {
             HaPlanner.run(plannerTrials); // issue 11: pure computation, seconds
+            System.exit(0);
+        }
+        if (tlsRounds > 0) {
+            // Shorter defaults: 2 x tlsRounds pools, each measured twice, must fit in about 6 minutes.
+            runTls(
+                    tlsRounds,
+                    window,
+                    Duration.ofSeconds(given.contains("jit") ? jit : 40),
+                    Duration.ofSeconds(given.contains("warmup") ? warmup : 3),
+                    Duration.ofSeconds(given.contains("measure") ? measure : 8),
+                    writes);
             System.exit(0);
         }
         if (!haTimeouts.isEmpty()) {
@@ -128,6 +152,33 @@ public final class Benchmark {
         }
         // Ratis and gRPC leave non-daemon threads behind after close.
         System.exit(0);
+    }
+
+    /** The TLS cost benchmark alone (issue 12): {@code rounds} insecure and {@code rounds} TLS pools. */
+    private static void runTls(int rounds, int window, Duration jit, Duration warmup, Duration measure, int writes)
+            throws IOException {
+        long started = System.nanoTime();
+        System.out.printf(
+                "poolkeeper TLS cost benchmark: %d CPUs, %s, max heap %d MB, %d rounds, window %d, JIT warm-up %d s,"
+                        + " warm-up %d s, measured %d s, %d sync writes, load1 %.2f%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+                Runtime.getRuntime().maxMemory() >> 20,
+                rounds,
+                window,
+                jit.toSeconds(),
+                warmup.toSeconds(),
+                measure.toSeconds(),
+                writes,
+                LoadAverage.oneMinute());
+        System.out.println("TLS providers: " + TlsCost.providers());
+        Path dir = Files.createTempDirectory("poolkeeper-tlsbench");
+        try {
+            List<TlsCost.Run> runs = new TlsCost(dir, window, warmup, measure, writes).run(rounds, jit);
+            TlsReport.print(System.out, runs, (System.nanoTime() - started) / 1e9);
+        } finally {
+            deleteTree(dir);
+        }
     }
 
     /** The HA failover benchmark alone (issue 10): {@code trials} trials per scenario and HA timeout. */
@@ -210,7 +261,7 @@ public final class Benchmark {
     }
 
     /** VMs for vm-param-set to work on, created through the pipeline (not measured). */
-    private List<VmId> seedVms(Pool pool) {
+    static List<VmId> seedVms(Pool pool) {
         List<VmId> ids = new ArrayList<>();
         List<CompletableFuture<VmId>> created = new ArrayList<>();
         for (int i = 0; i < SEED_VMS; i++) {
@@ -236,10 +287,10 @@ public final class Benchmark {
      * vm-destroy of a VM this workload created earlier (so the pool keeps about {@link #SEED_VMS} VMs, as a real pool
      * would, instead of growing with the run), and two vm-param-set name-label on random seeded VMs.
      */
-    private Supplier<CompletableFuture<?>> transitions(Pool pool, List<VmId> vms) {
+    static Supplier<CompletableFuture<?>> transitions(Pool pool, List<VmId> vms) {
         Queue<VmId> created = new ConcurrentLinkedQueue<>();
         return () -> {
-            long n = names.incrementAndGet();
+            long n = NAMES.incrementAndGet();
             if (n % 4 == 0) {
                 VmSpec spec = VmSpec.of("bench-" + n, 1L << 30, 1);
                 return pool.createVm(spec).thenAccept(created::add);
@@ -253,7 +304,7 @@ public final class Benchmark {
         };
     }
 
-    private static List<String> masterFirst(List<String> addresses, String master) {
+    static List<String> masterFirst(List<String> addresses, String master) {
         return Stream.concat(Stream.of(master), addresses.stream().filter(a -> !a.equals(master)))
                 .toList();
     }
