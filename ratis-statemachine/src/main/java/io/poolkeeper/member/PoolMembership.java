@@ -13,6 +13,7 @@ import io.poolkeeper.pool.CommandPool;
 import io.poolkeeper.pool.JoinTokenText;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.port.PeerStatus;
+import io.poolkeeper.port.RefusalLog;
 import io.poolkeeper.port.Scheduler;
 import io.poolkeeper.ratis.RaftGroups;
 import java.io.IOException;
@@ -35,7 +36,7 @@ final class PoolMembership {
     private final MemberPool pool;
     private final Supplier<AppliedState> applied;
     private final Supplier<CompletableFuture<AppliedState>> linearizable;
-    private final JoinRefusalLog refusals;
+    private final RefusalLog refusals;
 
     PoolMembership(
             MemberConfig config,
@@ -52,7 +53,7 @@ final class PoolMembership {
         this.pool = pool;
         this.applied = applied;
         this.linearizable = linearizable;
-        this.refusals = new JoinRefusalLog(scheduler::nanos);
+        this.refusals = new RefusalLog(PoolMembership.class, scheduler::nanos);
     }
 
     /** Founds a one-member pool of generation 1 with this host as master. */
@@ -135,7 +136,10 @@ final class PoolMembership {
                 // Refused here, or revoked or expired between the check and the commit (the pool's rules refused it).
                 if (e != null) {
                     JoinTokenCheck.tokenCode(e)
-                            .ifPresent(code -> refusals.refused(host.uuid().toString(), host.address(), code.name()));
+                            .ifPresent(code -> refusals.refused(
+                                    host.uuid().toString(),
+                                    () -> "refused a join from host " + host.uuid() + " at " + host.address() + ": "
+                                            + code.name()));
                 }
             });
         }

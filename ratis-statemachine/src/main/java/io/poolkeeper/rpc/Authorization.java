@@ -7,6 +7,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.port.RefusalLog;
 import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.tls.CertificateRole;
 import java.security.cert.Certificate;

@@ -14,6 +14,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.port.RefusalLog;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,7 @@ import java.util.function.LongSupplier;
 /**
  * Requests a member refuses as bad input: bytes that are not the method's request message, and values over {@link
  * io.poolkeeper.core.InputLimits}. Each refusal is at most one log line, never a stack trace, and a peer gets at most
- * one line a {@linkplain RefusalLog#LOG_EVERY_NANOS minute}, the next one counting what was left out meanwhile: a few thousand
+ * one line a {@linkplain RefusalLog#INTERVAL_NANOS minute}, the next one counting what was left out meanwhile: a few thousand
  * bad requests must not flood a member's log. Real internal errors keep gRPC's own logging.
  *
  * <p>Undecodable requests: gRPC parses a request before any interceptor sees it and logs a parse failure with a stack
