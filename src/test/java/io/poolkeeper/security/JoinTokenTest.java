@@ -21,8 +21,10 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.rpc.GrpcPoolClient;
+import io.poolkeeper.rpc.TransportSecurity;
 import io.poolkeeper.testing.SimulatedHypervisor;
 import io.poolkeeper.testing.TestingPool;
+import io.poolkeeper.tls.CertificateRole;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +57,8 @@ class JoinTokenTest {
 
     private RatisPoolMember joiner(String address, String token) {
         MemberBuilder b = new MemberBuilder()
+                // A member certificate of the pool: the token is what is still missing.
+                .transportSecurity(joinerCredentials())
                 .hostUuid(JOINER)
                 .nameLabel("joiner")
                 .listenAddress("127.0.0.1:0")
@@ -67,6 +71,18 @@ class JoinTokenTest {
             b.joinToken(token);
         }
         return b.build();
+    }
+
+    /** The test's pool, whose CA issues the joiner a member certificate. */
+    private TestingPool pool;
+
+    private TransportSecurity credentials;
+
+    private TransportSecurity joinerCredentials() {
+        if (credentials == null) {
+            credentials = pool.tls().orElseThrow().issue(dir.resolve("joiner-tls"), CertificateRole.MEMBER, "joiner");
+        }
+        return credentials;
     }
 
     private void refused(RatisPoolMember master, String token, ErrorCode code) {
@@ -84,6 +100,7 @@ class JoinTokenTest {
     @Test
     void onlyALiveIssuedTokenLetsANewHostJoin() {
         try (TestingPool pool = TestingPool.builder(dir.resolve("pool")).start(2)) {
+            this.pool = pool;
             RatisPoolMember master = pool.member(pool.awaitMaster());
             var blocking = master.pool().blocking();
 
@@ -109,6 +126,7 @@ class JoinTokenTest {
 
             // A pool-join submitted as a command (its token id is no secret) never reaches the log.
             try (GrpcPoolClient client = GrpcPoolClient.builder()
+                    .transportSecurity(pool.clientSecurity())
                     .members(List.of(master.serviceAddress()))
                     .requestTimeout(Duration.ofSeconds(5))
                     .build()) {
