@@ -74,8 +74,27 @@ final class BadInput {
         return true;
     };
 
+    /**
+     * gRPC's HTTP/2 handler logs, with a stack trace, a stream its peer closed or reset before the answer was written
+     * (a client that gave up on a refused or oversized call): one stream of one caller, no fault of the member.
+     */
+    private static final java.util.logging.Logger STREAMS =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+
+    /** Turns the handler's stream errors into {@link #refused} lines; connection errors keep their record. */
+    private static final java.util.logging.Filter STREAMS_FILTER = record -> {
+        if (record.getThrown()
+                instanceof io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception.StreamException e) {
+            TRANSPORT_REFUSALS.refused(
+                    "a client", "a stream", -1, ErrorCode.MALFORMED_COMMAND, String.valueOf(e.getMessage()));
+            return false;
+        }
+        return true;
+    };
+
     static {
         TRANSPORT.setFilter(TRANSPORT_FILTER);
+        STREAMS.setFilter(STREAMS_FILTER);
     }
 
     /** The parse failure of the request being delivered on this thread, if its bytes did not parse. */
