@@ -55,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(240)
 class NemesisTest {
-    static final long DEFAULT_SECONDS = 30;
+    static final long DEFAULT_SECONDS = 45;
     private static final long SEED = Long.getLong("poolkeeper.seed", System.nanoTime());
     private static final int HOSTS = Integer.getInteger("poolkeeper.nemesis.hosts", 4);
     private static final Duration RUN = Duration.ofSeconds(Long.getLong("poolkeeper.nemesis.seconds", DEFAULT_SECONDS));
