@@ -14,13 +14,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 /** The command line without a pool: help, parsing, suggestions, usage errors, value syntax, exit statuses. */
-@Order(2)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CliParsingTest {
     private final CliRunner cli = new CliRunner(List.of("127.0.0.1:1"));

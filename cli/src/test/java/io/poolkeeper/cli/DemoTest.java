@@ -13,16 +13,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * {@code poolkeeper demo --fast} in its own JVM, as a newcomer runs it: both seeds' scenarios (about 80 s, the HA part
  * about 45 s of it, since its HA timeout stays 5 s) must succeed and leave nothing behind.
  */
-@Execution(ExecutionMode.CONCURRENT)
-@ResourceLock(CliTestLocks.PROCESSES)
 @Timeout(value = 330, unit = TimeUnit.SECONDS)
 class DemoTest {
     @TempDir

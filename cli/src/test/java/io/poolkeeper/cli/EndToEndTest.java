@@ -14,19 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Three {@code poolkeeper member} processes (real JVMs, this test's class path) driven through the CLI: a VM started,
  * its slave killed with SIGKILL, marked dead by the master, forgotten with host-forget, the VM restarted elsewhere;
  * another member stopped with SIGTERM (a clean exit) and restarted on its directory.
  */
-@Order(10)
-@ResourceLock(CliTestLocks.PROCESSES)
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class EndToEndTest {
     private static final MemberTimeouts TIMEOUTS = new MemberTimeouts(

@@ -17,19 +17,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The CLI's HA commands and fields: {@code pool-ha-enable [ha-timeout=]}, {@code pool-ha-disable}, the pool's
  * {@code ha-enabled}/{@code ha-timeout}, a host's {@code ha-enabled}, {@code live} and {@code member-role}, and
  * {@code host-get-role} of a fenced member.
  */
-@Order(11)
-@ResourceLock(CliTestLocks.PROCESSES)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HaCommandsTest {
     @TempDir

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code link-cut}, {@code link-heal}, {@code host-pull-cable} and {@code host-plug-cable} against real members in
  * this JVM that allow fault injection, and the refusal of members that do not.
  */
-@Order(4)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LinkCommandsTest {
     /** Emergency mode far away: a member cut off from its master stays NO_MASTER for the whole test. */

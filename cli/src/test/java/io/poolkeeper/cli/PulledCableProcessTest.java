@@ -13,11 +13,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * DESIGN §9.4: a cable pulled between member processes through the test-only switch. Three {@code poolkeeper member
@@ -26,8 +24,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * (the witness votes) elect a new master and mark it dead while it loses its own mastership; {@code host-plug-cable}
  * brings it back as a live slave.
  */
-@Order(12)
-@ResourceLock(CliTestLocks.PROCESSES)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class PulledCableProcessTest {
     private static final MemberTimeouts TIMEOUTS = new MemberTimeouts(

@@ -13,13 +13,11 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code pool-init-tls} and {@code tls-issue} in this JVM: the files they write, the roles, the refusals. */
-@Order(3)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TlsCommandsTest {
     private final CliRunner cli = new CliRunner(List.of());

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(300)
 class PoolPropertyTest {
     private static final long SEED = Long.getLong("poolkeeper.seed", System.nanoTime());
-    private static final int SEQUENCES = Integer.getInteger("poolkeeper.sequences", 5_000);
+    private static final int SEQUENCES = Integer.getInteger("poolkeeper.sequences", 3_000);
     private static final int MAX_LENGTH = Integer.getInteger("poolkeeper.maxLength", 60);
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final int FUZZ_INPUTS = Integer.getInteger("poolkeeper.fuzzInputs", 10_000);
