@@ -87,6 +87,10 @@ public enum ErrorCode {
             702, Kind.REJECTED, "The pool can no longer tolerate its configured number of host failures."),
     HA_POOL_DROP_IN_PLAN_EXISTS_FOR(
             703, Kind.REJECTED, "The number of host failures the pool can tolerate has dropped."),
+    HOST_RUNS_UNEXPECTED_VM(
+            704, Kind.REJECTED, "A host's hypervisor runs a VM the pool does not record as running there."),
+    HOST_MISSING_RUNNING_VM(
+            705, Kind.REJECTED, "The pool records a VM as running on a host whose hypervisor does not run it."),
 
     // --- host agent (8xx)
     HOST_AGENT_FAILED(800, Kind.REJECTED, "The host agent failed the operation; the VM was left as it was."),

@@ -37,6 +37,17 @@ public record MemberTimeouts(
         }
     }
 
+    /**
+     * How long an embedded caller of an agent-backed VM operation (start, shutdown, migrate, ...) waits for the host
+     * agent's answer once the operation is committed: {@code hostDeadAfter + 2 × requestTimeout} (40 s with the
+     * defaults). By then either the agent answered, or its host was declared dead and the master failed the
+     * operation. Past it the call fails with {@link ErrorCode#TIMEOUT} ({@link IndeterminateOutcomeException}) while
+     * the agent may still finish; read the VM, or retry with the same request id.
+     */
+    public Duration agentAnswerWait() {
+        return hostDeadAfter.plus(requestTimeout.multipliedBy(2));
+    }
+
     /** The seed's values, with a 300-600 ms election timeout. */
     public static MemberTimeouts defaults() {
         return new MemberTimeouts(

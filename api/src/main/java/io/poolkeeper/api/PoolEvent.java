@@ -7,10 +7,11 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * One entry of the pool's event stream. Tokens are log indexes: strictly increasing, and a subscriber that
- * resumes from the last token it saw misses nothing.
+ * One entry of the pool's event stream. Tokens are pool sequence numbers (the count of commands the pool has applied,
+ * the same numbering as {@link PoolView#appliedIndex()} and {@link FencingToken#sequence()}; not Raft log indexes):
+ * strictly increasing, and a subscriber that resumes from the last token it saw misses nothing.
  *
- * @param token the log index of the entry (XenAPI {@code event.from} token)
+ * @param token the pool sequence of the command (XenAPI {@code event.from} token)
  * @param kind what happened
  * @param name the xe operation name ({@code vm-start}) or, for alerts, the alert code
  * @param params the operation's fields as xe spells parameters ({@code vm}, {@code host}, {@code name-label}, ...)

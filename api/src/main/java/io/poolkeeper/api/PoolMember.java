@@ -5,6 +5,7 @@ import io.poolkeeper.api.model.MemberRole;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.Executor;
 
 /**
  * One host's membership in a pool: a replica of the pool's state, a Raft peer, and the service endpoint
@@ -92,6 +93,13 @@ public interface PoolMember extends AutoCloseable {
 
         /** The bridge to this host's hypervisor, which runs, stops and fences its VMs. Required. */
         Builder hostAgent(HostAgent agent);
+
+        /**
+         * Where this member's {@link HostAgent} calls run (see {@link HostAgent} for the calling protocol: one call
+         * at a time per VM, calls for distinct VMs concurrently). By default a pool of the member's own, at most 16
+         * threads; a call blocks its thread for as long as the hypervisor takes.
+         */
+        Builder agentExecutor(Executor executor);
 
         /**
          * Mutual TLS on both transports (PoolService and Raft) with the member credentials in {@code directory}

@@ -20,9 +20,10 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * A consistent, immutable copy of a pool's replicated state as of one log index. Maps are sorted by id.
+ * A consistent, immutable copy of a pool's replicated state as of one point of its history. Maps are sorted by id.
  *
- * @param appliedIndex the log index this view reflects (an event token)
+ * @param appliedIndex the pool sequence this view reflects: the count of commands applied, the {@link
+ *     PoolEvent#token()} of the last one (the numbering {@link FencingToken#sequence()} uses too)
  * @param pool the pool object; empty on a member that is in no pool
  * @param joinTokens the pool's join tokens in id order, without their secrets
  */

@@ -21,6 +21,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * Builds a {@link RatisPoolMember}. The Raft port is the service port + 1 unless set; port 0 picks free ports. The
@@ -49,6 +50,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private boolean allowFaultInjection;
     private Scheduler scheduler;
     private HostAgent agent;
+    private Executor agentExecutor;
     private TransportSecurity security;
 
     @Override
@@ -121,6 +123,12 @@ public final class MemberBuilder implements PoolMember.Builder {
     @Override
     public MemberBuilder hostAgent(HostAgent agent) {
         this.agent = agent;
+        return this;
+    }
+
+    @Override
+    public MemberBuilder agentExecutor(Executor executor) {
+        this.agentExecutor = Objects.requireNonNull(executor, "executor");
         return this;
     }
 
@@ -226,7 +234,8 @@ public final class MemberBuilder implements PoolMember.Builder {
                 agent,
                 faults(Optional.ofNullable(linkFilter), injected),
                 haSettings,
-                security.credentials());
+                security.credentials(),
+                Optional.ofNullable(agentExecutor));
         String self = hostUuid.toString();
         return new RatisPoolMember(
                 config,

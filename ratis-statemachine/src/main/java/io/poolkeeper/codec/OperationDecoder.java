@@ -201,7 +201,9 @@ final class OperationDecoder {
         return new Operation.VmCompleteOperation(
                 vm("vm_complete_operation.vm_uuid", body.getVmUuid()),
                 EnumCodec.vmOperation("vm_complete_operation.operation", body.getOperation()),
-                body.getSucceeded());
+                body.getSucceeded(),
+                body.getStaleToken(),
+                body.getMessage());
     }
 
     private static Operation srCreate(SrCreate body) {

@@ -144,7 +144,9 @@ final class OperationEncoder {
             out.setVmCompleteOperation(VmCompleteOperation.newBuilder()
                     .setVmUuid(op.vm().toString())
                     .setOperation(EnumCodec.toProto(op.operation()))
-                    .setSucceeded(op.succeeded()));
+                    .setSucceeded(op.succeeded())
+                    .setStaleToken(op.staleToken())
+                    .setMessage(op.message()));
         } else if (operation instanceof Operation.VmResetPowerstate op) {
             out.setVmResetPowerstate(
                     VmResetPowerstate.newBuilder().setVmUuid(op.vm().toString()).setForce(op.force()));

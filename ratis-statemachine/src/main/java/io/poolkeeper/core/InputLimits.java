@@ -214,6 +214,9 @@ public final class InputLimits {
             if (operation instanceof Operation.VmCreate op) {
                 return text("name-label", op.nameLabel(), NAME_LABEL).bytes("memory", op.memory());
             }
+            if (operation instanceof Operation.VmCompleteOperation op) {
+                return text("message", op.message(), PARAM_VALUE);
+            }
             if (operation instanceof Operation.VmParamSet op) {
                 return text("key", op.key(), PARAM_KEY).paramValue(op.key(), op.value());
             }

@@ -338,8 +338,21 @@ public sealed interface Operation {
         }
     }
 
-    /** Second phase of an agent-backed VM operation: what the host agent answered. */
-    record VmCompleteOperation(VmId vm, VmOperation operation, boolean succeeded) implements Operation {
+    /**
+     * Second phase of an agent-backed VM operation: what the host agent answered. A failure carries the agent's
+     * message (with the host) and whether the agent refused a stale fencing token, for the caller and the event
+     * stream; neither changes what apply does.
+     */
+    record VmCompleteOperation(VmId vm, VmOperation operation, boolean succeeded, boolean staleToken, String message)
+            implements Operation {
+        public VmCompleteOperation {
+            Objects.requireNonNull(message, "message");
+        }
+
+        public VmCompleteOperation(VmId vm, VmOperation operation, boolean succeeded) {
+            this(vm, operation, succeeded, false, "");
+        }
+
         public String xeName() {
             return "vm-complete-operation";
         }

@@ -1,5 +1,6 @@
 package io.poolkeeper.member;
 
+import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.FencingToken;
 import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.HostAgentException;
@@ -8,66 +9,134 @@ import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.api.model.VmOperation;
 import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.ratis.PoolStateMachine.AppliedCommand;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out, on this host's hypervisor, the VM operations the pool committed for this host, then commits the
- * agent's answer ({@link Operation.VmCompleteOperation}). Each call carries the fencing token (generation, log index
- * of the state it acts on), so a hypervisor refuses a deposed generation.
+ * Carries out, on this host's hypervisor, the VM operations the pool committed for this host, and commits the agent's
+ * answer ({@link Operation.VmCompleteOperation}): the runtime side of the protocol written down on {@link HostAgent}.
  *
- * <p>Works from state, not from log entries: {@link #reconcile} looks at the latest state for operations that
- * concern this host and are not yet in hand, so a replayed log never repeats a call, and an operation left pending
- * by a restart is carried out once the member is back.
+ * <p>Each VM has at most one <em>lane</em>: the call in hand for it, from dispatch until this member has applied the
+ * committed answer. So a VM never has two calls in flight, and an operation is not dispatched again because its
+ * answer was acknowledged before this member's own copy showed it (the slave-side duplicate). An answer that cannot be
+ * committed (no master, a timeout) is re-submitted under the same request id, never by calling the agent again.
+ *
+ * <p>Works from state, not from log entries: every applied batch is scanned for operations that concern this host
+ * and have no lane, so a replayed log never repeats a call, and an operation left pending by a restart is carried out
+ * once the member is back — after {@link HostAgent#listRunning} has shown which of them are done already.
  */
 final class AgentDriver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentDriver.class);
+    /** Threads of the default agent executor: calls for distinct VMs run concurrently, up to this many. */
+    static final int DEFAULT_THREADS = 16;
+
+    private static final long RETRY_MILLIS = 500;
+    /** Two minutes of retries. */
+    private static final int ALERT_ATTEMPTS = 240;
+
+    /** The call in hand for one VM: an operation's ({@code adoption} false) or a migration's arrival. */
+    private record Lane(VmOperation operation, FencingToken token, String requestId, long epoch, boolean adoption) {}
 
     private final HostId self;
     private final HostAgent agent;
     private final Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit;
-    private final Set<VmId> inHand = ConcurrentHashMap.newKeySet();
-    private final ExecutorService executor;
-    private volatile boolean enabled;
-    private volatile boolean fenced;
+    private final Supplier<AppliedState> latest;
+    private final Executor executor;
+    private final Optional<ExecutorService> owned;
+    private final Map<VmId, Lane> lanes = new ConcurrentHashMap<>();
     /** Agent calls hold it shared; a fence takes it alone, so no call it did not see runs after it. */
     private final ReentrantReadWriteLock calls = new ReentrantReadWriteLock();
+    /** The state before the next batch, to find the command that began an operation. Apply thread only. */
+    private PoolState before = PoolState.empty();
 
-    AgentDriver(HostId self, HostAgent agent, Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit) {
+    private volatile boolean enabled;
+    private volatile boolean fenced;
+    private volatile boolean closed;
+    /** Raised by a fence: answers of calls made before it are dropped. */
+    private volatile long epoch;
+
+    AgentDriver(
+            HostId self,
+            HostAgent agent,
+            Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit,
+            Supplier<AppliedState> latest,
+            Optional<Executor> executor) {
         this.self = self;
         this.agent = agent;
         this.submit = submit;
-        this.executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "agent-" + self);
-            t.setDaemon(true);
-            return t;
-        });
+        this.latest = latest;
+        this.owned = executor.isPresent() ? Optional.empty() : Optional.of(defaultExecutor(self));
+        this.executor = executor.orElseGet(owned::get);
     }
 
-    /** Starts acting; before this (log replay at start-up) states are ignored. Re-admission after a fence. */
-    void enable(PoolState state, long logIndex) {
-        if (fenced) {
-            long generation = state.pool().map(p -> p.generation()).orElse(0L);
-            try {
-                agent.readmitted(new FencingToken(generation, logIndex));
-            } catch (RuntimeException e) {
-                LOG.warn("host agent failed to take the re-admission of host {}: {}", self, e.toString());
-            }
+    /** Bounded: a burst of operations queues instead of growing a thread per call. */
+    private static ExecutorService defaultExecutor(HostId self) {
+        AtomicInteger count = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                DEFAULT_THREADS, DEFAULT_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "agent-" + self + "-" + count.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /**
+     * Starts acting (member start, or re-admission after a fence); before this, states are only watched. First asks
+     * the agent what it runs: reports what disagrees with the pool and takes as done what a restart interrupted.
+     */
+    void enable(AppliedState now) {
+        if (closed) {
+            return;
         }
+        FencingToken token = new FencingToken(generation(now.state()), now.sequence());
+        boolean readmission = fenced;
         fenced = false;
-        enabled = true;
-        reconcile(state, logIndex);
+        executor.execute(() -> {
+            if (readmission) {
+                try {
+                    agent.readmitted(token);
+                } catch (RuntimeException e) {
+                    LOG.warn("host agent failed to take the re-admission of host {}: {}", self, e.toString());
+                }
+            }
+            Set<VmId> running;
+            try {
+                running = Set.copyOf(agent.listRunning());
+            } catch (RuntimeException e) {
+                LOG.warn("host agent of {} could not list its VMs; nothing is reconciled: {}", self, e.toString());
+                running = null;
+            }
+            AppliedState current = latest.get();
+            if (running != null) {
+                audit(current, running);
+            }
+            enabled = true;
+            dispatch(List.of(), current.state(), current);
+        });
     }
 
     /** Whether the host fenced itself and no re-admission has enabled the agent since. */
@@ -85,6 +154,8 @@ final class AgentDriver implements AutoCloseable {
         fenceQuietly(token);
         calls.writeLock().lock();
         try {
+            epoch++;
+            lanes.clear();
             fenceQuietly(token);
         } finally {
             calls.writeLock().unlock();
@@ -100,88 +171,233 @@ final class AgentDriver implements AutoCloseable {
         }
     }
 
-    void reconcile(PoolState state, long logIndex) {
-        if (!enabled || state.pool().isEmpty()) {
+    /** The state was replaced wholesale (snapshot): the next batch's predecessor. Apply thread. */
+    void reloaded(AppliedState after) {
+        before = after.state();
+    }
+
+    /** One applied batch (apply thread: quick, never blocks). */
+    void applied(List<AppliedCommand> commands, AppliedState after) {
+        PoolState previous = before;
+        before = after.state();
+        for (AppliedCommand c : commands) {
+            if (c.command().operation() instanceof Operation.VmCompleteOperation done) {
+                Lane lane = lanes.get(done.vm());
+                // Applied or refused, the answer is in this member's copy now: the lane ends here, not on the reply.
+                if (lane != null && lane.requestId().equals(c.command().requestId())) {
+                    lanes.remove(done.vm(), lane);
+                }
+                if (enabled && c.outcome() instanceof Outcome.Applied ok) {
+                    arrived(done, ok.next(), c.sequence());
+                }
+            }
+        }
+        if (enabled) {
+            dispatch(commands, previous, after);
+        }
+    }
+
+    private void dispatch(List<AppliedCommand> commands, PoolState previous, AppliedState after) {
+        PoolState state = after.state();
+        if (!enabled || closed || state.pool().isEmpty()) {
             return;
         }
-        long generation = state.requirePool().generation();
+        long generation = generation(state);
         for (Vm vm : state.vms().values()) {
             Optional<VmOperation> op = vm.currentOperation();
-            if (op.isEmpty() || !concernsMe(vm, op.get()) || !inHand.add(vm.uuid())) {
+            if (op.isEmpty() || !concernsMe(vm, op.get()) || lanes.containsKey(vm.uuid())) {
                 continue;
             }
-            FencingToken token = new FencingToken(generation, logIndex);
-            executor.execute(() -> carryOut(vm, op.get(), token));
+            long began = beganAt(vm.uuid(), commands, previous, after.sequence());
+            FencingToken token = new FencingToken(generation, began);
+            Lane lane = new Lane(op.get(), token, RequestIds.complete(vm.uuid(), generation, began), epoch, false);
+            if (lanes.putIfAbsent(vm.uuid(), lane) == null) {
+                executor.execute(() -> carryOut(vm, lane));
+            }
+        }
+    }
+
+    /**
+     * The sequence of the command in this batch that began the VM's current operation, or {@code fallback} (the
+     * batch's last) when it began earlier: a redelivery after a restart, or a lane that was busy.
+     */
+    private static long beganAt(VmId vm, List<AppliedCommand> commands, PoolState previous, long fallback) {
+        boolean had = inProgress(previous, vm);
+        long began = fallback;
+        for (AppliedCommand c : commands) {
+            if (c.outcome() instanceof Outcome.Applied ok) {
+                boolean has = inProgress(ok.next(), vm);
+                if (has && !had) {
+                    began = c.sequence();
+                }
+                had = has;
+            }
+        }
+        return began;
+    }
+
+    private static boolean inProgress(PoolState state, VmId vm) {
+        Vm record = state.vms().get(vm);
+        return record != null && record.currentOperation().isPresent();
+    }
+
+    /** A migration to this host was committed: the target's agent takes the VM over (migrateIn). */
+    private void arrived(Operation.VmCompleteOperation done, PoolState next, long sequence) {
+        Vm vm = next.vms().get(done.vm());
+        if (done.operation() != VmOperation.MIGRATE
+                || !done.succeeded()
+                || vm == null
+                || !vm.residentOn().equals(Optional.of(self))) {
+            return;
+        }
+        long generation = generation(next);
+        FencingToken token = new FencingToken(generation, sequence);
+        Lane lane = new Lane(VmOperation.MIGRATE, token, "", epoch, true);
+        if (lanes.putIfAbsent(vm.uuid(), lane) == null) {
+            executor.execute(() -> adopt(vm, lane));
         }
     }
 
     private boolean concernsMe(Vm vm, VmOperation op) {
-        return agentHost(vm, op).equals(Optional.of(self));
+        return AgentCalls.agentHost(vm, op).equals(Optional.of(self));
     }
 
-    /** The host whose agent carries out {@code op} on {@code vm}. */
-    static Optional<HostId> agentHost(Vm vm, VmOperation op) {
-        return switch (op) {
-            case START, START_PAUSED, RESUME -> vm.scheduledToBeResidentOn();
-                // The source drives a live migration; it hands the domain to the target itself.
-            default -> vm.residentOn();
-        };
-    }
-
-    private void carryOut(Vm vm, VmOperation op, FencingToken token) {
-        boolean succeeded;
+    private void carryOut(Vm vm, Lane lane) {
+        Optional<Throwable> failure = Optional.empty();
         try {
-            call(vm, op, token);
-            succeeded = true;
+            call(lane, () -> AgentCalls.call(agent, vm, lane.operation(), lane.token()));
         } catch (HostAgentException | RuntimeException e) {
-            LOG.warn("host agent failed {} of VM {}: {}", op.xapiName(), vm.uuid(), e.getMessage());
-            succeeded = false;
+            LOG.warn("host agent failed {} of VM {}: {}", lane.operation().xapiName(), vm.uuid(), e.getMessage());
+            failure = Optional.of(e);
         }
-        PoolCommand completion = new PoolCommand(
-                RequestIds.complete(vm.uuid(), token.generation(), token.logIndex()),
-                0,
-                token.generation(),
-                new Operation.VmCompleteOperation(vm.uuid(), op, succeeded));
-        submit.apply(completion).whenComplete((reply, error) -> {
-            inHand.remove(vm.uuid());
+        answer(vm.uuid(), lane, failure);
+    }
+
+    private void answer(VmId vm, Lane lane, Optional<Throwable> failure) {
+        boolean stale = failure.filter(e -> e instanceof HostAgentException h && h.staleToken())
+                .isPresent();
+        Operation.VmCompleteOperation completion = new Operation.VmCompleteOperation(
+                vm,
+                lane.operation(),
+                failure.isEmpty(),
+                stale,
+                failure.map(e -> AgentCalls.failure(self, e)).orElse(""));
+        commit(vm, lane, new PoolCommand(lane.requestId(), 0, lane.token().generation(), completion));
+    }
+
+    /** Submits until committed: same request id, so a retry after an unknown outcome is applied once. */
+    private void commit(VmId vm, Lane lane, PoolCommand command) {
+        commit(command, () -> lane.epoch() == epoch && lanes.get(vm) == lane, Integer.MAX_VALUE);
+    }
+
+    private void commit(PoolCommand command, BooleanSupplier wanted, int attemptsLeft) {
+        if (closed || attemptsLeft <= 0 || !wanted.getAsBoolean()) {
+            return;
+        }
+        submit.apply(command).whenComplete((reply, error) -> {
             if (error != null) {
-                LOG.warn("could not record the agent's answer for VM {}: {}", vm.uuid(), error.toString());
+                LOG.debug(
+                        "{} not committed yet ({}); retrying",
+                        command.operation().xeName(),
+                        error.toString());
+                CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
+                        .execute(() -> commit(command, wanted, attemptsLeft - 1));
             }
         });
     }
 
-    private void call(Vm vm, VmOperation op, FencingToken token) throws HostAgentException {
+    private void adopt(Vm vm, Lane lane) {
+        try {
+            call(lane, () -> agent.migrateIn(vm, lane.token()));
+        } catch (HostAgentException | RuntimeException e) {
+            String message = AgentCalls.failure(self, e);
+            LOG.warn("host agent failed to take over VM {} migrated here: {}", vm.uuid(), message);
+            alert(
+                    ErrorCode.HOST_AGENT_FAILED,
+                    List.of(vm.uuid().toString(), self.toString(), message),
+                    RequestIds.report("adopt", self, vm.uuid(), lane.token()));
+        } finally {
+            lanes.remove(vm.uuid(), lane);
+        }
+        // An operation may have begun meanwhile; it waited for this lane.
+        AppliedState now = latest.get();
+        dispatch(List.of(), now.state(), now);
+    }
+
+    private interface AgentCall {
+        void run() throws HostAgentException;
+    }
+
+    private void call(Lane lane, AgentCall call) throws HostAgentException {
         calls.readLock().lock();
         try {
-            if (fenced) {
+            if (fenced || lane.epoch() != epoch) {
                 throw new HostAgentException("host " + self + " fenced itself", false);
             }
-            dispatch(vm, op, token);
+            call.run();
         } finally {
             calls.readLock().unlock();
         }
     }
 
-    private void dispatch(Vm vm, VmOperation op, FencingToken token) throws HostAgentException {
-        switch (op) {
-            case START -> agent.start(vm, false, token);
-            case START_PAUSED -> agent.start(vm, true, token);
-            case CLEAN_SHUTDOWN -> agent.stop(vm.uuid(), false, token);
-            case HARD_SHUTDOWN -> agent.stop(vm.uuid(), true, token);
-            case CLEAN_REBOOT -> agent.reboot(vm.uuid(), false, token);
-            case HARD_REBOOT -> agent.reboot(vm.uuid(), true, token);
-            case SUSPEND -> agent.suspend(vm.uuid(), token);
-            case RESUME -> agent.resume(vm, token);
-            case PAUSE -> agent.pause(vm.uuid(), token);
-            case UNPAUSE -> agent.unpause(vm.uuid(), token);
-            case MIGRATE -> agent.migrateOut(
-                    vm.uuid(), vm.scheduledToBeResidentOn().orElseThrow(), token);
+    /** After {@code listRunning}: alerts for what disagrees; operations a restart interrupted but done are answered. */
+    private void audit(AppliedState now, Set<VmId> running) {
+        PoolState state = now.state();
+        if (state.pool().isEmpty()) {
+            return;
         }
+        AgentAudit audit = AgentAudit.of(self, state, running);
+        FencingToken token = new FencingToken(generation(state), now.sequence());
+        for (VmId vm : audit.unexpected()) {
+            LOG.warn("host {} runs VM {}, which the pool does not record as running here", self, vm);
+            alert(
+                    ErrorCode.HOST_RUNS_UNEXPECTED_VM,
+                    List.of(vm.toString(), self.toString()),
+                    RequestIds.report("unexpected", self, vm, token));
+        }
+        for (VmId vm : audit.missing()) {
+            LOG.warn("the pool records VM {} as running on host {}, whose hypervisor does not run it", vm, self);
+            alert(
+                    ErrorCode.HOST_MISSING_RUNNING_VM,
+                    List.of(vm.toString(), self.toString()),
+                    RequestIds.report("missing", self, vm, token));
+        }
+        long generation = token.generation();
+        for (Vm vm : state.vms().values()) {
+            Optional<VmOperation> op = vm.currentOperation();
+            if (op.isEmpty()
+                    || !concernsMe(vm, op.get())
+                    || !AgentCalls.doneAlready(op.get(), running.contains(vm.uuid()))) {
+                continue;
+            }
+            Lane lane = new Lane(
+                    op.get(), token, RequestIds.complete(vm.uuid(), generation, token.sequence()), epoch, false);
+            if (lanes.putIfAbsent(vm.uuid(), lane) == null) {
+                LOG.info(
+                        "{} of VM {} was carried out before this member restarted",
+                        op.get().xapiName(),
+                        vm.uuid());
+                answer(vm.uuid(), lane, Optional.empty());
+            }
+        }
+    }
+
+    /**
+     * Raises an alert, retrying while the member finds a master (it may have just started); the id makes a retry
+     * count once. Given up after {@link #ALERT_ATTEMPTS}: a report, not an operation.
+     */
+    private void alert(ErrorCode code, List<String> params, String requestId) {
+        commit(new PoolCommand(requestId, 0, 0, new Operation.PoolAlert(code, params)), () -> true, ALERT_ATTEMPTS);
+    }
+
+    private static long generation(PoolState state) {
+        return state.pool().map(p -> p.generation()).orElse(0L);
     }
 
     @Override
     public void close() {
+        closed = true;
         enabled = false;
-        executor.shutdownNow();
+        owned.ifPresent(ExecutorService::shutdownNow);
     }
 }

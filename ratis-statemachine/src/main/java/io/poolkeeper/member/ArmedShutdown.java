@@ -132,7 +132,7 @@ final class ArmedShutdown {
         long generation = applied.state().pool().map(p -> p.generation()).orElse(0L);
         LOG.warn(
                 "host {}: closing with HA armed and the pool not told this host left: fencing it (its VMs stop)", self);
-        agent.fence(new FencingToken(generation, applied.logIndex()));
+        agent.fence(new FencingToken(generation, applied.sequence()));
     }
 
     private boolean left(PoolState state, Set<VmId> residents) {

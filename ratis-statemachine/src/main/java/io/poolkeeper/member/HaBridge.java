@@ -148,7 +148,7 @@ final class HaBridge implements HaEnvironment {
         }
         // Writes in flight fail now: none is acknowledged by this member after the fence.
         groups.failInFlight();
-        agent.fence(new FencingToken(generation, applied.logIndex()));
+        agent.fence(new FencingToken(generation, applied.sequence()));
         run(() -> {
             switching.lock();
             try {

@@ -142,7 +142,7 @@ final class MasterDuties {
         long generation = now.state().requirePool().generation();
         for (Vm vm : now.state().vms().values()) {
             Optional<VmOperation> op = vm.currentOperation();
-            if (op.isEmpty() || !AgentDriver.agentHost(vm, op.get()).equals(Optional.of(host))) {
+            if (op.isEmpty() || !AgentCalls.agentHost(vm, op.get()).equals(Optional.of(host))) {
                 continue;
             }
             LOG.info("host {} is dead: {} of VM {} fails", host, op.get().xapiName(), vm.uuid());
@@ -150,7 +150,12 @@ final class MasterDuties {
                     RequestIds.abort(vm.uuid(), generation, now.logIndex()),
                     0,
                     generation,
-                    new Operation.VmCompleteOperation(vm.uuid(), op.get(), false)));
+                    new Operation.VmCompleteOperation(
+                            vm.uuid(),
+                            op.get(),
+                            false,
+                            false,
+                            "host " + host + " was declared dead before its agent answered")));
         }
     }
 

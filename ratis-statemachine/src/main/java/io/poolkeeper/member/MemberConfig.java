@@ -8,6 +8,7 @@ import io.poolkeeper.port.LinkFilter;
 import io.poolkeeper.tls.TlsCredentials;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * Everything a member is configured with.
@@ -29,6 +30,7 @@ import java.util.Optional;
  *     fault injection, or both)
  * @param ha how this member runs pool HA (heartbeat floor, drift bound, margin)
  * @param tls the member's credentials for mutual TLS on both transports; empty: plain text (explicitly insecure)
+ * @param agentExecutor where host-agent calls run; empty: a bounded pool of the member's own
  */
 public record MemberConfig(
         HostId hostId,
@@ -46,7 +48,8 @@ public record MemberConfig(
         HostAgent agent,
         Optional<LinkFilter> faults,
         HaSettings ha,
-        Optional<TlsCredentials> tls) {
+        Optional<TlsCredentials> tls,
+        Optional<Executor> agentExecutor) {
 
     public String serviceAddress() {
         return host + ":" + servicePort;

@@ -47,7 +47,8 @@ public final class MemberPool extends CommandPool {
         /** This member applied the begin command itself: later states are newer than it. */
         volatile boolean appliedHere;
 
-        volatile Boolean agentSucceeded;
+        /** The agent's answer, once committed; empty while none (a begin that settled at once has none). */
+        volatile Operation.VmCompleteOperation answer;
 
         Waiter(VmId vm) {
             this.vm = vm;
@@ -104,13 +105,7 @@ public final class MemberPool extends CommandPool {
                     // The agent's host may be unreachable: the call cannot wait forever (the master fails the
                     // operation once that host is declared dead).
                     return w.done.orTimeout(
-                                    member.config().timeouts().hostDeadAfter().toMillis()
-                                            + member.config()
-                                                            .timeouts()
-                                                            .requestTimeout()
-                                                            .toMillis()
-                                                    * 2,
-                                    TimeUnit.MILLISECONDS)
+                                    member.config().timeouts().agentAnswerWait().toMillis(), TimeUnit.MILLISECONDS)
                             .exceptionally(MemberPool::translate);
                 })
                 .whenComplete((r, e) -> waiters.remove(command.requestId()));
@@ -128,9 +123,7 @@ public final class MemberPool extends CommandPool {
             }
             if (a.command().operation() instanceof Operation.VmCompleteOperation c
                     && a.outcome() instanceof Outcome.Applied) {
-                waiters.values().stream()
-                        .filter(w -> w.vm.equals(c.vm()))
-                        .forEach(w -> w.agentSucceeded = c.succeeded());
+                waiters.values().stream().filter(w -> w.vm.equals(c.vm())).forEach(w -> w.answer = c);
             }
         }
         for (Waiter w : waiters.values()) {
@@ -148,16 +141,26 @@ public final class MemberPool extends CommandPool {
             if (vm != null && vm.currentOperation().isPresent()) {
                 return;
             }
-            if (vm != null && (w.agentSucceeded == null || w.agentSucceeded)) {
+            Operation.VmCompleteOperation answer = w.answer;
+            if (vm != null && (answer == null || answer.succeeded())) {
                 // No agent answer means the begin settled at once (a hard shutdown of a suspended VM).
                 w.done.complete(w.begun);
             } else if (vm == null) {
                 w.done.complete(abandoned(w.vm));
             } else {
-                w.done.complete(new ResultCodec.Reply(
-                        Optional.empty(), Optional.of(Rejection.of(ErrorCode.HOST_AGENT_FAILED, w.vm))));
+                w.done.complete(new ResultCodec.Reply(Optional.empty(), Optional.of(agentFailure(answer))));
             }
         }
+    }
+
+    /** The agent's refusal as the caller sees it: the VM, the agent's message (which names the host), the code. */
+    private static Rejection agentFailure(Operation.VmCompleteOperation answer) {
+        ErrorCode code = answer.staleToken() ? ErrorCode.FENCING_TOKEN_STALE : ErrorCode.HOST_AGENT_FAILED;
+        String message = answer.message().isEmpty() ? code.description() : answer.message();
+        return new Rejection(
+                code,
+                List.of(answer.vm().toString(), message),
+                answer.operation().xapiName() + " of VM " + answer.vm() + " failed: " + message);
     }
 
     private static ResultCodec.Reply abandoned(VmId vm) {

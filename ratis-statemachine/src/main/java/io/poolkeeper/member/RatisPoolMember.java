@@ -94,7 +94,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         this.groups = new RaftGroups(
                 self, config.raftAddress(), config.storage(), config.timeouts(), new ApplyEvents(), config.tls());
         this.pool = new MemberPool(this);
-        this.agentDriver = new AgentDriver(self, config.agent(), pool::submit);
+        this.agentDriver = new AgentDriver(self, config.agent(), pool::submit, this::applied, config.agentExecutor());
         this.watch = new MasterWatch(config.timeouts().emergencyAfter(), scheduler.nanos());
         this.generations = new GenerationGuard(
                 self,
@@ -167,8 +167,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         }
         if ((change.to() == MemberState.SLAVE || change.to() == MemberState.MASTER) && agentDriver.fenced()) {
             // Re-admitted after a fence: the agent acts again, from the new copy.
-            AppliedState now = groups.applied();
-            agentDriver.enable(now.state(), now.logIndex());
+            agentDriver.enable(groups.applied());
         }
     }
 
@@ -209,8 +208,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
             } else {
                 throw new IllegalStateException("no pool stored in " + config.storage() + ": createPool or joinPool");
             }
-            AppliedState now = applied();
-            agentDriver.enable(now.state(), now.logIndex());
+            agentDriver.enable(applied());
             scheduler.every(monitor.period(), monitor::tick);
             scheduler.every(HaMonitor.period(), ha::tick);
         } catch (IOException e) {
@@ -243,7 +241,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         public void applied(long logIndex, List<PoolStateMachine.AppliedCommand> commands, AppliedState after) {
             events.append(commands);
             pool.applied(commands, after);
-            agentDriver.reconcile(after.state(), logIndex);
+            agentDriver.applied(commands, after);
             master.applied(commands, after);
         }
 
@@ -259,6 +257,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
 
         @Override
         public void reloaded(AppliedState after) {
+            agentDriver.reloaded(after);
             pool.applied(List.of(), after);
         }
 

@@ -1,5 +1,6 @@
 package io.poolkeeper.member;
 
+import io.poolkeeper.api.FencingToken;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.VmId;
 
@@ -36,9 +37,16 @@ final class RequestIds {
         return "abort/" + vm + "/" + generation + "/" + logIndex;
     }
 
-    /** An agent's answer to the operation begun at {@code beganAt} on a VM (see {@link AgentDriver}). */
+    /**
+     * An agent's answer to the operation begun at pool sequence {@code beganAt} on a VM (see {@link AgentDriver}).
+     */
     static String complete(VmId vm, long generation, long beganAt) {
         return "complete/" + vm + "/" + generation + "/" + beganAt;
+    }
+
+    /** A host's report on a VM ({@code kind}: what it reports), as of the token the agent acted or listed with. */
+    static String report(String kind, HostId host, VmId vm, FencingToken token) {
+        return kind + "/" + host + "/" + vm + "/" + token.generation() + "/" + token.sequence();
     }
 
     /** HA's verdict that a host fenced itself, as of a generation and the master's applied log index. */

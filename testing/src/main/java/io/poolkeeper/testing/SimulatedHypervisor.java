@@ -38,20 +38,24 @@ import java.util.function.Predicate;
  * mistake {@link HypervisorWorld#violations()} is there to catch.
  *
  * <p>Every call except {@link #fence} and {@link #listRunning} is checked in this order, and the first check that
- * fails decides the exception: the host is powered on ({@link #crash()}); it is not fenced; the fencing token is not
- * older than the newest one seen (else {@link HostAgentException#staleToken()} is true); no injected failure matches
- * ({@link #failNext(String)}); then the operation's own checks. A token that passes its check becomes the newest seen
- * even if the call then fails, as a real agent would have seen it. The newest token survives {@link #crash()} and
- * {@link #boot()}, as it would on disk. An equal token is accepted: it is a retry of the same call.
+ * fails decides the exception: the host is powered on ({@link #crash()}); it is not fenced; the fencing token is
+ * current (else {@link HostAgentException#staleToken()} is true); no injected failure matches
+ * ({@link #failNext(String)}); then the operation's own checks. A token is current, as {@link HostAgent} asks, unless
+ * it is older than the newest seen for the same VM, of an older generation than the newest seen on this host, or
+ * older than the last {@link #fence} token; calls for different VMs of one generation are not compared, since they
+ * arrive in any order. A token that passes its check becomes the newest seen for its VM even if the call then fails,
+ * as a real agent would have seen it. Tokens survive {@link #crash()} and {@link #boot()}, as they would on disk. An
+ * equal token is accepted: it is a retry of the same call.
  *
  * <p>{@link #fence} never fails: whatever the token (a stale one included) and even when the host is powered off, it
  * destroys every domain and marks the host fenced, after which every call fails until {@link #unfence()}.
  *
  * <p>Suspend images live in the {@link HypervisorWorld} (shared storage): {@code suspend} stores one, {@code resume}
  * on any host of the world consumes it, and {@code start} discards a stale one (a fresh boot supersedes it).
- * {@link #migrateOut} carries out the whole migration: it calls {@link #migrateIn} on the target's hypervisor in the
- * same world (with the same token, so the target applies its own checks) and drops the domain here only once that
- * succeeded. A caller therefore drives a migration with {@code migrateOut} alone; calling {@code migrateIn} directly
+ * {@link #migrateOut} carries out the whole migration: it hands the domain to the target's hypervisor in the same
+ * world (with the same token, so the target applies its own checks, counted as a {@code migrateIn}) and drops the
+ * domain here only once that succeeded. A caller therefore drives a migration with {@code migrateOut} alone; the
+ * {@link #migrateIn} the runtime calls afterwards finds the VM already here and accepts it, and one for a VM not here
  * simulates a VM arriving from outside the world. In a {@link HypervisorWorld#partial() partial} world, a migration to
  * a host outside it just drops the domain here, and a resume needs no image.
  *
@@ -108,6 +112,10 @@ public final class SimulatedHypervisor implements HostAgent {
     private final Map<String, Long> calls = new TreeMap<>();
     private final List<Predicate<Call>> pendingFailures = new ArrayList<>();
     private FencingToken highestToken;
+    private final Map<VmId, FencingToken> vmTokens = new TreeMap<>();
+    /** The newest generation seen here, and the last fence's token: older tokens are stale for every VM. */
+    private FencingToken floor;
+
     private boolean fenced;
     private boolean poweredOn = true;
 
@@ -237,7 +245,7 @@ public final class SimulatedHypervisor implements HostAgent {
             // Leave first so the VM never runs on both hosts, even within this atomic step; come back on failure.
             domains.remove(vm);
             try {
-                destination.migrateIn(domain.vm(), token);
+                destination.receive(domain.vm(), token);
             } catch (HostAgentException e) {
                 domains.put(vm, domain);
                 throw new HostAgentException(
@@ -246,9 +254,21 @@ public final class SimulatedHypervisor implements HostAgent {
         }
     }
 
+    /** Accepts a VM already here (it arrived by a {@link #migrateOut} in this world); places one from outside. */
     @Override
     public void migrateIn(Vm vm, FencingToken token) throws HostAgentException {
         Objects.requireNonNull(vm, "vm");
+        synchronized (world.lock) {
+            if (domains.containsKey(vm.uuid())) {
+                admit("migrateIn", vm.uuid(), token);
+                return;
+            }
+            receive(vm, token);
+        }
+    }
+
+    /** The target's half of a migration: the domain arrives here, running. */
+    private void receive(Vm vm, FencingToken token) throws HostAgentException {
         synchronized (world.lock) {
             admit("migrateIn", vm.uuid(), token);
             requireRoomFor("migrateIn", vm);
@@ -273,6 +293,9 @@ public final class SimulatedHypervisor implements HostAgent {
             count("fence");
             if (highestToken == null || token.compareTo(highestToken) > 0) {
                 highestToken = token;
+            }
+            if (floor == null || token.compareTo(floor) > 0) {
+                floor = token;
             }
             domains.clear();
             fenced = true;
@@ -390,7 +413,14 @@ public final class SimulatedHypervisor implements HostAgent {
         }
     }
 
-    /** The highest (newest) fencing token seen, if any. */
+    /** The newest fencing token seen for {@code vm}, if any. */
+    public Optional<FencingToken> tokenOf(VmId vm) {
+        synchronized (world.lock) {
+            return Optional.ofNullable(vmTokens.get(vm));
+        }
+    }
+
+    /** The highest (newest) fencing token seen for any VM or fence, if any. */
     public Optional<FencingToken> highestToken() {
         synchronized (world.lock) {
             return Optional.ofNullable(highestToken);
@@ -421,12 +451,21 @@ public final class SimulatedHypervisor implements HostAgent {
         if (fenced) {
             throw new HostAgentException(operation + " on host " + hostId + ": the host is fenced");
         }
-        if (highestToken != null && token.compareTo(highestToken) < 0) {
+        FencingToken newest = vmTokens.get(vm);
+        FencingToken bound = floor == null || (newest != null && newest.compareTo(floor) > 0) ? newest : floor;
+        if (bound != null && token.compareTo(bound) < 0) {
             throw new HostAgentException(
-                    operation + " on host " + hostId + ": fencing token " + token + " is older than " + highestToken,
+                    operation + " of VM " + vm + " on host " + hostId + ": fencing token " + token + " is older than "
+                            + bound,
                     true);
         }
-        highestToken = token;
+        vmTokens.put(vm, token);
+        if (floor == null || token.generation() > floor.generation()) {
+            floor = new FencingToken(token.generation(), 0);
+        }
+        if (highestToken == null || token.compareTo(highestToken) > 0) {
+            highestToken = token;
+        }
         Call call = new Call(operation, vm, token);
         for (Iterator<Predicate<Call>> it = pendingFailures.iterator(); it.hasNext(); ) {
             if (it.next().test(call)) {

@@ -3,6 +3,7 @@ package io.poolkeeper.testing;
 import static org.awaitility.Awaitility.await;
 
 import io.poolkeeper.api.BlockingPool;
+import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.VmSpec;
 import io.poolkeeper.api.model.HostId;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -81,6 +84,9 @@ public final class TestingPool implements AutoCloseable {
     private static final class Host {
         final HostId id;
         final SimulatedHypervisor hypervisor;
+        /** What its member calls: the hypervisor, or the test's wrapper of it. */
+        final HostAgent agent;
+
         final int servicePort;
         final int raftPort;
         /** Joined as a witness: votes, runs no VM, offers no memory. */
@@ -93,9 +99,16 @@ public final class TestingPool implements AutoCloseable {
          */
         volatile String joinToken;
 
-        Host(HostId id, SimulatedHypervisor hypervisor, int servicePort, int raftPort, boolean witness) {
+        Host(
+                HostId id,
+                SimulatedHypervisor hypervisor,
+                HostAgent agent,
+                int servicePort,
+                int raftPort,
+                boolean witness) {
             this.id = id;
             this.hypervisor = hypervisor;
+            this.agent = agent;
             this.servicePort = servicePort;
             this.raftPort = raftPort;
             this.witness = witness;
@@ -114,6 +127,8 @@ public final class TestingPool implements AutoCloseable {
         private List<HostId> hostIds = List.of();
         private boolean allowFaultInjection;
         private boolean insecure;
+        private Function<SimulatedHypervisor, HostAgent> agents = h -> h;
+        private Executor agentExecutor;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -189,6 +204,21 @@ public final class TestingPool implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What each host's member calls instead of its {@link SimulatedHypervisor}: a wrapper that records or
+         * delays calls (made once per host; it lives across restarts, like the hypervisor).
+         */
+        public Builder agents(Function<SimulatedHypervisor, HostAgent> wrapper) {
+            this.agents = Objects.requireNonNull(wrapper, "wrapper");
+            return this;
+        }
+
+        /** The executor every member runs its agent calls on (default: each member's own). */
+        public Builder agentExecutor(Executor executor) {
+            this.agentExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
         /** A pool with no host yet: {@link TestingPool#add()} adds them. */
         public TestingPool build() {
             return new TestingPool(this);
@@ -215,6 +245,8 @@ public final class TestingPool implements AutoCloseable {
     private final HaSettings ha;
     private final List<HostId> hostIds;
     private final boolean allowFaultInjection;
+    private final Function<SimulatedHypervisor, HostAgent> agents;
+    private final Optional<Executor> agentExecutor;
     private final HypervisorWorld world = new HypervisorWorld();
     private final LinkFaults faults = new LinkFaults();
     private final List<Host> hosts = new CopyOnWriteArrayList<>();
@@ -231,6 +263,8 @@ public final class TestingPool implements AutoCloseable {
         this.ha = b.ha;
         this.hostIds = b.hostIds;
         this.allowFaultInjection = b.allowFaultInjection;
+        this.agents = b.agents;
+        this.agentExecutor = Optional.ofNullable(b.agentExecutor);
         this.tls = b.insecure ? Optional.empty() : Optional.of(new TestingTls(dir.resolve("tls"), b.poolName));
     }
 
@@ -300,7 +334,8 @@ public final class TestingPool implements AutoCloseable {
                 : HostId.of(String.format("%08d-0000-4000-8000-000000000000", index + 1));
         int service = basePort > 0 ? basePort + 2 * index : Ports.free();
         int raft = basePort > 0 ? service + 1 : Ports.free();
-        Host host = new Host(id, new SimulatedHypervisor(id, hostMemory, world), service, raft, witness);
+        SimulatedHypervisor hypervisor = new SimulatedHypervisor(id, hostMemory, world);
+        Host host = new Host(id, hypervisor, agents.apply(hypervisor), service, raft, witness);
         MemberBuilder b = builder(index, host);
         if (index == 0) {
             b.createPool(poolName);
@@ -338,13 +373,14 @@ public final class TestingPool implements AutoCloseable {
         if (host.joinToken != null) {
             b.joinToken(host.joinToken);
         }
+        agentExecutor.ifPresent(b::agentExecutor);
         return b.hostUuid(host.id)
                 .nameLabel("host" + (index + 1))
                 .listenAddress("127.0.0.1:" + host.servicePort)
                 .raftPort(host.raftPort)
                 .storageDirectory(storage(index))
                 .timeouts(timeouts)
-                .hostAgent(host.hypervisor)
+                .hostAgent(host.agent)
                 .linkFilter(faults)
                 .haSettings(ha)
                 .allowFaultInjection(allowFaultInjection)
@@ -487,6 +523,16 @@ public final class TestingPool implements AutoCloseable {
         // running meanwhile by a member already silent are a dead HA daemon's, not a crashed host's: the survivors
         // may rightly declare the host and run them elsewhere (README: without a watchdog they would run twice).
         hypervisor(index).crash();
+        m.kill();
+    }
+
+    /**
+     * The member of host {@code index} dies (as a crashed toolstack: no goodbye) while the host and the VMs its
+     * hypervisor runs stay up; {@link #restart} brings the member back on the same hypervisor.
+     */
+    public void killMember(int index) {
+        RatisPoolMember m = member(index);
+        hostAt(index).member = null;
         m.kill();
     }
 

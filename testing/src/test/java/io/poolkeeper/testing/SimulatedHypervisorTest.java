@@ -317,13 +317,27 @@ class SimulatedHypervisorTest {
         }
 
         @Test
-        void migrateInAddsARunningDomain() throws Exception {
+        void migrateInAddsARunningDomainAndAcceptsOneAlreadyHere() throws Exception {
             b.migrateIn(vm(1, GIB), T1);
 
             assertEquals(Optional.of(PowerState.RUNNING), b.stateOf(vmId(1)));
-            refused(() -> b.migrateIn(vm(1, GIB), T2));
+            b.migrateIn(vm(1, GIB), T2); // the runtime's call after a migration that already moved it here
             refused(() -> b.migrateIn(vm(2, 4 * GIB), T2));
+            stale(() -> b.migrateIn(vm(1, GIB), T1));
             assertEquals(Set.of(vmId(1)), b.listRunning());
+            assertEquals(Optional.of(T2), b.tokenOf(vmId(1)));
+        }
+
+        @Test
+        void theRuntimesMigrateInAfterAMigrateOutIsAccepted() throws Exception {
+            a.start(vm(1, GIB), false, T1);
+            a.migrateOut(vmId(1), B, T2);
+
+            b.migrateIn(vm(1, GIB), T3);
+
+            assertEquals(Set.of(vmId(1)), b.listRunning());
+            assertEquals(2, b.callCount("migrateIn"));
+            assertEquals(List.of(), world.violations());
         }
 
         @Test
@@ -407,14 +421,33 @@ class SimulatedHypervisorTest {
     @Nested
     class Tokens {
         @Test
-        void anOlderTokenIsRefusedAsStaleAndChangesNothing() throws Exception {
+        void anOlderTokenForTheSameVmIsRefusedAsStaleAndChangesNothing() throws Exception {
             a.start(vm(1, GIB), false, T2);
 
             stale(() -> a.stop(vmId(1), true, T1));
-            stale(() -> a.start(vm(2, GIB), false, T1));
 
             assertEquals(Set.of(vmId(1)), a.listRunning());
             assertEquals(Optional.of(T2), a.highestToken());
+        }
+
+        @Test
+        void callsForDifferentVmsOfOneGenerationArriveInAnyOrder() throws Exception {
+            a.start(vm(2, GIB), false, T3);
+
+            a.start(vm(1, GIB), false, T1); // dispatched earlier for another VM, overtaken: not stale
+
+            assertEquals(Set.of(vmId(1), vmId(2)), a.listRunning());
+            assertEquals(Optional.of(T1), a.tokenOf(vmId(1)));
+            assertEquals(Optional.of(T3), a.highestToken());
+        }
+
+        @Test
+        void anOlderGenerationIsStaleForEveryVm() throws Exception {
+            a.start(vm(1, GIB), false, token(2, 1));
+
+            stale(() -> a.start(vm(2, GIB), false, token(1, 99)));
+
+            assertEquals(Set.of(vmId(1)), a.listRunning());
         }
 
         @Test
@@ -461,7 +494,7 @@ class SimulatedHypervisorTest {
             a.start(vm(1, GIB), false, T2);
             a.failNext("start");
 
-            stale(() -> a.start(vm(2, GIB), false, T1));
+            stale(() -> a.stop(vmId(1), true, T1));
             refused(() -> a.start(vm(2, GIB), false, T2));
             a.start(vm(2, GIB), false, T2);
 
@@ -661,7 +694,7 @@ class SimulatedHypervisorTest {
         void callCountCountsRefusedCallsToo() throws Exception {
             a.start(vm(1, GIB), false, T2);
             refused(() -> a.start(vm(1, GIB), false, T2));
-            stale(() -> a.start(vm(2, GIB), false, T1));
+            stale(() -> a.start(vm(1, GIB), false, T1));
             a.listRunning();
             a.fence(T3);
             refused(() -> a.stop(vmId(1), true, T3));

@@ -1,0 +1,39 @@
+package io.poolkeeper.member;
+
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.Vm;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.core.PoolState;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * What a host's hypervisor runs held against what the pool records for that host, when its member starts or is
+ * re-admitted (xapi's resynchronisation of a host's VMs at start-up). VMs with an operation in progress that involves
+ * the host are left out: the operation itself decides them.
+ *
+ * @param unexpected VMs the hypervisor runs that the pool does not record as running here
+ * @param missing VMs the pool records as running (or paused) here that the hypervisor does not run
+ */
+record AgentAudit(SortedSet<VmId> unexpected, SortedSet<VmId> missing) {
+    static AgentAudit of(HostId self, PoolState state, Set<VmId> running) {
+        SortedSet<VmId> unexpected = new TreeSet<>(running);
+        SortedSet<VmId> missing = new TreeSet<>();
+        for (Vm vm : state.vms().values()) {
+            boolean involved = vm.currentOperation().isPresent()
+                    && (vm.residentOn().equals(Optional.of(self))
+                            || vm.scheduledToBeResidentOn().equals(Optional.of(self)));
+            boolean here =
+                    vm.residentOn().equals(Optional.of(self)) && vm.powerState().isLive();
+            if (involved || here) {
+                unexpected.remove(vm.uuid());
+            }
+            if (here && !involved && !running.contains(vm.uuid())) {
+                missing.add(vm.uuid());
+            }
+        }
+        return new AgentAudit(unexpected, missing);
+    }
+}

@@ -1,0 +1,62 @@
+package io.poolkeeper.member;
+
+import io.poolkeeper.api.FencingToken;
+import io.poolkeeper.api.HostAgent;
+import io.poolkeeper.api.HostAgentException;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.Vm;
+import io.poolkeeper.api.model.VmOperation;
+import java.util.Optional;
+
+/** How each VM operation maps onto a {@link HostAgent} method, and on which host's agent. */
+final class AgentCalls {
+    /** The most of an agent's message the pool records: enough to act on, never near the input limits. */
+    static final int MESSAGE_LIMIT = 1000;
+
+    private AgentCalls() {}
+
+    /** The host whose agent carries out {@code op} on {@code vm}. */
+    static Optional<HostId> agentHost(Vm vm, VmOperation op) {
+        return switch (op) {
+            case START, START_PAUSED, RESUME -> vm.scheduledToBeResidentOn();
+                // The source drives a live migration; it hands the domain to the target itself.
+            default -> vm.residentOn();
+        };
+    }
+
+    static void call(HostAgent agent, Vm vm, VmOperation op, FencingToken token) throws HostAgentException {
+        switch (op) {
+            case START -> agent.start(vm, false, token);
+            case START_PAUSED -> agent.start(vm, true, token);
+            case CLEAN_SHUTDOWN -> agent.stop(vm.uuid(), false, token);
+            case HARD_SHUTDOWN -> agent.stop(vm.uuid(), true, token);
+            case CLEAN_REBOOT -> agent.reboot(vm.uuid(), false, token);
+            case HARD_REBOOT -> agent.reboot(vm.uuid(), true, token);
+            case SUSPEND -> agent.suspend(vm.uuid(), token);
+            case RESUME -> agent.resume(vm, token);
+            case PAUSE -> agent.pause(vm.uuid(), token);
+            case UNPAUSE -> agent.unpause(vm.uuid(), token);
+            case MIGRATE -> agent.migrateOut(
+                    vm.uuid(), vm.scheduledToBeResidentOn().orElseThrow(), token);
+        }
+    }
+
+    /**
+     * Whether, after a member restart, {@code op} is already done by what the hypervisor runs: a start or resume of a
+     * VM it runs, a shutdown of one it does not. Calling the agent again would start a second copy or fail.
+     */
+    static boolean doneAlready(VmOperation op, boolean running) {
+        return switch (op) {
+            case START, START_PAUSED, RESUME -> running;
+            case CLEAN_SHUTDOWN, HARD_SHUTDOWN -> !running;
+            default -> false;
+        };
+    }
+
+    /** The agent's failure as the pool records it: with the host, bounded. */
+    static String failure(HostId host, Throwable error) {
+        String text = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        String message = "host " + host + ": " + text;
+        return message.length() <= MESSAGE_LIMIT ? message : message.substring(0, MESSAGE_LIMIT - 3) + "...";
+    }
+}
