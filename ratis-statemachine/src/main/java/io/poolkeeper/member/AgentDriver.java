@@ -55,6 +55,8 @@ final class AgentDriver implements AutoCloseable {
     private static final long RETRY_MILLIS = 500;
     /** Two minutes of retries. */
     private static final int ALERT_ATTEMPTS = 240;
+    /** How long a starting member waits for a master before it acts on its own copy: one minute. */
+    private static final int READ_ATTEMPTS = 120;
 
     /** The call in hand for one VM: an operation's ({@code adoption} false) or a migration's arrival. */
     private record Lane(VmOperation operation, FencingToken token, String requestId, long epoch, boolean adoption) {}
@@ -63,6 +65,7 @@ final class AgentDriver implements AutoCloseable {
     private final HostAgent agent;
     private final Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit;
     private final Supplier<AppliedState> latest;
+    private final Supplier<CompletableFuture<AppliedState>> readLinearizable;
     private final Executor executor;
     private final Optional<ExecutorService> owned;
     private final Map<VmId, Lane> lanes = new ConcurrentHashMap<>();
@@ -82,11 +85,13 @@ final class AgentDriver implements AutoCloseable {
             HostAgent agent,
             Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit,
             Supplier<AppliedState> latest,
+            Supplier<CompletableFuture<AppliedState>> readLinearizable,
             Optional<Executor> executor) {
         this.self = self;
         this.agent = agent;
         this.submit = submit;
         this.latest = latest;
+        this.readLinearizable = readLinearizable;
         this.owned = executor.isPresent() ? Optional.empty() : Optional.of(defaultExecutor(self));
         this.executor = executor.orElseGet(owned::get);
     }
@@ -123,19 +128,39 @@ final class AgentDriver implements AutoCloseable {
                     LOG.warn("host agent failed to take the re-admission of host {}: {}", self, e.toString());
                 }
             }
-            Set<VmId> running;
+            Optional<Set<VmId>> running;
             try {
-                running = Set.copyOf(agent.listRunning());
+                running = Optional.of(Set.copyOf(agent.listRunning()));
             } catch (RuntimeException e) {
                 LOG.warn("host agent of {} could not list its VMs; nothing is reconciled: {}", self, e.toString());
-                running = null;
+                running = Optional.empty();
             }
-            AppliedState current = latest.get();
-            if (running != null) {
-                audit(current, running);
+            caughtUp(running, READ_ATTEMPTS);
+        });
+    }
+
+    /**
+     * Audits against a state that has caught up with the pool (a restarted member's own copy may be behind: the
+     * master may have failed its operations meanwhile), then starts acting. Without a master for long, acts on its
+     * own copy: the operations in it are still to be carried out.
+     */
+    private void caughtUp(Optional<Set<VmId>> running, int attemptsLeft) {
+        if (closed || fenced) {
+            return;
+        }
+        readLinearizable.get().whenComplete((state, error) -> {
+            if (error != null && attemptsLeft > 1) {
+                CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
+                        .execute(() -> caughtUp(running, attemptsLeft - 1));
+                return;
             }
-            enabled = true;
-            dispatch(List.of(), current.state(), current);
+            executor.execute(() -> {
+                AppliedState current = error == null ? state : latest.get();
+                running.ifPresent(r -> audit(current, r));
+                enabled = true;
+                AppliedState now = latest.get();
+                dispatch(List.of(), now.state(), now);
+            });
         });
     }
 

@@ -94,7 +94,8 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         this.groups = new RaftGroups(
                 self, config.raftAddress(), config.storage(), config.timeouts(), new ApplyEvents(), config.tls());
         this.pool = new MemberPool(this);
-        this.agentDriver = new AgentDriver(self, config.agent(), pool::submit, this::applied, config.agentExecutor());
+        this.agentDriver = new AgentDriver(
+                self, config.agent(), pool::submit, this::applied, this::readLinearizable, config.agentExecutor());
         this.watch = new MasterWatch(config.timeouts().emergencyAfter(), scheduler.nanos());
         this.generations = new GenerationGuard(
                 self,
