@@ -31,10 +31,40 @@ public interface Pool {
     CompletableFuture<PoolView> read(ReadConsistency consistency);
 
     /**
-     * Delivers every event with a token greater than {@code fromToken}, in order and without gaps, until the
-     * subscription is closed. Pass 0 to start with what the pool retains.
+     * As {@link #watch(long, Consumer, Consumer)}, with an {@code onError} that logs what the listener threw (a
+     * {@code WARNING} of the {@link System.Logger} {@code io.poolkeeper.api.Pool}) and goes on delivering.
      */
-    Subscription watch(long fromToken, Consumer<PoolEvent> listener);
+    default Subscription watch(long fromToken, Consumer<PoolEvent> listener) {
+        return watch(fromToken, listener, error -> System.getLogger(Pool.class.getName())
+                .log(
+                        System.Logger.Level.WARNING,
+                        "a watch listener threw; delivery goes on with the next event",
+                        error));
+    }
+
+    /**
+     * Delivers every event with a token greater than {@code fromToken}, in order and without gaps, until the
+     * subscription is closed. Pass 0 to start with what the pool retains. Each subscription delivers on its own
+     * thread, one event at a time; a slow listener delays only its own subscription.
+     *
+     * <p>Retention: a member keeps the latest 100,000 events. A subscriber that asks for (or falls behind to) older
+     * ones first gets a synthetic {@link PoolEvent.Kind#ALERT} named {@code EVENTS_LOST} (no params), whose token is
+     * one less than the oldest event that follows, then continues from the oldest event retained: re-read the pool
+     * ({@link #read}) to catch up on what was missed. When the member moves to another pool generation (an emergency
+     * transition or reset, a rejoin), tokens start again from 1: the subscriber gets an {@code EVENTS_LOST} alert with
+     * token 0, then the new generation's events from token 1. The same holds for a remote {@link PoolClient}, which
+     * also resumes after the last token delivered when it moves to another member.
+     *
+     * <p>A listener that throws does not end the subscription: that event counts as delivered (it is not delivered
+     * again), {@code onError} receives what was thrown, on the delivery thread before the next event, and delivery
+     * goes on with the next event. To stop, close the subscription (from the listener or {@code onError} too). What
+     * {@code onError} itself throws is logged and ignored. Embedded and remote subscriptions behave the same.
+     *
+     * @param fromToken the last token already seen (0: from the oldest retained event)
+     * @param listener receives each event
+     * @param onError receives what {@code listener} threw
+     */
+    Subscription watch(long fromToken, Consumer<PoolEvent> listener, Consumer<Throwable> onError);
 
     // --- pool
 

@@ -12,8 +12,12 @@ import java.util.concurrent.Executor;
  * other members and clients talk to. The embedder runs one per hypervisor host.
  *
  * <p>Lifecycle: {@link #builder()} ... {@code build()}, then {@link #start()}; {@link #close()} shuts down cleanly
- * (the master marks the host dead at once). A member restarted on the same storage directory resumes where it
- * stopped. Thread-safe.
+ * (the master marks the host dead at once), {@link #kill()} abruptly. Either way the member is then
+ * {@link MemberRole#CLOSED} for good: to restart, build a new member on the same storage directory, which resumes
+ * where the old one stopped. Thread-safe.
+ *
+ * <p>Futures of {@link #pool()} never complete on the member's Raft threads: they complete on the
+ * {@linkplain Builder#callbackExecutor callback executor}, so a callback may block, even on another pool call.
  */
 public interface PoolMember extends AutoCloseable {
     /** A builder from the implementation on the class path (poolkeeper-ratis-statemachine). */
@@ -25,7 +29,12 @@ public interface PoolMember extends AutoCloseable {
                 .newMemberBuilder();
     }
 
-    /** Starts serving and replicating; returns once the member has joined or created its pool. */
+    /**
+     * Starts serving and replicating; returns once the member has joined or created its pool.
+     *
+     * @throws IllegalStateException if it was started already, or closed (a closed member is not restarted: build a
+     *     new one on the same storage directory)
+     */
     void start();
 
     HostId hostId();
@@ -33,7 +42,7 @@ public interface PoolMember extends AutoCloseable {
     /** Where this member serves PoolService ({@code host:port}; the port chosen when port 0 was asked for). */
     String serviceAddress();
 
-    /** What this member is doing now. */
+    /** What this member is doing now; {@link MemberRole#CLOSED} once closed or killed. */
     MemberRole role();
 
     /** Whether this member is in emergency mode (no master for longer than {@code emergency-after}). */
@@ -54,12 +63,28 @@ public interface PoolMember extends AutoCloseable {
     /** {@code pool-recover-slaves}: on the master; returns the hosts brought into its generation. */
     List<HostId> recoverSlaves();
 
+    /**
+     * Stops cleanly: a slave says goodbye (the master marks its host dead at once); what is in flight fails with
+     * {@code MEMBER_NOT_RUNNING}. Idempotent.
+     */
     @Override
     void close();
 
     /**
-     * Configures a member. Required: host uuid, listen address, storage directory, host agent, and create or join
-     * (unless the storage directory already holds a pool); {@code build()} names a missing one.
+     * Stops at once, as a crash of the host would look to the other members: no goodbye, so the master marks the host
+     * dead only after {@code host-dead-after}, and HA treats it as a failed host. Calls in flight fail at once with
+     * {@code MEMBER_NOT_RUNNING} (their outcome is unknown: they may still commit); the method returns once the ports
+     * are released (which may take a few seconds while Raft drains its channels). Nothing on disk is removed, so a new
+     * member built on the same storage directory recovers like a host after a crash. For failure tests and for an
+     * embedder whose host must stop without a word. Idempotent, and a no-op after {@link #close()}.
+     */
+    void kill();
+
+    /**
+     * Configures a member. Required: host uuid, listen address, storage directory, host agent, and one of
+     * {@link #tls} and {@link #insecure}; {@code build()} throws one {@link IllegalStateException} naming every one
+     * missing. A new member also needs {@link #createPool} or {@link #joinPool} ({@code start()} names it); a
+     * restart on a directory that already holds a pool needs neither.
      */
     interface Builder {
         Builder hostUuid(HostId hostUuid);
@@ -100,6 +125,15 @@ public interface PoolMember extends AutoCloseable {
          * threads; a call blocks its thread for as long as the hypervisor takes.
          */
         Builder agentExecutor(Executor executor);
+
+        /**
+         * Where the futures of {@link PoolMember#pool()} complete, so where callbacks chained on them without an
+         * executor run. Default: the library's own daemon threads (a cached pool shared by the members of the JVM).
+         * Never a Raft thread either way, so a callback may block on another pool call, provided this executor can
+         * run the completion of that call meanwhile (a single-thread executor cannot: do not block in callbacks on
+         * one). If it rejects a task (it was shut down), the library's threads complete the future instead.
+         */
+        Builder callbackExecutor(Executor executor);
 
         /**
          * Mutual TLS on both transports (PoolService and Raft) with the member credentials in {@code directory}

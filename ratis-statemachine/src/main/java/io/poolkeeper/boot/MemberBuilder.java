@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -52,6 +54,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private HostAgent agent;
     private Executor agentExecutor;
     private TransportSecurity security;
+    private Executor callbackExecutor;
 
     @Override
     public MemberBuilder hostUuid(HostId hostUuid) {
@@ -133,6 +136,12 @@ public final class MemberBuilder implements PoolMember.Builder {
     }
 
     @Override
+    public MemberBuilder callbackExecutor(Executor executor) {
+        this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+        return this;
+    }
+
+    @Override
     public MemberBuilder tls(Path directory) {
         return transportSecurity(TransportSecurity.tls(Objects.requireNonNull(directory, "directory")));
     }
@@ -186,18 +195,30 @@ public final class MemberBuilder implements PoolMember.Builder {
 
     @Override
     public RatisPoolMember build() {
-        Objects.requireNonNull(hostUuid, "hostUuid");
-        Objects.requireNonNull(listenAddress, "listenAddress");
-        Objects.requireNonNull(storage, "storageDirectory");
-        Objects.requireNonNull(timeouts, "timeouts");
+        List<String> missing = new ArrayList<>();
+        if (hostUuid == null) {
+            missing.add("hostUuid (this host's uuid)");
+        }
+        if (listenAddress == null) {
+            missing.add("listenAddress (host:port to serve on; port 0 picks a free one)");
+        }
+        if (storage == null) {
+            missing.add("storageDirectory (where the Raft log, snapshots and membership are kept)");
+        }
+        if (timeouts == null) {
+            missing.add("timeouts (was set to null; unset, it is MemberTimeouts.defaults())");
+        }
         if (agent == null) {
-            throw new IllegalStateException("hostAgent is required: the HostAgent that runs this host's VMs"
-                    + " (tests: a SimulatedHypervisor of poolkeeper-testing)");
+            missing.add("hostAgent (the HostAgent that runs this host's VMs; tests: a SimulatedHypervisor of"
+                    + " poolkeeper-testing)");
         }
         if (security == null) {
-            throw new IllegalStateException("tls(directory) or insecure() is required: the member's credentials"
-                    + " (a member directory of poolkeeper pool-init-tls or tls-issue), or plain text on a network"
-                    + " nobody else can reach");
+            missing.add("tls(directory) or insecure() (the member's credentials: a member directory of poolkeeper"
+                    + " pool-init-tls or tls-issue; or plain text on a network nobody else can reach)");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException(
+                    "the member is missing " + missing.size() + " required setting(s): " + String.join("; ", missing));
         }
         if (createPool != null && joinAddress != null) {
             throw new IllegalArgumentException("createPool and joinPool are exclusive");
@@ -235,7 +256,8 @@ public final class MemberBuilder implements PoolMember.Builder {
                 faults(Optional.ofNullable(linkFilter), injected),
                 haSettings,
                 security.credentials(),
-                Optional.ofNullable(agentExecutor));
+                Optional.ofNullable(agentExecutor),
+                Optional.ofNullable(callbackExecutor));
         String self = hostUuid.toString();
         return new RatisPoolMember(
                 config,

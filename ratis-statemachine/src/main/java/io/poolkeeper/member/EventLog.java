@@ -5,6 +5,7 @@ import io.poolkeeper.api.PoolEvent;
 import io.poolkeeper.api.Subscription;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
+import io.poolkeeper.pool.EventDelivery;
 import io.poolkeeper.ratis.PoolStateMachine;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayDeque;
@@ -23,7 +24,8 @@ import java.util.function.Consumer;
  * subscriptions that follow them. Bounded: a subscriber that falls further behind than the retained window gets
  * an {@code EVENTS_LOST} alert and continues from the oldest retained event (XenAPI's {@code EVENTS_LOST}).
  *
- * <p>Thread-safe; each subscription is delivered on its own thread, in token order, without gaps.
+ * <p>Thread-safe; each subscription is delivered on its own thread, in token order, without gaps. A listener that
+ * throws does not end its subscription ({@link EventDelivery}).
  */
 final class EventLog {
     static final int RETAINED = 100_000;
@@ -55,9 +57,9 @@ final class EventLog {
         notifyAll();
     }
 
-    /** Follows the events after {@code fromToken} until closed. */
-    Subscription subscribe(long fromToken, Consumer<PoolEvent> listener) {
-        Follower follower = new Follower(fromToken, listener);
+    /** Follows the events after {@code fromToken} until closed; what the listener throws goes to {@code onError}. */
+    Subscription subscribe(long fromToken, Consumer<PoolEvent> listener, Consumer<Throwable> onError) {
+        Follower follower = new Follower(fromToken, listener, onError);
         Thread thread = new Thread(follower, "events-from-" + fromToken);
         thread.setDaemon(true);
         thread.start();
@@ -71,11 +73,13 @@ final class EventLog {
         private long after;
         private long followedEpoch = -1;
         private final Consumer<PoolEvent> listener;
+        private final Consumer<Throwable> onError;
         private volatile boolean closed;
 
-        Follower(long fromToken, Consumer<PoolEvent> listener) {
+        Follower(long fromToken, Consumer<PoolEvent> listener, Consumer<Throwable> onError) {
             this.after = fromToken;
             this.listener = listener;
+            this.onError = onError;
         }
 
         @Override
@@ -91,7 +95,7 @@ final class EventLog {
                     if (closed) {
                         return;
                     }
-                    listener.accept(e);
+                    EventDelivery.deliver(e, listener, onError);
                 }
             }
         }

@@ -31,6 +31,7 @@ import java.util.concurrent.Executor;
  * @param ha how this member runs pool HA (heartbeat floor, drift bound, margin)
  * @param tls the member's credentials for mutual TLS on both transports; empty: plain text (explicitly insecure)
  * @param agentExecutor where host-agent calls run; empty: a bounded pool of the member's own
+ * @param callbackExecutor where the futures of the member's pool complete; empty: the library's daemon threads
  */
 public record MemberConfig(
         HostId hostId,
@@ -49,7 +50,8 @@ public record MemberConfig(
         Optional<LinkFilter> faults,
         HaSettings ha,
         Optional<TlsCredentials> tls,
-        Optional<Executor> agentExecutor) {
+        Optional<Executor> agentExecutor,
+        Optional<Executor> callbackExecutor) {
 
     public String serviceAddress() {
         return host + ":" + servicePort;

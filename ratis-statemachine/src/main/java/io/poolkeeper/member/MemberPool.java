@@ -34,6 +34,10 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
  * the Raft leader; an operation carried out by a host agent completes only once the agent's answer is committed
  * (a failed agent leaves the VM as it was and fails the call with {@code HOST_AGENT_FAILED}). {@code LOCAL} reads
  * come from this member's copy; {@code LINEARIZABLE} ones go through a Raft read index.
+ *
+ * <p>The futures of the public operations complete on the member's {@link Callbacks callback executor}, never on
+ * the Raft apply thread, where a callback blocking on another pool call would stall the member. {@link #submit}, the
+ * runtime's own door (agent driver, HA, heartbeats), still completes inline: its callbacks never block.
  */
 public final class MemberPool extends CommandPool {
     private final RatisPoolMember member;
@@ -55,8 +59,16 @@ public final class MemberPool extends CommandPool {
         }
     }
 
+    private final Callbacks callbacks;
+
     MemberPool(RatisPoolMember member) {
         this.member = member;
+        this.callbacks = new Callbacks(member.config().callbackExecutor());
+    }
+
+    @Override
+    protected CompletableFuture<io.poolkeeper.core.Result> run(Operation operation) {
+        return callbacks.hop(super.run(operation));
     }
 
     @Override
@@ -207,10 +219,15 @@ public final class MemberPool extends CommandPool {
     @Override
     public CompletableFuture<PoolView> read(ReadConsistency consistency) {
         if (consistency == ReadConsistency.LOCAL) {
+            if (member.state() == MemberState.CLOSED) {
+                // Its copy stopped at the close: a view of it would show a live pool (and maybe this host as master).
+                return CompletableFuture.failedFuture(
+                        PoolException.of(ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is closed"));
+            }
             AppliedState now = member.applied();
             return CompletableFuture.completedFuture(now.state().toView(now.sequence()));
         }
-        return readState().thenApply(now -> now.state().toView(now.sequence()));
+        return callbacks.hop(readState().thenApply(now -> now.state().toView(now.sequence())));
     }
 
     /** The state after a Raft read index: reflects every write acknowledged before the call. */
@@ -230,13 +247,14 @@ public final class MemberPool extends CommandPool {
     }
 
     @Override
-    public Subscription watch(long fromToken, Consumer<PoolEvent> listener) {
-        return member.events().subscribe(fromToken, listener);
+    public Subscription watch(long fromToken, Consumer<PoolEvent> listener, Consumer<Throwable> onError) {
+        return member.events().subscribe(fromToken, listener, onError);
     }
 
     @Override
     public CompletableFuture<Void> designateNewMaster(HostId host) {
-        return run(new Operation.PoolDesignateNewMaster(host)).thenCompose(ok -> member.transferLeadership(host));
+        return callbacks.hop(
+                run(new Operation.PoolDesignateNewMaster(host)).thenCompose(ok -> member.transferLeadership(host)));
     }
 
     void close() {

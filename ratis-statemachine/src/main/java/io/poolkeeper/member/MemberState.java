@@ -26,8 +26,8 @@ public enum MemberState {
     STANDALONE(MemberRole.STANDALONE),
     /** Fenced itself (HA): no writes, no agent calls, until re-admitted. */
     FENCED(MemberRole.FENCED),
-    /** Closed or killed; a closed member is not restarted. Reported as {@link MemberRole#STANDALONE}. */
-    CLOSED(MemberRole.STANDALONE);
+    /** Closed or killed; a closed member is not restarted (a new one is built on the same directory). */
+    CLOSED(MemberRole.CLOSED);
 
     private final MemberRole role;
 

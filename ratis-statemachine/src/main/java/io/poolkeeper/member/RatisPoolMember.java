@@ -190,8 +190,13 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     public void start() {
         switching.lock();
         try {
+            if (role.get() == MemberState.CLOSED) {
+                throw new IllegalStateException("member " + config.hostId() + " is closed: a closed member is not"
+                        + " started again; build a new member on the same storage directory (" + config.storage()
+                        + ")");
+            }
             if (role.get() != MemberState.STARTING || service != null) {
-                throw new IllegalStateException("already started");
+                throw new IllegalStateException("member " + config.hostId() + " is already started");
             }
             service = serve.apply(this);
             servicePort = service.port();
@@ -354,8 +359,8 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     }
 
     @Override
-    public Subscription watch(long fromToken, Consumer<PoolEvent> listener) {
-        return pool.watch(fromToken, listener);
+    public Subscription watch(long fromToken, Consumer<PoolEvent> listener, Consumer<Throwable> onError) {
+        return pool.watch(fromToken, listener, onError);
     }
 
     @Override
@@ -449,6 +454,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
      * (their outcome is unknown); then the Raft server stops, which may take a few seconds while Ratis drains its
      * channels. For tests and for embedders that must stop without a word (the host is being fenced).
      */
+    @Override
     public void kill() {
         // Callers first, even while a procedure holds the lock: what is in flight fails now.
         pool.close();

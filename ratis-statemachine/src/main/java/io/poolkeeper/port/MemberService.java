@@ -42,7 +42,8 @@ public interface MemberService {
     /** The pool after a Raft read index: reflects every write acknowledged before the call. */
     CompletableFuture<AppliedState> readLinearizable();
 
-    Subscription watch(long fromToken, Consumer<PoolEvent> listener);
+    /** See {@link io.poolkeeper.api.Pool#watch(long, Consumer, Consumer)}. */
+    Subscription watch(long fromToken, Consumer<PoolEvent> listener, Consumer<Throwable> onError);
 
     CompletableFuture<Void> designateNewMaster(HostId host);
 

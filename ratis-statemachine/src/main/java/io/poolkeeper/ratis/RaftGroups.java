@@ -32,7 +32,6 @@ import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.util.ExitUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +82,7 @@ public final class RaftGroups implements AutoCloseable {
     /** Starts the Raft server; groups found on disk are recovered. */
     public void start(String host, int raftPort, Optional<LinkFilter> faults) throws IOException {
         // A bind failure would otherwise call System.exit and take the embedding JVM down.
-        ExitUtils.disableSystemExit();
+        RatisExit.disableSystemExit();
         tls.ifPresent(credentials -> GrpcConfigKeys.TLS.setConf(
                 parameters,
                 // Only members talk Raft: a client certificate of the pool must not reach the log around

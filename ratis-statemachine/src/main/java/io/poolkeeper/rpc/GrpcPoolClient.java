@@ -19,6 +19,7 @@ import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.codec.SnapshotCodec;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.pool.CommandPool;
+import io.poolkeeper.pool.EventDelivery;
 import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.MemberStatus;
 import io.poolkeeper.proto.PoolServiceGrpc;
@@ -120,14 +121,17 @@ public final class GrpcPoolClient implements PoolClient {
 
         @Override
         public GrpcPoolClient build() {
-            Objects.requireNonNull(members, "members");
-            if (members.isEmpty()) {
-                throw new IllegalArgumentException("at least one member address");
+            List<String> missing = new ArrayList<>();
+            if (members == null || members.isEmpty()) {
+                missing.add("members (at least one member address, host:port)");
             }
             if (security == null) {
-                throw new IllegalStateException("tls(directory) or insecure() is required: the client's credentials"
-                        + " (a directory of poolkeeper pool-init-tls or tls-issue), or plain text for a pool"
-                        + " without TLS");
+                missing.add("tls(directory) or insecure() (the client's credentials: a directory of poolkeeper"
+                        + " pool-init-tls or tls-issue; or plain text for a pool without TLS)");
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("the client is missing " + missing.size() + " required setting(s): "
+                        + String.join("; ", missing));
             }
             return new GrpcPoolClient(members, requestTimeout, poolUuid, security);
         }
@@ -380,8 +384,8 @@ public final class GrpcPoolClient implements PoolClient {
         }
 
         @Override
-        public Subscription watch(long fromToken, Consumer<PoolEvent> listener) {
-            return new RemoteWatch(fromToken, listener);
+        public Subscription watch(long fromToken, Consumer<PoolEvent> listener, Consumer<Throwable> onError) {
+            return new RemoteWatch(fromToken, listener, onError);
         }
     }
 
@@ -392,12 +396,14 @@ public final class GrpcPoolClient implements PoolClient {
     private final class RemoteWatch implements Subscription {
         private final AtomicLong last;
         private final Consumer<PoolEvent> listener;
+        private final Consumer<Throwable> onError;
         private volatile boolean closed;
         private volatile io.grpc.Context.CancellableContext context;
 
-        RemoteWatch(long fromToken, Consumer<PoolEvent> listener) {
+        RemoteWatch(long fromToken, Consumer<PoolEvent> listener, Consumer<Throwable> onError) {
             this.last = new AtomicLong(fromToken);
             this.listener = listener;
+            this.onError = onError;
             open(current.get());
         }
 
@@ -423,9 +429,14 @@ public final class GrpcPoolClient implements PoolClient {
                         return;
                     }
                     PoolEvent e = EventCodec.fromProto(event);
-                    if (e.kind() == PoolEvent.Kind.ALERT || e.token() > last.get()) {
+                    if (isEventsLost(e)) {
+                        // Numbering restarts after it (token 0: a new generation's events from 1).
+                        last.set(e.token());
+                        EventDelivery.deliver(e, listener, onError);
+                    } else if (e.kind() == PoolEvent.Kind.ALERT || e.token() > last.get()) {
                         last.set(Math.max(last.get(), e.token()));
-                        listener.accept(e);
+                        // Inside onNext a throw would cancel the stream and silently skip to another member.
+                        EventDelivery.deliver(e, listener, onError);
                     }
                 }
 
@@ -440,6 +451,12 @@ public final class GrpcPoolClient implements PoolClient {
                     onError(Status.UNAVAILABLE.asRuntimeException());
                 }
             }));
+        }
+
+        private static boolean isEventsLost(PoolEvent e) {
+            return e.kind() == PoolEvent.Kind.ALERT
+                    && e.name().equals("EVENTS_LOST")
+                    && e.params().isEmpty();
         }
 
         @Override

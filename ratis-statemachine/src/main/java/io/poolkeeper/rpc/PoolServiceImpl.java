@@ -53,6 +53,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * PoolService on one member. Writes go to the pool through this member (its Raft client reaches the master);
@@ -178,14 +179,24 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     @Override
     public void watch(WatchRequest request, StreamObserver<PoolEvent> out) {
         ServerCallStreamObserver<PoolEvent> stream = (ServerCallStreamObserver<PoolEvent>) out;
-        Subscription subscription = member.watch(request.getFromToken(), event -> {
-            synchronized (stream) {
-                if (!stream.isCancelled()) {
-                    stream.onNext(EventCodec.toProto(event));
-                }
-            }
-        });
-        stream.setOnCancelHandler(subscription::close);
+        AtomicReference<Subscription> subscription = new AtomicReference<>();
+        subscription.set(member.watch(
+                request.getFromToken(),
+                event -> {
+                    synchronized (stream) {
+                        if (!stream.isCancelled()) {
+                            stream.onNext(EventCodec.toProto(event));
+                        }
+                    }
+                },
+                // The stream broke between the check and the send: the client resumes elsewhere, nobody reads on.
+                broken -> {
+                    Subscription s = subscription.get();
+                    if (s != null) {
+                        s.close();
+                    }
+                }));
+        stream.setOnCancelHandler(() -> subscription.get().close());
     }
 
     @Override

@@ -19,6 +19,7 @@ final class RoleCodec {
             case EMERGENCY -> io.poolkeeper.proto.MemberRole.EMERGENCY;
             case FENCED -> io.poolkeeper.proto.MemberRole.FENCED;
             case STANDALONE -> io.poolkeeper.proto.MemberRole.STANDALONE;
+            case CLOSED -> io.poolkeeper.proto.MemberRole.CLOSED;
         };
     }
 
@@ -31,6 +32,7 @@ final class RoleCodec {
             case EMERGENCY -> Optional.of(MemberRole.EMERGENCY);
             case FENCED -> Optional.of(MemberRole.FENCED);
             case STANDALONE -> Optional.of(MemberRole.STANDALONE);
+            case CLOSED -> Optional.of(MemberRole.CLOSED);
             case MEMBER_ROLE_UNSPECIFIED, UNRECOGNIZED -> Optional.empty();
         };
     }

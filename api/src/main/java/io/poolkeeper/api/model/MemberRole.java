@@ -13,5 +13,10 @@ public enum MemberRole {
     /** Self-fenced by pool HA: its VMs were hard-stopped and it no longer takes part. */
     FENCED,
     /** Not a member of any pool. */
-    STANDALONE
+    STANDALONE,
+    /**
+     * Closed or killed: serves nothing, and {@code LOCAL} reads fail with {@code MEMBER_NOT_RUNNING}. A closed member
+     * is not started again; build a new one on the same storage directory.
+     */
+    CLOSED
 }
