@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.PoolRejectedException;
+import io.poolkeeper.api.PoolUnavailableException;
 import io.poolkeeper.api.PoolView;
 import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.api.model.HostId;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The seed's "slave failure" paragraphs on a live 3-host pool: a dead slave is declared dead after the timeout,
  * forgotten, its VMs restarted elsewhere; a repaired slave is live again; VMs left Running on a dead host are reset.
+ * The member killed or stopped says CLOSED, serves no stale local read, and is not started again.
  */
 @Timeout(120)
 class SlaveFailureTest {
@@ -49,7 +52,16 @@ class SlaveFailureTest {
             HostId dead = pool.host(slave);
             List<VmId> vms = pool.startVms(master, 2, Optional.of(dead));
 
+            PoolMember killed = pool.member(slave);
             pool.kill(slave);
+            // The embedder's view of a member it killed: closed, no stale local copy, nothing to restart.
+            assertEquals(MemberRole.CLOSED, killed.role());
+            assertEquals(
+                    ErrorCode.MEMBER_NOT_RUNNING,
+                    assertThrows(
+                                    PoolUnavailableException.class,
+                                    () -> killed.pool().blocking().read(ReadConsistency.LOCAL))
+                            .code());
             await().atMost(TestingPool.WAIT).until(() -> !live(pool.member(master), dead));
             PoolView view = pool.pool(master).read(ReadConsistency.LINEARIZABLE);
             for (VmId vm : vms) {
@@ -124,9 +136,22 @@ class SlaveFailureTest {
             HostId host = pool.host(slave);
             assertTrue(live(pool.member(master), host));
 
+            RatisPoolMember stopped = pool.member(slave);
             pool.stop(slave);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> !live(pool.member(master), host));
+            assertEquals(MemberRole.CLOSED, stopped.role());
+            assertEquals(
+                    ErrorCode.MEMBER_NOT_RUNNING,
+                    assertThrows(
+                                    PoolUnavailableException.class,
+                                    () -> stopped.pool().blocking().read(ReadConsistency.LOCAL))
+                            .code());
+            String again =
+                    assertThrows(IllegalStateException.class, stopped::start).getMessage();
+            assertTrue(
+                    again.contains("is closed") && again.contains("build a new member on the same storage directory"),
+                    again);
         }
     }
 

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.api.HostAgent;
+import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.member.RatisPoolMember;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +46,7 @@ class MemberBuilderTest {
 
         IllegalStateException e = assertThrows(IllegalStateException.class, noAgent::build);
 
-        assertTrue(e.getMessage().startsWith("hostAgent is required"), e.getMessage());
+        assertTrue(e.getMessage().contains("missing 1 required setting(s): hostAgent (the HostAgent"), e.getMessage());
     }
 
     @Test
@@ -58,7 +60,40 @@ class MemberBuilderTest {
 
         IllegalStateException e = assertThrows(IllegalStateException.class, neither::build);
 
-        assertTrue(e.getMessage().startsWith("tls(directory) or insecure() is required"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("missing 1 required setting(s): tls(directory) or insecure()"), e.getMessage());
+    }
+
+    @Test
+    void anEmptyBuilderIsOneErrorNamingEveryMissingSetting() {
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class, () -> PoolMember.builder().build());
+
+        String message = e.getMessage();
+        assertTrue(message.contains("missing 5 required setting(s)"), message);
+        for (String setting :
+                List.of("hostUuid", "listenAddress", "storageDirectory", "hostAgent", "tls(directory) or insecure()")) {
+            assertTrue(message.contains(setting + " ("), setting + " in: " + message);
+        }
+    }
+
+    @Test
+    void aBuilderMissingOnlyTheListenAddressNamesIt() {
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> complete().listenAddress(null).build());
+
+        assertTrue(e.getMessage().contains("missing 1 required setting(s): listenAddress ("), e.getMessage());
+    }
+
+    @Test
+    void anEmptyClientBuilderIsOneErrorNamingEveryMissingSetting() {
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class, () -> PoolClient.builder().build());
+
+        String message = e.getMessage();
+        assertTrue(message.contains("missing 2 required setting(s): members ("), message);
+        assertTrue(message.contains("; tls(directory) or insecure() ("), message);
     }
 
     @Test
