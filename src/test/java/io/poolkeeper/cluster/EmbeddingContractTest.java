@@ -2,10 +2,10 @@ package io.poolkeeper.cluster;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.api.HostAgent;
-import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.Pool;
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.PoolEvent;
@@ -14,6 +14,7 @@ import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.api.Subscription;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.testing.TestingPool;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,13 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class EmbeddingContractTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final MemberTimeouts TIMEOUTS = new MemberTimeouts(
-            Duration.ofMillis(100),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(4),
-            Duration.ofMillis(300),
-            Duration.ofMillis(600),
-            Duration.ofSeconds(5));
 
     /** An agent that is never called: these pools run no VM. */
     private static final HostAgent NO_VMS = (HostAgent) Proxy.newProxyInstance(
@@ -67,8 +61,15 @@ class EmbeddingContractTest {
     /** Shared by the tests, which leave it running; built with the embedder's callback executor. */
     private static PoolMember member;
 
+    /** The embedder's JVM-wide handler, set before the member starts. */
+    private static final Thread.UncaughtExceptionHandler EMBEDDERS_HANDLER = (thread, error) -> {};
+
+    private static Thread.UncaughtExceptionHandler jvmsHandler;
+
     @BeforeAll
     static void startAPool() {
+        jvmsHandler = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler(EMBEDDERS_HANDLER);
         member = started(PoolMember.builder().callbackExecutor(EMBEDDERS), "shared");
     }
 
@@ -76,6 +77,16 @@ class EmbeddingContractTest {
     static void closeThePool() {
         member.close();
         EMBEDDERS.shutdownNow();
+        Thread.setDefaultUncaughtExceptionHandler(jvmsHandler);
+    }
+
+    /**
+     * In this JVM Ratis may have initialised long before; RatisExitTest checks the first initialisation itself, in
+     * class loaders of its own.
+     */
+    @Test
+    void startingAMemberKeepsTheEmbeddersUncaughtExceptionHandler() {
+        assertSame(EMBEDDERS_HANDLER, Thread.getDefaultUncaughtExceptionHandler());
     }
 
     private static PoolMember started(PoolMember.Builder builder, String name) {
@@ -84,7 +95,7 @@ class EmbeddingContractTest {
                 .storageDirectory(dir.resolve(name))
                 .createPool(name)
                 .hostAgent(NO_VMS)
-                .timeouts(TIMEOUTS)
+                .timeouts(TestingPool.TIMEOUTS)
                 .insecure()
                 .build();
         m.start();

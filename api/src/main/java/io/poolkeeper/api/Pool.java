@@ -23,6 +23,11 @@ import java.util.function.Consumer;
  * {@link PoolUnavailableException} (retry) or {@link IndeterminateOutcomeException}. Operations carried out by a
  * host agent (VM start, shutdown, ...) complete once the agent did it. Thread-safe. {@link #blocking()} gives the
  * same operations as blocking calls.
+ *
+ * <p>Threads: an embedded pool's futures complete on the member's callback executor
+ * ({@link PoolMember.Builder#callbackExecutor}), a remote one's on the client's gRPC threads; never on a Raft thread,
+ * so a callback may itself call the pool, blocking included. A future already complete when returned (a
+ * {@code LOCAL} read) runs the callbacks chained on it on the caller's thread.
  */
 public interface Pool {
     // --- reads
