@@ -58,7 +58,10 @@ public interface PoolClient extends AutoCloseable {
     @Override
     void close();
 
-    /** Configures a client. */
+    /**
+     * Configures a client. Required: {@link #members} and one of {@link #tls} and {@link #insecure}; {@code build()}
+     * throws one {@link IllegalStateException} naming every one missing.
+     */
     interface Builder {
         /** Member addresses ({@code host:port}); at least one. */
         Builder members(List<String> addresses);

@@ -64,19 +64,20 @@ public interface PoolMember extends AutoCloseable {
     List<HostId> recoverSlaves();
 
     /**
-     * Stops cleanly: a slave says goodbye (the master marks its host dead at once); what is in flight fails with
-     * {@code MEMBER_NOT_RUNNING}. Idempotent.
+     * Stops cleanly: a slave says goodbye (the master marks its host dead at once); what is still in flight fails,
+     * later calls with {@code MEMBER_NOT_RUNNING}. Idempotent.
      */
     @Override
     void close();
 
     /**
      * Stops at once, as a crash of the host would look to the other members: no goodbye, so the master marks the host
-     * dead only after {@code host-dead-after}, and HA treats it as a failed host. Calls in flight fail at once with
-     * {@code MEMBER_NOT_RUNNING} (their outcome is unknown: they may still commit); the method returns once the ports
-     * are released (which may take a few seconds while Raft drains its channels). Nothing on disk is removed, so a new
-     * member built on the same storage directory recovers like a host after a crash. For failure tests and for an
-     * embedder whose host must stop without a word. Idempotent, and a no-op after {@link #close()}.
+     * dead only after {@code host-dead-after}, and HA treats it as a failed host. Calls in flight fail at once (their
+     * outcome is unknown: they may still commit elsewhere), later ones with {@code MEMBER_NOT_RUNNING}; the method
+     * returns once the ports are released (which may take a few seconds while Raft drains its channels). Nothing on
+     * disk is removed, so a new member built on the same storage directory recovers like a host after a crash. For
+     * failure tests and for an embedder whose host must stop without a word. Idempotent, and a no-op after
+     * {@link #close()}.
      */
     void kill();
 
