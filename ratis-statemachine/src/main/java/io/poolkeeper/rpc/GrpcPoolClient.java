@@ -421,6 +421,9 @@ public final class GrpcPoolClient implements PoolClient {
             stream.run(() -> PoolServiceGrpc.newStub(channels.get(member)).watch(request, new StreamObserver<>() {
                 @Override
                 public void onNext(io.poolkeeper.proto.PoolEvent event) {
+                    if (closed) {
+                        return; // closed from a listener: no event after that
+                    }
                     try {
                         accept(addresses.get(member), PoolIdentity.of(event));
                     } catch (PoolException mismatch) {
