@@ -113,11 +113,11 @@ final class AgentDriver implements AutoCloseable {
      * Starts acting (member start, or re-admission after a fence); before this, states are only watched. First asks
      * the agent what it runs: reports what disagrees with the pool and takes as done what a restart interrupted.
      */
-    void enable(AppliedState now) {
+    void enable(AppliedState at) {
         if (closed) {
             return;
         }
-        FencingToken token = new FencingToken(generation(now.state()), now.sequence());
+        FencingToken token = new FencingToken(generation(at.state()), at.sequence());
         boolean readmission = fenced;
         fenced = false;
         executor.execute(() -> {
@@ -128,36 +128,87 @@ final class AgentDriver implements AutoCloseable {
                     LOG.warn("host agent failed to take the re-admission of host {}: {}", self, e.toString());
                 }
             }
-            Optional<Set<VmId>> running;
+            Set<VmId> running;
             try {
-                running = Optional.of(Set.copyOf(agent.listRunning()));
+                running = Set.copyOf(agent.listRunning());
             } catch (RuntimeException e) {
                 LOG.warn("host agent of {} could not list its VMs; nothing is reconciled: {}", self, e.toString());
-                running = Optional.empty();
+                act();
+                return;
             }
-            caughtUp(running, READ_ATTEMPTS);
+            Map<VmId, Lane> held = holdDone(latest.get(), running);
+            act();
+            caughtUp(running, held, READ_ATTEMPTS);
         });
     }
 
+    private void act() {
+        enabled = true;
+        AppliedState now = latest.get();
+        dispatch(List.of(), now.state(), now);
+    }
+
     /**
-     * Audits against a state that has caught up with the pool (a restarted member's own copy may be behind: the
-     * master may have failed its operations meanwhile), then starts acting. Without a master for long, acts on its
-     * own copy: the operations in it are still to be carried out.
+     * Operations in this member's copy that the hypervisor shows done already (a restart came between the agent's
+     * return and the commit of its answer): their VMs get a lane, so no call is made, until {@link #caughtUp}.
      */
-    private void caughtUp(Optional<Set<VmId>> running, int attemptsLeft) {
+    private Map<VmId, Lane> holdDone(AppliedState now, Set<VmId> running) {
+        Map<VmId, Lane> held = new java.util.TreeMap<>();
+        PoolState state = now.state();
+        if (state.pool().isEmpty()) {
+            return held;
+        }
+        long generation = generation(state);
+        for (Vm vm : state.vms().values()) {
+            Optional<VmOperation> op = vm.currentOperation();
+            if (op.isEmpty()
+                    || !concernsMe(vm, op.get())
+                    || !AgentCalls.doneAlready(op.get(), running.contains(vm.uuid()))) {
+                continue;
+            }
+            FencingToken token = new FencingToken(generation, now.sequence());
+            Lane lane = new Lane(
+                    op.get(), token, RequestIds.complete(vm.uuid(), generation, token.sequence()), epoch, false);
+            if (lanes.putIfAbsent(vm.uuid(), lane) == null) {
+                held.put(vm.uuid(), lane);
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Once this member has caught up with the pool (its own copy may be behind: the master may have failed its
+     * operations meanwhile): answers the held operations that are still pending as done, releases the others, and
+     * reports what disagrees. Without a master for long, it goes by its own copy.
+     */
+    private void caughtUp(Set<VmId> running, Map<VmId, Lane> held, int attemptsLeft) {
         if (closed || fenced) {
             return;
         }
         readLinearizable.get().whenComplete((state, error) -> {
             if (error != null && attemptsLeft > 1) {
                 CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
-                        .execute(() -> caughtUp(running, attemptsLeft - 1));
+                        .execute(() -> caughtUp(running, held, attemptsLeft - 1));
                 return;
             }
             executor.execute(() -> {
                 AppliedState current = error == null ? state : latest.get();
-                running.ifPresent(r -> audit(current, r));
-                enabled = true;
+                held.forEach((vm, lane) -> {
+                    Vm record = current.state().vms().get(vm);
+                    boolean pending = record != null
+                            && record.currentOperation().equals(Optional.of(lane.operation()))
+                            && concernsMe(record, lane.operation());
+                    if (pending) {
+                        LOG.info(
+                                "{} of VM {} was carried out before this member restarted",
+                                lane.operation().xapiName(),
+                                vm);
+                        answer(vm, lane, Optional.empty());
+                    } else {
+                        lanes.remove(vm, lane);
+                    }
+                });
+                audit(current, running);
                 AppliedState now = latest.get();
                 dispatch(List.of(), now.state(), now);
             });
@@ -365,7 +416,7 @@ final class AgentDriver implements AutoCloseable {
         }
     }
 
-    /** After {@code listRunning}: alerts for what disagrees; operations a restart interrupted but done are answered. */
+    /** After {@code listRunning}, against a caught-up state: alerts for what disagrees. */
     private void audit(AppliedState now, Set<VmId> running) {
         PoolState state = now.state();
         if (state.pool().isEmpty()) {
@@ -386,24 +437,6 @@ final class AgentDriver implements AutoCloseable {
                     ErrorCode.HOST_MISSING_RUNNING_VM,
                     List.of(vm.toString(), self.toString()),
                     RequestIds.report("missing", self, vm, token));
-        }
-        long generation = token.generation();
-        for (Vm vm : state.vms().values()) {
-            Optional<VmOperation> op = vm.currentOperation();
-            if (op.isEmpty()
-                    || !concernsMe(vm, op.get())
-                    || !AgentCalls.doneAlready(op.get(), running.contains(vm.uuid()))) {
-                continue;
-            }
-            Lane lane = new Lane(
-                    op.get(), token, RequestIds.complete(vm.uuid(), generation, token.sequence()), epoch, false);
-            if (lanes.putIfAbsent(vm.uuid(), lane) == null) {
-                LOG.info(
-                        "{} of VM {} was carried out before this member restarted",
-                        op.get().xapiName(),
-                        vm.uuid());
-                answer(vm.uuid(), lane, Optional.empty());
-            }
         }
     }
 
