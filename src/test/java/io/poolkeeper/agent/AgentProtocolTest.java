@@ -41,6 +41,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,7 @@ import org.slf4j.LoggerFactory;
  * reach the caller with the agent's words, and a restarted member reconciles with what its hypervisor runs.
  */
 @Timeout(180)
+@Execution(ExecutionMode.CONCURRENT) // the restart test mostly waits for a member to stop and start
 class AgentProtocolTest {
     private static final Logger LOG = LoggerFactory.getLogger(AgentProtocolTest.class);
     private static final long MEMORY = 64L << 20;
