@@ -31,6 +31,16 @@ public final class BlockingPool {
         return pool;
     }
 
+    /**
+     * The blocking view of {@link Pool#withRequestId}: its writes carry {@code requestId}, so one write retried after
+     * an {@link IndeterminateOutcomeException} is applied once.
+     *
+     * @throws PoolRejectedException {@code INVALID_VALUE} for an empty, blank or longer id
+     */
+    public BlockingPool withRequestId(String requestId) {
+        return pool.withRequestId(requestId).blocking();
+    }
+
     public PoolView read(ReadConsistency consistency) {
         return join(pool.read(consistency));
     }

@@ -28,6 +28,31 @@ import java.util.function.Consumer;
  * ({@link PoolMember.Builder#callbackExecutor}), a remote one's on the client's gRPC threads; never on a Raft thread,
  * so a callback may itself call the pool, blocking included. A future already complete when returned (a
  * {@code LOCAL} read) runs the callbacks chained on it on the caller's thread.
+ *
+ * <h2>Retrying a write</h2>
+ *
+ * Every write carries a request id, and the pool applies a request id once: a write sent again with the id of one
+ * already applied changes nothing and is answered with the first attempt's result. By default each call makes a
+ * fresh id, so retrying a call is a second write: after an {@link IndeterminateOutcomeException} (a timeout while a
+ * slow agent starts the VM, a master lost mid-commit) a second {@code startVm} may be refused with
+ * {@code VM_BAD_POWER_STATE} although the first one worked. To retry safely, choose the id yourself with
+ * {@link #withRequestId} and send the same write with the same id again:
+ *
+ * <pre>{@code
+ * BlockingPool once = pool.blocking().withRequestId(UUID.randomUUID().toString()); // one id, one write
+ * try {
+ *     once.startVm(vm, Optional.empty(), false);
+ * } catch (IndeterminateOutcomeException e) {
+ *     once.startVm(vm, Optional.empty(), false); // applied at most once; the first attempt's answer
+ * }
+ * }</pre>
+ *
+ * A retry answered from the pool's memory gets exactly what the first attempt got, including for an operation
+ * carried out by a host agent: a retry while the agent is still at work waits for the same answer (the agent is
+ * not called again), one after it finished gets the final answer. The pool remembers an id for at least 5 minutes
+ * of pool time and at most its newest 250,000 ids (whichever is reached first; {@code AppliedRequests} argues
+ * these); a retry later than that is a new write. A member remembers the agent's final answer for the same
+ * 5 minutes; a retry that reaches another member after the agent answered gets the operation's first result.
  */
 public interface Pool {
     // --- reads
@@ -176,6 +201,21 @@ public interface Pool {
     CompletableFuture<VbdId> createVbd(VbdId vbd, VmId vm, VdiId vdi, String device);
 
     CompletableFuture<Void> destroyVbd(VbdId vbd);
+
+    /**
+     * A view of this pool whose writes all carry {@code requestId}, so that one write sent again after an
+     * {@link IndeterminateOutcomeException} is applied once and answered with the first attempt's result (see
+     * "Retrying a write" above). An id names one logical write: use a view for one write and its retries, and a new
+     * id for the next write. A view refuses a second, different write with {@code INVALID_VALUE}; a write given the
+     * id of another, already applied write is not applied and gets that write's answer (or {@code INVALID_VALUE}
+     * when the answer cannot be this write's). Reads, {@link #watch} and {@link #designateNewMaster} (which
+     * completes once the host is master, however often it is called) are this pool's. {@link #createJoinToken}
+     * makes its secret on the caller's side: retry it through the same view to get the secret that was applied.
+     *
+     * @param requestId non-empty, not blank, at most 128 characters; a {@link java.util.UUID} fits
+     * @throws PoolRejectedException {@code INVALID_VALUE} for an empty, blank or longer id
+     */
+    Pool withRequestId(String requestId);
 
     /** The same operations as blocking calls that throw {@link PoolException}. */
     default BlockingPool blocking() {

@@ -3,6 +3,7 @@ package io.poolkeeper.core;
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmOperation;
+import java.util.List;
 
 /** Refusals shared by the rules of every area. */
 final class Refs {
@@ -13,13 +14,17 @@ final class Refs {
         return Outcome.rejected(ErrorCode.HANDLE_INVALID, kind, id);
     }
 
-    /** {@code VM_BAD_POWER_STATE(vm, expected, actual)}. */
+    /**
+     * {@code VM_BAD_POWER_STATE(vm, expected, actual)}, as xapi; {@code expected} is one state or several joined by
+     * {@code |}. The message names both: "VM 5c1f... is Halted; the operation needs it Running".
+     */
     static Outcome badPowerState(Vm vm, String expected) {
-        return Outcome.rejected(
+        String actual = vm.powerState().xapiName();
+        return Outcome.rejected(new Rejection(
                 ErrorCode.VM_BAD_POWER_STATE,
-                vm.uuid(),
-                expected,
-                vm.powerState().xapiName());
+                List.of(vm.uuid().toString(), expected, actual),
+                "VM " + vm.uuid() + " is " + actual + "; the operation needs it "
+                        + String.join(" or ", expected.split("\\|"))));
     }
 
     /** {@code OTHER_OPERATION_IN_PROGRESS(VM, vm, operation)}. */

@@ -1,5 +1,7 @@
 package io.poolkeeper.member;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolEvent;
 import io.poolkeeper.api.PoolException;
@@ -10,6 +12,7 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.codec.ResultCodec;
+import io.poolkeeper.core.AppliedRequests;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.InputLimits;
 import io.poolkeeper.core.Operation;
@@ -18,6 +21,7 @@ import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.Rejection;
 import io.poolkeeper.pool.CommandPool;
 import io.poolkeeper.ratis.PoolStateMachine;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,9 +48,22 @@ public final class MemberPool extends CommandPool {
     /** Agent-backed commands of this member awaiting the agent's answer, by request id. */
     private final Map<String, Waiter> waiters = new ConcurrentHashMap<>();
 
+    /**
+     * The final answers of this member's agent-backed commands whose begin was applied, by request id, for a retry:
+     * the pool remembers only the begin's result. Kept as long as the pool keeps ids; the count bounds memory (agent
+     * calls are slow, far fewer than writes).
+     */
+    private final Cache<String, ResultCodec.Reply> answered = CacheBuilder.newBuilder()
+            .expireAfterWrite(Duration.ofMillis(AppliedRequests.DEFAULT_HORIZON_MILLIS))
+            .maximumSize(10_000)
+            .build();
+
     private static final class Waiter {
         final VmId vm;
         final CompletableFuture<ResultCodec.Reply> done = new CompletableFuture<>();
+        /** What the call answers: every attempt with this request id gets it. */
+        final CompletableFuture<ResultCodec.Reply> reply = new CompletableFuture<>();
+
         volatile ResultCodec.Reply begun;
         /** This member applied the begin command itself: later states are newer than it. */
         volatile boolean appliedHere;
@@ -86,8 +103,19 @@ public final class MemberPool extends CommandPool {
         Optional<VmId> agentBacked = agentBackedVm(command.operation());
         Waiter waiter = null;
         if (agentBacked.isPresent() && !command.requestId().isEmpty()) {
+            // A retry of a call still waiting for its agent, or of one that got its answer here: the same answer,
+            // and no second agent call (the pool would answer the begin command's result, not the agent's).
             waiter = new Waiter(agentBacked.get());
-            waiters.put(command.requestId(), waiter);
+            Waiter first = waiters.putIfAbsent(command.requestId(), waiter);
+            if (first != null) {
+                return first.reply.copy();
+            }
+            // Looked up after taking the id: a first attempt records its answer before it lets go of the id.
+            ResultCodec.Reply known = answered.getIfPresent(command.requestId());
+            if (known != null) {
+                waiters.remove(command.requestId(), waiter);
+                return CompletableFuture.completedFuture(known);
+            }
         }
         CompletableFuture<ResultCodec.Reply> committed;
         try {
@@ -103,10 +131,9 @@ public final class MemberPool extends CommandPool {
             return committed;
         }
         Waiter w = waiter;
-        return committed
+        committed
                 .thenCompose(reply -> {
                     if (reply.rejection().isPresent()) {
-                        waiters.remove(command.requestId());
                         return CompletableFuture.completedFuture(reply);
                     }
                     synchronized (w) {
@@ -120,7 +147,19 @@ public final class MemberPool extends CommandPool {
                                     member.config().timeouts().agentAnswerWait().toMillis(), TimeUnit.MILLISECONDS)
                             .exceptionally(MemberPool::translate);
                 })
-                .whenComplete((r, e) -> waiters.remove(command.requestId()));
+                .whenComplete((r, e) -> {
+                    if (r != null && w.begun != null) {
+                        // Only once the begin was applied: the pool re-judges a refused command's retry.
+                        answered.put(command.requestId(), r);
+                    }
+                    waiters.remove(command.requestId(), w);
+                    if (e != null) {
+                        w.reply.completeExceptionally(e);
+                    } else {
+                        w.reply.complete(r);
+                    }
+                });
+        return w.reply;
     }
 
     /** Called on the apply thread after every batch: settles the agent-backed commands it concerns. */

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -72,6 +73,11 @@ final class PoolMembership {
     void join(String address, long generation) throws IOException {
         PeerStatus status = peers.status(address, config.timeouts().requestTimeout())
                 .exceptionally(e -> {
+                    // The peer link names the address and the cause (connection refused, no answer...).
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof PoolException p) {
+                        throw p;
+                    }
                     throw PoolException.of(ErrorCode.NO_MASTER, List.of(address), "cannot reach " + address + ": " + e);
                 })
                 .join();

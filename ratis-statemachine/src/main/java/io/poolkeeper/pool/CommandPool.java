@@ -31,8 +31,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A {@link Pool} that turns each operation into a {@link PoolCommand} with a fresh request id and hands it to
- * {@link #submit}; the embedded member and the remote client differ only in how they submit and read.
+ * A {@link Pool} that turns each operation into a {@link PoolCommand} with a fresh request id (or the one of a
+ * {@link #withRequestId} view) and hands it to {@link #submit}; the embedded member and the remote client differ only
+ * in how they submit and read.
  */
 public abstract class CommandPool implements Pool {
 
@@ -41,8 +42,28 @@ public abstract class CommandPool implements Pool {
 
     /** Runs an operation; a refusal completes the future with {@link PoolException}. */
     protected CompletableFuture<Result> run(Operation operation) {
-        return submit(new PoolCommand(UUID.randomUUID().toString(), 0, 0, operation))
-                .thenApply(CommandPool::resultOrThrow);
+        String requestId;
+        try {
+            requestId = requestIdOf(operation);
+        } catch (PoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return submit(new PoolCommand(requestId, 0, 0, operation)).thenApply(CommandPool::resultOrThrow);
+    }
+
+    /** The request id {@code operation} is sent with: a fresh one for each write of a plain pool. */
+    protected String requestIdOf(Operation operation) {
+        return UUID.randomUUID().toString();
+    }
+
+    /** The secret of a join token this pool creates: a fresh one for each. */
+    protected JoinTokenText newJoinToken() {
+        return JoinTokenText.generate();
+    }
+
+    @Override
+    public Pool withRequestId(String requestId) {
+        return new RequestIdPool(this, requestId);
     }
 
     public static Result resultOrThrow(ResultCodec.Reply reply) {
@@ -58,11 +79,27 @@ public abstract class CommandPool implements Pool {
     }
 
     private CompletableFuture<HostId> placed(Operation operation) {
-        return run(operation).thenApply(r -> ((Result.Placed) r).host());
+        return run(operation).thenApply(r -> as(Result.Placed.class, r).host());
     }
 
     private CompletableFuture<List<VmId>> halted(Operation operation) {
-        return run(operation).thenApply(r -> ((Result.VmsHalted) r).vms());
+        return run(operation).thenApply(r -> as(Result.VmsHalted.class, r).vms());
+    }
+
+    /**
+     * {@code result} as the kind {@code type} the operation returns. Another kind means the request id was first
+     * applied for another operation, whose result the pool answered with: refused rather than a ClassCastException.
+     */
+    private static <R extends Result> R as(Class<R> type, Result result) {
+        if (!type.isInstance(result)) {
+            throw new PoolRejectedException(
+                    ErrorCode.INVALID_VALUE,
+                    List.of("request-id", result.getClass().getSimpleName()),
+                    "the request id was already applied for another operation (its result was "
+                            + result.getClass().getSimpleName() + "); nothing was applied: use a new id for a new"
+                            + " write");
+        }
+        return type.cast(result);
     }
 
     @Override
@@ -89,12 +126,13 @@ public abstract class CommandPool implements Pool {
     // hold what lets a host join.
     @Override
     public CompletableFuture<io.poolkeeper.api.JoinToken> createJoinToken(Duration validity) {
-        JoinTokenText token = JoinTokenText.generate();
+        JoinTokenText token = newJoinToken();
         return run(new Operation.PoolJoinTokenCreate(token.id(), token.secretSha256(), millis(validity)))
                 .thenApply(r -> new io.poolkeeper.api.JoinToken(
                         token.text(),
                         token.id(),
-                        Instant.ofEpochMilli(((Result.JoinTokenCreated) r).expiresAtMillis())));
+                        Instant.ofEpochMilli(
+                                as(Result.JoinTokenCreated.class, r).expiresAtMillis())));
     }
 
     @Override
@@ -148,7 +186,8 @@ public abstract class CommandPool implements Pool {
 
     @Override
     public CompletableFuture<SortedMap<VmId, HostId>> evacuateHost(HostId host) {
-        return run(new Operation.HostEvacuate(host)).thenApply(r -> ((Result.Evacuation) r).moves());
+        return run(new Operation.HostEvacuate(host))
+                .thenApply(r -> as(Result.Evacuation.class, r).moves());
     }
 
     @Override

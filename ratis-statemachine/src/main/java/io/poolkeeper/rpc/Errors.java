@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -31,6 +32,40 @@ final class Errors {
         return Status.INTERNAL
                 .withDescription(ErrorCode.INTERNAL_ERROR.name() + ": " + t)
                 .asRuntimeException();
+    }
+
+    /**
+     * As {@link #fromStatus(Throwable)} for a call to the member at {@code address} with {@code deadline}: a call that
+     * reached no member or got no answer says so with the address and the cause ("cannot reach 10.0.0.7:7001:
+     * connection refused", "no answer from 10.0.0.7:7001 within 3 s") instead of gRPC's text. A member's own answer
+     * keeps its message.
+     */
+    static PoolException fromStatus(String address, Duration deadline, Throwable error) {
+        Throwable t = unwrap(error);
+        if (t instanceof PoolException p) {
+            return p;
+        }
+        Optional<String> unreachable = CallFailures.unreachable(t);
+        if (unreachable.isPresent()) {
+            return PoolException.of(
+                    ErrorCode.NO_MASTER, List.of(address), "cannot reach " + address + ": " + unreachable.get());
+        }
+        Status status = Status.fromThrowable(t);
+        if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !CallFailures.fromMember(status)) {
+            return PoolException.of(
+                    ErrorCode.TIMEOUT,
+                    List.of(address),
+                    "no answer from " + address + " within " + CallFailures.seconds(deadline));
+        }
+        PoolException failure = fromStatus(t);
+        if (CallFailures.fromMember(status)) {
+            return failure;
+        }
+        String prefix = failure.code().name() + ": ";
+        String message = failure.getMessage().startsWith(prefix)
+                ? failure.getMessage().substring(prefix.length())
+                : failure.getMessage();
+        return PoolException.of(failure.code(), List.of(address), address + ": " + message);
     }
 
     static PoolException fromStatus(Throwable error) {

@@ -104,7 +104,11 @@ public final class GrpcPeerLink implements PeerLink {
         }
         CompletableFuture<MemberStatus> reply = new CompletableFuture<>();
         stub(address, deadline).getMemberStatus(MemberStatusRequest.getDefaultInstance(), into(reply));
-        return reply.thenApply(GrpcPeerLink::status);
+        // Failures name the address and the cause ("cannot reach a:7001: connection refused"), not gRPC's text.
+        return reply.exceptionally(e -> {
+                    throw Errors.fromStatus(address, deadline, e);
+                })
+                .thenApply(GrpcPeerLink::status);
     }
 
     static PeerStatus status(MemberStatus s) {

@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,6 +59,8 @@ public final class GrpcPoolClient implements PoolClient {
     private final Duration requestTimeout;
     private final AtomicInteger current = new AtomicInteger();
     private final RemotePool pool = new RemotePool();
+    /** Whether any member ever answered this client: until then, addresses that all refuse fail a call at once. */
+    private final AtomicBoolean reached = new AtomicBoolean();
     /** The pool uuid this client serves; empty until given or learned. */
     private final AtomicReference<String> pinned;
 
@@ -260,13 +263,24 @@ public final class GrpcPoolClient implements PoolClient {
         return result;
     }
 
-    /** One call in progress: the members found to serve another pool are skipped for the rest of it. */
+    /**
+     * One call in progress: the members found to serve another pool are skipped for the rest of it; {@code failures}
+     * holds why each member tried last failed, for the message.
+     */
     private record Call<Q extends Message, T extends Message>(
-            Q request, Rpc<Q, T> rpc, CompletableFuture<T> result, long deadline, Map<Integer, String> foreign) {
+            Q request,
+            Rpc<Q, T> rpc,
+            CompletableFuture<T> result,
+            long deadline,
+            Map<Integer, String> foreign,
+            Map<Integer, Failure> failures) {
         Call(Q request, Rpc<Q, T> rpc, CompletableFuture<T> result, long deadline) {
-            this(request, rpc, result, deadline, new ConcurrentSkipListMap<>());
+            this(request, rpc, result, deadline, new ConcurrentSkipListMap<>(), new ConcurrentSkipListMap<>());
         }
     }
+
+    /** Why an attempt on one member failed; {@code unreachable}: no connection could be made, nothing was sent. */
+    private record Failure(String reason, boolean unreachable) {}
 
     private <Q extends Message, T extends Message> void attempt(Call<Q, T> call, int member, int tried) {
         String address = addresses.get(member);
@@ -281,6 +295,7 @@ public final class GrpcPoolClient implements PoolClient {
                     return;
                 }
                 current.set(member);
+                reached.set(true);
                 call.result().complete(value);
             }
 
@@ -296,7 +311,23 @@ public final class GrpcPoolClient implements PoolClient {
                         || code == Status.Code.DEADLINE_EXCEEDED
                         || code == Status.Code.CANCELLED;
                 if (!elsewhere) {
-                    call.result().completeExceptionally(Errors.fromStatus(error));
+                    reached.set(true);
+                    call.result().completeExceptionally(Errors.fromStatus(address, requestTimeout, error));
+                    return;
+                }
+                Optional<String> unreachable = CallFailures.unreachable(error);
+                if (CallFailures.fromMember(Status.fromThrowable(error))) {
+                    reached.set(true);
+                }
+                call.failures()
+                        .put(
+                                member,
+                                new Failure(CallFailures.describe(error, requestTimeout), unreachable.isPresent()));
+                if (unreachable.isPresent() && !reached.get() && noMemberReachable(call)) {
+                    // Nothing listens at any address given and no member ever answered this client (a wrong
+                    // address, a pool that is down): say so now rather than retry for the whole request timeout.
+                    // A client that reached the pool before waits, as for a member restarting or electing a master.
+                    call.result().completeExceptionally(unreachableFailure(call));
                     return;
                 }
                 moveOn(call, member, tried, error);
@@ -329,7 +360,9 @@ public final class GrpcPoolClient implements PoolClient {
     private <Q extends Message, T extends Message> void moveOn(
             Call<Q, T> call, int member, int tried, Throwable error) {
         if (System.nanoTime() >= call.deadline()) {
-            PoolException failure = Errors.fromStatus(error);
+            PoolException failure = noMemberReachable(call)
+                    ? unreachableFailure(call)
+                    : withOthers(call, member, Errors.fromStatus(addresses.get(member), requestTimeout, error));
             if (!call.foreign().isEmpty()) {
                 failure = PoolException.of(
                         failure.code(),
@@ -349,6 +382,52 @@ public final class GrpcPoolClient implements PoolClient {
         Executor later = CompletableFuture.delayedExecutor(pauseMs, TimeUnit.MILLISECONDS);
         int chosen = next;
         later.execute(() -> attempt(call, chosen, tried + 1));
+    }
+
+    /** Whether every member of the call not found to serve another pool was tried and could not be reached. */
+    private boolean noMemberReachable(Call<?, ?> call) {
+        boolean any = false;
+        for (int i = 0; i < addresses.size(); i++) {
+            if (call.foreign().containsKey(i)) {
+                continue;
+            }
+            Failure failure = call.failures().get(i);
+            if (failure == null || !failure.unreachable()) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
+    }
+
+    /** NO_MASTER naming every address given and why each could not be reached. */
+    private PoolException unreachableFailure(Call<?, ?> call) {
+        List<String> reasons = new ArrayList<>();
+        call.failures().forEach((i, f) -> reasons.add(addresses.get(i) + " " + f.reason()));
+        call.foreign().forEach((i, why) -> reasons.add(why));
+        return PoolException.of(
+                ErrorCode.NO_MASTER,
+                addresses,
+                "no member reachable among " + addresses + ": " + String.join("; ", reasons));
+    }
+
+    /** {@code failure} of the last member tried, followed by why the other members tried failed. */
+    private PoolException withOthers(Call<?, ?> call, int last, PoolException failure) {
+        List<String> others = new ArrayList<>();
+        call.failures().forEach((i, f) -> {
+            if (i != last) {
+                others.add(addresses.get(i) + ": " + f.reason());
+            }
+        });
+        if (others.isEmpty()) {
+            return failure;
+        }
+        String prefix = failure.code().name() + ": ";
+        String message = failure.getMessage().startsWith(prefix)
+                ? failure.getMessage().substring(prefix.length())
+                : failure.getMessage();
+        return PoolException.of(
+                failure.code(), failure.params(), message + " (also tried " + String.join("; ", others) + ")");
     }
 
     private final class RemotePool extends CommandPool {

@@ -32,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  * Thread-safe.
  */
 public final class RemoteMember implements AutoCloseable {
+    /** How many request timeouts a join or an emergency call may take: several Raft round trips and elections. */
+    private static final int LONG_CALLS = 6;
+
     private final String address;
     private final ManagedChannel channel;
     private final Duration timeout;
@@ -87,9 +90,20 @@ public final class RemoteMember implements AutoCloseable {
         return reply;
     }
 
-    /** A call's failure: a member's pool refusal naming its address, else the pool error its status carries. */
+    /**
+     * A call's failure: a member's pool refusal naming its address, else the pool error its status carries, or why
+     * the member could not be reached or did not answer within {@code deadline}.
+     */
+    private PoolException failure(RuntimeException e, Duration deadline) {
+        return PoolIdentity.refusal(address, pool, e).orElseGet(() -> Errors.fromStatus(address, deadline, e));
+    }
+
     private PoolException failure(RuntimeException e) {
-        return PoolIdentity.refusal(address, pool, e).orElseGet(() -> Errors.fromStatus(e));
+        return failure(e, timeout);
+    }
+
+    private PoolException longFailure(RuntimeException e) {
+        return failure(e, timeout.multipliedBy(LONG_CALLS));
     }
 
     private PoolServiceGrpc.PoolServiceBlockingStub stub() {
@@ -110,7 +124,7 @@ public final class RemoteMember implements AutoCloseable {
         JoinReply reply;
         try {
             reply = PoolServiceGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(timeout.toMillis() * 6, TimeUnit.MILLISECONDS)
+                    .withDeadlineAfter(timeout.toMillis() * LONG_CALLS, TimeUnit.MILLISECONDS)
                     .join(JoinRequest.newBuilder()
                             .setHost(HostSpec.newBuilder()
                                     .setUuid(host.uuid().toString())
@@ -124,7 +138,7 @@ public final class RemoteMember implements AutoCloseable {
                             .setJoinToken(joinToken)
                             .build());
         } catch (RuntimeException e) {
-            throw failure(e);
+            throw longFailure(e);
         }
         checked(reply);
         ResultCodec.Reply result = ResultCodec.decode(reply.getResult());
@@ -144,7 +158,7 @@ public final class RemoteMember implements AutoCloseable {
                             .setPoolUuid(pool)
                             .build());
         } catch (RuntimeException e) {
-            throw failure(e);
+            throw longFailure(e);
         }
         return emergencyReply(checked(reply));
     }
@@ -171,7 +185,7 @@ public final class RemoteMember implements AutoCloseable {
                             .setPoolUuid(masterPool)
                             .build());
         } catch (RuntimeException e) {
-            throw failure(e);
+            throw longFailure(e);
         }
         // A member that has just joined may not have caught up with the master's log yet: its reply names no pool.
         String served = PoolIdentity.of(reply);
@@ -188,14 +202,14 @@ public final class RemoteMember implements AutoCloseable {
                     .recoverSlaves(
                             RecoverSlavesRequest.newBuilder().setPoolUuid(pool).build()));
         } catch (RuntimeException e) {
-            throw failure(e);
+            throw longFailure(e);
         }
     }
 
     /** Calls that re-found or rejoin a pool take several Raft round trips and elections. */
     private PoolServiceGrpc.PoolServiceBlockingStub longStub() {
         return PoolServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(timeout.toMillis() * 6, TimeUnit.MILLISECONDS);
+                .withDeadlineAfter(timeout.toMillis() * LONG_CALLS, TimeUnit.MILLISECONDS);
     }
 
     private static MemberStatus emergencyReply(EmergencyReply reply) {

@@ -167,6 +167,9 @@ class VmRulesTest {
         PoolFixture pool = vmWithDisks(state);
         Rejection rejection = pool.reject(new Operation.VmDestroy(VM), ErrorCode.VM_BAD_POWER_STATE);
         assertEquals(List.of(VM.toString(), "Halted|Suspended", state.xapiName()), rejection.params());
+        assertEquals(
+                "VM " + VM + " is " + state.xapiName() + "; the operation needs it Halted or Suspended",
+                rejection.message());
     }
 
     @Test
