@@ -240,9 +240,10 @@ public final class GrpcPoolClient implements PoolClient {
         channels.forEach(ManagedChannel::shutdownNow);
     }
 
-    private PoolServiceGrpc.PoolServiceStub stub(int member) {
-        return PoolServiceGrpc.newStub(channels.get(member))
-                .withDeadlineAfter(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    /** A stub for one attempt of a call: it has what is left of the call's request timeout, no more. */
+    private PoolServiceGrpc.PoolServiceStub stub(int member, long callDeadline) {
+        long left = Math.max(1, callDeadline - System.nanoTime());
+        return PoolServiceGrpc.newStub(channels.get(member)).withDeadlineAfter(left, TimeUnit.NANOSECONDS);
     }
 
     /** One PoolService method on a stub. */
@@ -285,7 +286,7 @@ public final class GrpcPoolClient implements PoolClient {
     private <Q extends Message, T extends Message> void attempt(Call<Q, T> call, int member, int tried) {
         String address = addresses.get(member);
         Q request = PoolIdentity.naming(call.request(), pinned.get());
-        call.rpc().call(stub(member), request, new StreamObserver<>() {
+        call.rpc().call(stub(member, call.deadline()), request, new StreamObserver<>() {
             @Override
             public void onNext(T value) {
                 try {
