@@ -198,11 +198,20 @@ class CliParsingTest {
     @Test
     void anUnreachablePoolIsUnavailableNotARefusal() {
         String closed = "127.0.0.1:" + MemberProcess.freePortPair();
-        // Long enough for the refused connection to come back on a loaded machine, not to time out.
-        CliRunner.Result r = cli.run("vm-list", "-s", closed, "--timeout", "3s");
+        String alsoClosed = "127.0.0.1:" + MemberProcess.freePortPair();
+        // The default request timeout (10 s): nothing listens, so the command fails at once, not after it.
+        long started = System.nanoTime();
+        CliRunner.Result r = cli.run("vm-list", "-s", closed + "," + alsoClosed);
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
         assertEquals(ExitStatus.UNAVAILABLE, r.status(), r.toString());
         assertTrue(r.err().startsWith("Error NO_MASTER (900)"), r.err());
-        assertTrue(r.err().contains("members tried: " + closed), r.err());
+        assertTrue(
+                r.err()
+                        .contains("no member reachable among [" + closed + ", " + alsoClosed + "]: " + closed
+                                + " connection refused; " + alsoClosed + " connection refused"),
+                r.err());
+        assertTrue(r.err().contains("members tried: " + closed + ", " + alsoClosed), r.err());
+        assertTrue(tookMs < 5_000, "failed after " + tookMs + " ms, not at once");
 
         CliRunner.Result json = cli.run("--json", "host-list", "-s", closed, "--timeout", "3s");
         assertEquals(ExitStatus.UNAVAILABLE, json.status());
