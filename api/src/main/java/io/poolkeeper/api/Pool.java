@@ -51,8 +51,12 @@ import java.util.function.Consumer;
  * carried out by a host agent: a retry while the agent is still at work waits for the same answer (the agent is
  * not called again), one after it finished gets the final answer. The pool remembers an id for at least 5 minutes
  * of pool time and at most its newest 250,000 ids (whichever is reached first; {@code AppliedRequests} argues
- * these); a retry later than that is a new write. A member remembers the agent's final answer for the same
- * 5 minutes; a retry that reaches another member after the agent answered gets the operation's first result.
+ * these); a retry later than that is a new write. The agent's final answer is kept for the same 5 minutes by the
+ * member that took the first attempt (the embedded member; for a remote client, the member it sent the write to,
+ * which is where its retry goes first). A retry that reaches another member after the agent answered, or one whose
+ * first attempt gave up waiting for the agent on the member's side too, gets what the pool logged when the
+ * operation began (for a start, the host chosen) even if the agent then failed: read the VM's power state to be
+ * sure.
  */
 public interface Pool {
     // --- reads

@@ -12,7 +12,12 @@ import java.util.ServiceLoader;
 /**
  * A remote client of a pool, given any members' addresses. It sends writes to the master, follows master
  * changes and fails over between members by itself; it gives up on an operation only after its request timeout
- * ({@link PoolUnavailableException}). Thread-safe; close it when done.
+ * ({@link PoolUnavailableException}, or {@link IndeterminateOutcomeException} {@code TIMEOUT} "no answer from
+ * host:port within 10 s" for a write that may have been applied: retry it with {@link Pool#withRequestId}). One
+ * exception: while no member has ever answered it, a client whose every address refuses the connection (nothing
+ * listens, an unknown host, a failed TLS handshake) fails at once with {@code NO_MASTER} "no member reachable among
+ * [a, b]: a connection refused; b connection refused" rather than wait out its timeout; once it has reached the
+ * pool it waits for members that restart or elect a master. Thread-safe; close it when done.
  *
  * <p>A client serves one pool (DESIGN §8): the one given to {@link Builder#poolUuid}, else the one the first member
  * to answer belongs to. Every request names that pool, and a member of another pool (an address re-provisioned to
