@@ -40,20 +40,17 @@ public abstract class CommandPool implements Pool {
     /** Submits one command; completes with its result or refusal, or exceptionally with a {@link PoolException}. */
     public abstract CompletableFuture<ResultCodec.Reply> submit(PoolCommand command);
 
-    /** Runs an operation; a refusal completes the future with {@link PoolException}. */
+    /** Runs an operation under a fresh request id; a refusal completes the future with {@link PoolException}. */
     protected CompletableFuture<Result> run(Operation operation) {
-        String requestId;
-        try {
-            requestId = requestIdOf(operation);
-        } catch (PoolException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return submit(new PoolCommand(requestId, 0, 0, operation)).thenApply(CommandPool::resultOrThrow);
+        return run(operation, UUID.randomUUID().toString());
     }
 
-    /** The request id {@code operation} is sent with: a fresh one for each write of a plain pool. */
-    protected String requestIdOf(Operation operation) {
-        return UUID.randomUUID().toString();
+    /**
+     * Runs an operation under {@code requestId}: every write passes here, a {@link #withRequestId} view's too (it
+     * calls its pool's), so a pool that changes how its writes complete overrides this one.
+     */
+    protected CompletableFuture<Result> run(Operation operation, String requestId) {
+        return submit(new PoolCommand(requestId, 0, 0, operation)).thenApply(CommandPool::resultOrThrow);
     }
 
     /** The secret of a join token this pool creates: a fresh one for each. */

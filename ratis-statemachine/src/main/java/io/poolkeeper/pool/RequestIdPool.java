@@ -13,6 +13,7 @@ import io.poolkeeper.core.InputLimits;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.Rejection;
+import io.poolkeeper.core.Result;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +24,8 @@ import java.util.function.Consumer;
  * The {@link Pool#withRequestId} view of a {@link CommandPool}: its writes carry one caller-chosen request id, so a
  * write sent again after an indeterminate outcome is applied once and gets the first attempt's answer. The id names
  * one logical write: the view sends the first operation it is given, and the same operation again, and refuses any
- * other. Reads, watches and master designation (idempotent by nature) are the underlying pool's. Thread-safe.
+ * other. Writes go through the underlying pool's {@link CommandPool#run(Operation, String)}, so they complete as its
+ * own do; reads, watches and master designation (idempotent by nature) are the underlying pool's. Thread-safe.
  */
 final class RequestIdPool extends CommandPool {
     private final CommandPool pool;
@@ -55,17 +57,23 @@ final class RequestIdPool extends CommandPool {
         return requestId;
     }
 
+    /** The view's one write, through its pool under the view's id; another write is refused and sends nothing. */
     @Override
-    protected String requestIdOf(Operation operation) {
+    protected CompletableFuture<Result> run(Operation operation) {
         Operation first = write.compareAndExchange(null, operation);
         if (first != null && !first.equals(operation)) {
-            throw new PoolRejectedException(
+            return CompletableFuture.failedFuture(new PoolRejectedException(
                     ErrorCode.INVALID_VALUE,
                     List.of("request-id", requestId),
                     "request id " + requestId + " names the " + first.xeName() + " this view sent first, not a "
-                            + operation.xeName() + ": use a new id (a new withRequestId view) for a new write");
+                            + operation.xeName() + ": use a new id (a new withRequestId view) for a new write"));
         }
-        return requestId;
+        return pool.run(operation, requestId);
+    }
+
+    @Override
+    protected CompletableFuture<Result> run(Operation operation, String requestId) {
+        return pool.run(operation, requestId);
     }
 
     @Override
