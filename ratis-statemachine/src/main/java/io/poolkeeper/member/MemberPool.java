@@ -84,8 +84,9 @@ public final class MemberPool extends CommandPool {
     }
 
     @Override
-    protected CompletableFuture<io.poolkeeper.core.Result> run(Operation operation) {
-        return callbacks.hop(super.run(operation));
+    protected CompletableFuture<io.poolkeeper.core.Result> run(Operation operation, String requestId) {
+        // Every write passes here, a withRequestId view's too.
+        return callbacks.hop(super.run(operation, requestId));
     }
 
     @Override
