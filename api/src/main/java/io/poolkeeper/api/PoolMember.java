@@ -123,7 +123,8 @@ public interface PoolMember extends AutoCloseable {
         /**
          * Where this member's {@link HostAgent} calls run (see {@link HostAgent} for the calling protocol: one call
          * at a time per VM, calls for distinct VMs concurrently). By default a pool of the member's own, at most 16
-         * threads; a call blocks its thread for as long as the hypervisor takes.
+         * threads; a call blocks its thread for as long as the hypervisor takes. It must run tasks on threads of its own
+         * (not inline in {@code execute}): the member hands it work while applying the log.
          */
         Builder agentExecutor(Executor executor);
 

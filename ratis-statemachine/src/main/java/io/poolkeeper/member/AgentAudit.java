@@ -1,9 +1,15 @@
 package io.poolkeeper.member;
 
+import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.api.FencingToken;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.core.Operation;
+import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
@@ -35,5 +41,25 @@ record AgentAudit(SortedSet<VmId> unexpected, SortedSet<VmId> missing) {
             }
         }
         return new AgentAudit(unexpected, missing);
+    }
+
+    /** The alerts that report it, one per VM, with ids that make a retry count once. */
+    List<PoolCommand> alerts(HostId self, FencingToken token) {
+        List<PoolCommand> alerts = new ArrayList<>();
+        for (VmId vm : unexpected) {
+            alerts.add(alert(ErrorCode.HOST_RUNS_UNEXPECTED_VM, "unexpected", self, vm, token));
+        }
+        for (VmId vm : missing) {
+            alerts.add(alert(ErrorCode.HOST_MISSING_RUNNING_VM, "missing", self, vm, token));
+        }
+        return alerts;
+    }
+
+    private static PoolCommand alert(ErrorCode code, String kind, HostId self, VmId vm, FencingToken token) {
+        return new PoolCommand(
+                RequestIds.report(kind, self, vm, token),
+                0,
+                0,
+                new Operation.PoolAlert(code, List.of(vm.toString(), self.toString())));
     }
 }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -28,7 +29,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,7 +52,6 @@ final class AgentDriver implements AutoCloseable {
     /** Threads of the default agent executor: calls for distinct VMs run concurrently, up to this many. */
     static final int DEFAULT_THREADS = 16;
 
-    private static final long RETRY_MILLIS = 500;
     /** Two minutes of retries. */
     private static final int ALERT_ATTEMPTS = 240;
     /** How long a starting member waits for a master before it acts on its own copy: one minute. */
@@ -68,6 +67,7 @@ final class AgentDriver implements AutoCloseable {
     private final Supplier<CompletableFuture<AppliedState>> readLinearizable;
     private final Executor executor;
     private final Optional<ExecutorService> owned;
+    private final Resubmitter resubmitter;
     private final Map<VmId, Lane> lanes = new ConcurrentHashMap<>();
     /** Agent calls hold it shared; a fence takes it alone, so no call it did not see runs after it. */
     private final ReentrantReadWriteLock calls = new ReentrantReadWriteLock();
@@ -94,6 +94,7 @@ final class AgentDriver implements AutoCloseable {
         this.readLinearizable = readLinearizable;
         this.owned = executor.isPresent() ? Optional.empty() : Optional.of(defaultExecutor(self));
         this.executor = executor.orElseGet(owned::get);
+        this.resubmitter = new Resubmitter(submit, this.executor, () -> closed);
     }
 
     /** Bounded: a burst of operations queues instead of growing a thread per call. */
@@ -136,14 +137,22 @@ final class AgentDriver implements AutoCloseable {
                 act();
                 return;
             }
-            Map<VmId, Lane> held = holdDone(latest.get(), running);
+            Map<VmId, Lane> held = holdDone(running);
             act();
             caughtUp(running, held, READ_ATTEMPTS);
         });
     }
 
     private void act() {
+        if (fenced || closed) {
+            return; // fenced again meanwhile: the next re-admission enables
+        }
         enabled = true;
+        redispatch();
+    }
+
+    /** A dispatch off the apply thread (on enabling, after an adoption), from the latest state. */
+    private synchronized void redispatch() {
         AppliedState now = latest.get();
         dispatch(List.of(), now.state(), now);
     }
@@ -152,8 +161,9 @@ final class AgentDriver implements AutoCloseable {
      * Operations in this member's copy that the hypervisor shows done already (a restart came between the agent's
      * return and the commit of its answer): their VMs get a lane, so no call is made, until {@link #caughtUp}.
      */
-    private Map<VmId, Lane> holdDone(AppliedState now, Set<VmId> running) {
-        Map<VmId, Lane> held = new java.util.TreeMap<>();
+    private synchronized Map<VmId, Lane> holdDone(Set<VmId> running) {
+        AppliedState now = latest.get();
+        Map<VmId, Lane> held = new TreeMap<>();
         PoolState state = now.state();
         if (state.pool().isEmpty()) {
             return held;
@@ -187,31 +197,33 @@ final class AgentDriver implements AutoCloseable {
         }
         readLinearizable.get().whenComplete((state, error) -> {
             if (error != null && attemptsLeft > 1) {
-                CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
-                        .execute(() -> caughtUp(running, held, attemptsLeft - 1));
+                resubmitter.later(() -> caughtUp(running, held, attemptsLeft - 1));
                 return;
             }
             executor.execute(() -> {
                 AppliedState current = error == null ? state : latest.get();
-                held.forEach((vm, lane) -> {
-                    Vm record = current.state().vms().get(vm);
-                    boolean pending = record != null
-                            && record.currentOperation().equals(Optional.of(lane.operation()))
-                            && concernsMe(record, lane.operation());
-                    if (pending) {
-                        LOG.info(
-                                "{} of VM {} was carried out before this member restarted",
-                                lane.operation().xapiName(),
-                                vm);
-                        answer(vm, lane, Optional.empty());
-                    } else {
-                        lanes.remove(vm, lane);
-                    }
-                });
+                settleHeld(held, current);
                 audit(current, running);
-                AppliedState now = latest.get();
-                dispatch(List.of(), now.state(), now);
+                redispatch();
             });
+        });
+    }
+
+    private synchronized void settleHeld(Map<VmId, Lane> held, AppliedState current) {
+        held.forEach((vm, lane) -> {
+            Vm record = current.state().vms().get(vm);
+            boolean pending = record != null
+                    && record.currentOperation().equals(Optional.of(lane.operation()))
+                    && concernsMe(record, lane.operation());
+            if (pending) {
+                LOG.info(
+                        "{} of VM {} was carried out before this member restarted",
+                        lane.operation().xapiName(),
+                        vm);
+                answer(vm, lane, Optional.empty());
+            } else {
+                lanes.remove(vm, lane);
+            }
         });
     }
 
@@ -248,12 +260,16 @@ final class AgentDriver implements AutoCloseable {
     }
 
     /** The state was replaced wholesale (snapshot): the next batch's predecessor. Apply thread. */
-    void reloaded(AppliedState after) {
+    synchronized void reloaded(AppliedState after) {
         before = after.state();
     }
 
-    /** One applied batch (apply thread: quick, never blocks). */
-    void applied(List<AppliedCommand> commands, AppliedState after) {
+    /**
+     * One applied batch (apply thread: quick, never blocks on an agent). Synchronized with {@link #redispatch}, which
+     * reads the latest state under the same lock: a lane ended here is never followed by a dispatch from a state
+     * older than its end (that would deliver the operation twice).
+     */
+    synchronized void applied(List<AppliedCommand> commands, AppliedState after) {
         PoolState previous = before;
         before = after.state();
         for (AppliedCommand c : commands) {
@@ -328,7 +344,9 @@ final class AgentDriver implements AutoCloseable {
         }
         long generation = generation(next);
         FencingToken token = new FencingToken(generation, sequence);
-        Lane lane = new Lane(VmOperation.MIGRATE, token, "", epoch, true);
+        // Its id never matches a completion's: only the adoption's own end releases the lane.
+        Lane lane =
+                new Lane(VmOperation.MIGRATE, token, RequestIds.report("adopt", self, vm.uuid(), token), epoch, true);
         if (lanes.putIfAbsent(vm.uuid(), lane) == null) {
             executor.execute(() -> adopt(vm, lane));
         }
@@ -363,23 +381,7 @@ final class AgentDriver implements AutoCloseable {
 
     /** Submits until committed: same request id, so a retry after an unknown outcome is applied once. */
     private void commit(VmId vm, Lane lane, PoolCommand command) {
-        commit(command, () -> lane.epoch() == epoch && lanes.get(vm) == lane, Integer.MAX_VALUE);
-    }
-
-    private void commit(PoolCommand command, BooleanSupplier wanted, int attemptsLeft) {
-        if (closed || attemptsLeft <= 0 || !wanted.getAsBoolean()) {
-            return;
-        }
-        submit.apply(command).whenComplete((reply, error) -> {
-            if (error != null) {
-                LOG.debug(
-                        "{} not committed yet ({}); retrying",
-                        command.operation().xeName(),
-                        error.toString());
-                CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS, executor)
-                        .execute(() -> commit(command, wanted, attemptsLeft - 1));
-            }
-        });
+        resubmitter.submit(command, () -> lane.epoch() == epoch && lanes.get(vm) == lane, Integer.MAX_VALUE);
     }
 
     private void adopt(Vm vm, Lane lane) {
@@ -388,16 +390,18 @@ final class AgentDriver implements AutoCloseable {
         } catch (HostAgentException | RuntimeException e) {
             String message = AgentCalls.failure(self, e);
             LOG.warn("host agent failed to take over VM {} migrated here: {}", vm.uuid(), message);
-            alert(
-                    ErrorCode.HOST_AGENT_FAILED,
-                    List.of(vm.uuid().toString(), self.toString(), message),
-                    RequestIds.report("adopt", self, vm.uuid(), lane.token()));
+            PoolCommand alert = new PoolCommand(
+                    RequestIds.report("adopt", self, vm.uuid(), lane.token()),
+                    0,
+                    0,
+                    new Operation.PoolAlert(
+                            ErrorCode.HOST_AGENT_FAILED, List.of(vm.uuid().toString(), self.toString(), message)));
+            resubmitter.submit(alert, () -> true, ALERT_ATTEMPTS);
         } finally {
             lanes.remove(vm.uuid(), lane);
         }
         // An operation may have begun meanwhile; it waited for this lane.
-        AppliedState now = latest.get();
-        dispatch(List.of(), now.state(), now);
+        redispatch();
     }
 
     private interface AgentCall {
@@ -418,34 +422,20 @@ final class AgentDriver implements AutoCloseable {
 
     /** After {@code listRunning}, against a caught-up state: alerts for what disagrees. */
     private void audit(AppliedState now, Set<VmId> running) {
-        PoolState state = now.state();
-        if (state.pool().isEmpty()) {
+        if (now.state().pool().isEmpty()) {
             return;
         }
-        AgentAudit audit = AgentAudit.of(self, state, running);
-        FencingToken token = new FencingToken(generation(state), now.sequence());
-        for (VmId vm : audit.unexpected()) {
-            LOG.warn("host {} runs VM {}, which the pool does not record as running here", self, vm);
-            alert(
-                    ErrorCode.HOST_RUNS_UNEXPECTED_VM,
-                    List.of(vm.toString(), self.toString()),
-                    RequestIds.report("unexpected", self, vm, token));
+        AgentAudit audit = AgentAudit.of(self, now.state(), running);
+        if (!audit.unexpected().isEmpty() || !audit.missing().isEmpty()) {
+            LOG.warn(
+                    "host {} runs VMs the pool does not record as running here: {}; the pool records VMs as running"
+                            + " here that it does not run: {}",
+                    self,
+                    audit.unexpected(),
+                    audit.missing());
         }
-        for (VmId vm : audit.missing()) {
-            LOG.warn("the pool records VM {} as running on host {}, whose hypervisor does not run it", vm, self);
-            alert(
-                    ErrorCode.HOST_MISSING_RUNNING_VM,
-                    List.of(vm.toString(), self.toString()),
-                    RequestIds.report("missing", self, vm, token));
-        }
-    }
-
-    /**
-     * Raises an alert, retrying while the member finds a master (it may have just started); the id makes a retry
-     * count once. Given up after {@link #ALERT_ATTEMPTS}: a report, not an operation.
-     */
-    private void alert(ErrorCode code, List<String> params, String requestId) {
-        commit(new PoolCommand(requestId, 0, 0, new Operation.PoolAlert(code, params)), () -> true, ALERT_ATTEMPTS);
+        FencingToken token = new FencingToken(generation(now.state()), now.sequence());
+        audit.alerts(self, token).forEach(alert -> resubmitter.submit(alert, () -> true, ALERT_ATTEMPTS));
     }
 
     private static long generation(PoolState state) {
