@@ -607,7 +607,7 @@ class ReachabilityTest {
     @Timeout(60)
     void randomSchedulesNeverDeclareAHostFencedBeforeItHasFenced() {
         long seed = Long.getLong("poolkeeper.seed", System.nanoTime());
-        int schedules = Integer.getInteger("poolkeeper.schedules", 150);
+        int schedules = Integer.getInteger("poolkeeper.schedules", 80);
         System.out.println(
                 "ReachabilityTest random schedules seed " + seed + " (-Dpoolkeeper.seed=" + seed + " replays it)");
         Random random = new Random(seed);
