@@ -5,13 +5,28 @@ import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.HostAgentException;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Vm;
+import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.api.model.VmOperation;
+import io.poolkeeper.core.Outcome;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.ratis.PoolStateMachine.AppliedCommand;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Optional;
 
-/** How each VM operation maps onto a {@link HostAgent} method, and on which host's agent. */
+/**
+ * How each VM operation maps onto a {@link HostAgent} method, on which host's agent, with which token, and where the
+ * calls run by default.
+ */
 final class AgentCalls {
     /** The most of an agent's message the pool records: enough to act on, never near the input limits. */
     static final int MESSAGE_LIMIT = 1000;
+    /** Threads of the default agent executor: calls for distinct VMs run concurrently, up to this many. */
+    static final int DEFAULT_THREADS = 16;
 
     private AgentCalls() {}
 
@@ -59,4 +74,42 @@ final class AgentCalls {
         String message = "host " + host + ": " + text;
         return message.length() <= MESSAGE_LIMIT ? message : message.substring(0, MESSAGE_LIMIT - 3) + "...";
     }
+
+    /** Bounded: a burst of operations queues instead of growing a thread per call. */
+    static ExecutorService defaultExecutor(HostId self) {
+        AtomicInteger count = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                DEFAULT_THREADS, DEFAULT_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "agent-" + self + "-" + count.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /**
+     * The sequence of the command in this batch that began the VM's current operation, or {@code fallback} (the
+     * batch's last) when it began earlier: a redelivery after a restart, or a lane that was busy.
+     */
+    static long beganAt(VmId vm, List<AppliedCommand> commands, PoolState previous, long fallback) {
+        boolean had = inProgress(previous, vm);
+        long began = fallback;
+        for (AppliedCommand c : commands) {
+            if (c.outcome() instanceof Outcome.Applied ok) {
+                boolean has = inProgress(ok.next(), vm);
+                if (has && !had) {
+                    began = c.sequence();
+                }
+                had = has;
+            }
+        }
+        return began;
+    }
+
+    private static boolean inProgress(PoolState state, VmId vm) {
+        Vm record = state.vms().get(vm);
+        return record != null && record.currentOperation().isPresent();
+    }
+
 }

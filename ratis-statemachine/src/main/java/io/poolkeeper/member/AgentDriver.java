@@ -49,8 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AgentDriver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentDriver.class);
-    /** Threads of the default agent executor: calls for distinct VMs run concurrently, up to this many. */
-    static final int DEFAULT_THREADS = 16;
 
     /** Two minutes of retries. */
     private static final int ALERT_ATTEMPTS = 240;
@@ -92,22 +90,9 @@ final class AgentDriver implements AutoCloseable {
         this.submit = submit;
         this.latest = latest;
         this.readLinearizable = readLinearizable;
-        this.owned = executor.isPresent() ? Optional.empty() : Optional.of(defaultExecutor(self));
+        this.owned = executor.isPresent() ? Optional.empty() : Optional.of(AgentCalls.defaultExecutor(self));
         this.executor = executor.orElseGet(owned::get);
         this.resubmitter = new Resubmitter(submit, this.executor, () -> closed);
-    }
-
-    /** Bounded: a burst of operations queues instead of growing a thread per call. */
-    private static ExecutorService defaultExecutor(HostId self) {
-        AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(
-                DEFAULT_THREADS, DEFAULT_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "agent-" + self + "-" + count.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
     }
 
     /**
@@ -300,37 +285,13 @@ final class AgentDriver implements AutoCloseable {
             if (op.isEmpty() || !concernsMe(vm, op.get()) || lanes.containsKey(vm.uuid())) {
                 continue;
             }
-            long began = beganAt(vm.uuid(), commands, previous, after.sequence());
+            long began = AgentCalls.beganAt(vm.uuid(), commands, previous, after.sequence());
             FencingToken token = new FencingToken(generation, began);
             Lane lane = new Lane(op.get(), token, RequestIds.complete(vm.uuid(), generation, began), epoch, false);
             if (lanes.putIfAbsent(vm.uuid(), lane) == null) {
                 executor.execute(() -> carryOut(vm, lane));
             }
         }
-    }
-
-    /**
-     * The sequence of the command in this batch that began the VM's current operation, or {@code fallback} (the
-     * batch's last) when it began earlier: a redelivery after a restart, or a lane that was busy.
-     */
-    private static long beganAt(VmId vm, List<AppliedCommand> commands, PoolState previous, long fallback) {
-        boolean had = inProgress(previous, vm);
-        long began = fallback;
-        for (AppliedCommand c : commands) {
-            if (c.outcome() instanceof Outcome.Applied ok) {
-                boolean has = inProgress(ok.next(), vm);
-                if (has && !had) {
-                    began = c.sequence();
-                }
-                had = has;
-            }
-        }
-        return began;
-    }
-
-    private static boolean inProgress(PoolState state, VmId vm) {
-        Vm record = state.vms().get(vm);
-        return record != null && record.currentOperation().isPresent();
     }
 
     /** A migration to this host was committed: the target's agent takes the VM over (migrateIn). */
