@@ -11,12 +11,12 @@ import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.ratis.PoolStateMachine.AppliedCommand;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.Optional;
 
 /**
  * How each VM operation maps onto a {@link HostAgent} method, on which host's agent, with which token, and where the
@@ -111,5 +111,4 @@ final class AgentCalls {
         Vm record = state.vms().get(vm);
         return record != null && record.currentOperation().isPresent();
     }
-
 }
