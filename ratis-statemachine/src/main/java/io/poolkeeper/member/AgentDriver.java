@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -58,7 +59,9 @@ final class AgentDriver implements AutoCloseable {
     private final HostAgent agent;
     private final Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit;
     private final Supplier<AppliedState> latest;
-    private final Supplier<CompletableFuture<AppliedState>> readLinearizable;
+    /** Whether the member follows a master (slave or master): its copy is then fed the pool's log. */
+    private final BooleanSupplier followsMaster;
+
     private final Executor executor;
     private final Optional<ExecutorService> owned;
     private final Resubmitter resubmitter;
@@ -79,13 +82,13 @@ final class AgentDriver implements AutoCloseable {
             HostAgent agent,
             Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit,
             Supplier<AppliedState> latest,
-            Supplier<CompletableFuture<AppliedState>> readLinearizable,
+            BooleanSupplier followsMaster,
             Optional<Executor> executor) {
         this.self = self;
         this.agent = agent;
         this.submit = submit;
         this.latest = latest;
-        this.readLinearizable = readLinearizable;
+        this.followsMaster = followsMaster;
         this.owned = executor.isPresent() ? Optional.empty() : Optional.of(AgentCalls.defaultExecutor(self));
         this.executor = executor.orElseGet(owned::get);
         this.resubmitter = new Resubmitter(submit, this.executor, () -> closed);
@@ -168,25 +171,24 @@ final class AgentDriver implements AutoCloseable {
     }
 
     /**
-     * Once this member has caught up with the pool (its own copy may be behind: the master may have failed its
-     * operations meanwhile): answers the held operations that are still pending as done, releases the others, and
-     * reports what disagrees. Without a master for long, it goes by its own copy.
+     * Once this member follows a master again, so that its copy is fed the pool's log (a restarted copy may be behind:
+     * the master may have failed its operations meanwhile): answers the held operations that are still pending as
+     * done, releases the others, and reports what disagrees. Without a master for a minute, it goes by its own copy.
+     * (Not a linearizable read: retried reads on a member without a leader slowed the pool's own reads.)
      */
     private void caughtUp(Set<VmId> running, Map<VmId, Lane> held, int attemptsLeft) {
         if (closed || fenced) {
             return;
         }
-        readLinearizable.get().whenComplete((state, error) -> {
-            if (error != null && attemptsLeft > 1) {
-                resubmitter.later(() -> caughtUp(running, held, attemptsLeft - 1));
-                return;
-            }
-            executor.execute(() -> {
-                AppliedState current = error == null ? state : latest.get();
-                settleHeld(held, current);
-                audit(current, running);
-                redispatch();
-            });
+        if (!followsMaster.getAsBoolean() && attemptsLeft > 1) {
+            resubmitter.later(() -> caughtUp(running, held, attemptsLeft - 1));
+            return;
+        }
+        executor.execute(() -> {
+            AppliedState current = latest.get();
+            settleHeld(held, current);
+            audit(current, running);
+            redispatch();
         });
     }
 

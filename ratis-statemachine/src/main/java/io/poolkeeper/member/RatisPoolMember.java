@@ -95,7 +95,12 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 self, config.raftAddress(), config.storage(), config.timeouts(), new ApplyEvents(), config.tls());
         this.pool = new MemberPool(this);
         this.agentDriver = new AgentDriver(
-                self, config.agent(), pool::submit, this::applied, this::readLinearizable, config.agentExecutor());
+                self,
+                config.agent(),
+                pool::submit,
+                this::applied,
+                () -> role.get() == MemberState.SLAVE || role.get() == MemberState.MASTER,
+                config.agentExecutor());
         this.watch = new MasterWatch(config.timeouts().emergencyAfter(), scheduler.nanos());
         this.generations = new GenerationGuard(
                 self,
