@@ -327,6 +327,12 @@ final class AgentDriver implements AutoCloseable {
     }
 
     private void answer(VmId vm, Lane lane, Optional<Throwable> failure) {
+        if (lane.epoch() != epoch) {
+            // Dispatched across a fence (the apply thread read the old epoch as fence() cleared the lanes): nothing
+            // of it may reach the pool, and its lane must not outlive it or the VM's next operation never starts.
+            lanes.remove(vm, lane);
+            return;
+        }
         boolean stale = failure.filter(e -> e instanceof HostAgentException h && h.staleToken())
                 .isPresent();
         Operation.VmCompleteOperation completion = new Operation.VmCompleteOperation(
