@@ -26,10 +26,10 @@ import java.util.ServiceLoader;
  */
 public interface PoolClient extends AutoCloseable {
     static Builder builder() {
-        return ServiceLoader.load(PoolMember.Provider.class)
+        return ServiceLoader.load(Provider.class)
                 .findFirst()
-                .orElseThrow(() -> new IllegalStateException(
-                        "no poolkeeper implementation on the class path (add poolkeeper-ratis-statemachine)"))
+                .orElseThrow(() ->
+                        new IllegalStateException("no poolkeeper client on the class path (add poolkeeper-client)"))
                 .newClientBuilder();
     }
 
@@ -92,5 +92,10 @@ public interface PoolClient extends AutoCloseable {
 
         /** @throws IllegalStateException naming what is missing: the members, or {@link #tls}/{@link #insecure} */
         PoolClient build();
+    }
+
+    /** SPI for client implementations, found with {@link ServiceLoader}; poolkeeper-client registers one. */
+    interface Provider {
+        Builder newClientBuilder();
     }
 }

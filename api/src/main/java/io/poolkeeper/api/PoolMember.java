@@ -155,10 +155,8 @@ public interface PoolMember extends AutoCloseable {
         PoolMember build();
     }
 
-    /** SPI for implementations, found with {@link ServiceLoader}. */
+    /** SPI for member implementations, found with {@link ServiceLoader}; clients have {@link PoolClient.Provider}. */
     interface Provider {
         Builder newMemberBuilder();
-
-        PoolClient.Builder newClientBuilder();
     }
 }
