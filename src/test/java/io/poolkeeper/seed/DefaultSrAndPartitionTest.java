@@ -29,12 +29,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The seed's last master-failure paragraph (check the default SR after a transition to master) and the fault
  * harness: links cut per direction over real gRPC.
  */
 @Timeout(120)
+// Waits out failure timeouts most of its time: runs beside the other classes (its own tests one at a time).
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("DefaultSrAndPartitionTest")
 class DefaultSrAndPartitionTest {
     @TempDir
     Path dir;

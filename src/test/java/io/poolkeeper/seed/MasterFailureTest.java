@@ -25,6 +25,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The seed's "master failure" paragraphs on a live pool: a lost master is replaced without emergency mode while a
@@ -33,6 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * old master is refused, then recovered as a slave.
  */
 @Timeout(180)
+// Waits out failure timeouts most of its time: runs beside the other classes (its own tests one at a time).
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("MasterFailureTest")
 class MasterFailureTest {
     @TempDir
     Path dir;

@@ -29,6 +29,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The seed's "slave failure" paragraphs on a live 3-host pool: a dead slave is declared dead after the timeout,
@@ -36,6 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The member killed or stopped says CLOSED, serves no stale local read, and is not started again.
  */
 @Timeout(120)
+// Waits out failure timeouts most of its time: runs beside the other classes (its own tests one at a time).
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("SlaveFailureTest")
 class SlaveFailureTest {
     @TempDir
     Path dir;

@@ -28,6 +28,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The seed's slave failure in the commonest small pool, two hosts without HA (DESIGN §4): the master holds exactly
@@ -37,6 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * on its old data, accepts no write of generation 1 and is brought into generation 2.
  */
 @Timeout(180)
+// Waits out failure timeouts most of its time: runs beside the other classes (its own tests one at a time).
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("TwoHostSlaveFailureTest")
 class TwoHostSlaveFailureTest {
     @TempDir
     Path dir;
