@@ -82,8 +82,7 @@ public final class EmbeddedPool {
                             .createJoinToken(Duration.ofMinutes(10))
                             .token();
                 }
-                out.println("member " + ids.get(i) + " serves at " + member.serviceAddress() + " as "
-                        + member.role());
+                out.println("member " + ids.get(i) + " serves at " + member.serviceAddress() + " as " + member.role());
             }
 
             BlockingPool pool = members.get(0).pool().blocking(); // members.get(0).pool() is the async API
@@ -107,10 +106,8 @@ public final class EmbeddedPool {
                 throw e;
             }
             // --- end of the README's snippet
-            PowerState after = pool.read(ReadConsistency.LINEARIZABLE)
-                    .vm(vm)
-                    .orElseThrow()
-                    .powerState();
+            PowerState after =
+                    pool.read(ReadConsistency.LINEARIZABLE).vm(vm).orElseThrow().powerState();
             out.println("a remote client shut it down: " + after);
             return new Result(List.copyOf(view.hosts().keySet()), vm, host, runningOnAgent, after);
         } finally {

@@ -90,8 +90,8 @@ public final class EmergencyDrill {
 
             s.emergencyTransitionToMaster();
             await().atMost(LoopbackPool.WAIT).until(() -> s.role() == MemberRole.MASTER);
-            out.println(pool.host(survivor) + " is master of generation " + s.generation()
-                    + "; the lost hosts boot again");
+            out.println(
+                    pool.host(survivor) + " is master of generation " + s.generation() + "; the lost hosts boot again");
 
             pool.restart(master);
             pool.restart(lost);
@@ -102,10 +102,9 @@ public final class EmergencyDrill {
                 recovered.addAll(s.recoverSlaves());
                 return recovered.containsAll(both);
             });
-            await().atMost(LoopbackPool.WAIT)
-                    .until(() -> IntStream.range(0, 3)
-                            .allMatch(i -> pool.member(i).generation() == s.generation()
-                                    && pool.member(i).role() != MemberRole.NO_MASTER));
+            await().atMost(LoopbackPool.WAIT).until(() -> IntStream.range(0, 3)
+                    .allMatch(i -> pool.member(i).generation() == s.generation()
+                            && pool.member(i).role() != MemberRole.NO_MASTER));
             boolean vmKept = IntStream.range(0, 3).allMatch(i -> pool.member(i)
                     .pool()
                     .blocking()

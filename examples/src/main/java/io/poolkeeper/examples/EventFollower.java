@@ -64,10 +64,12 @@ public final class EventFollower {
                 int next = pool.awaitMaster();
                 long lastApplied = writes.read(ReadConsistency.LINEARIZABLE).appliedIndex();
                 await().atMost(LoopbackPool.WAIT)
-                        .until(() -> !seen.isEmpty() && seen.get(seen.size() - 1).token() >= lastApplied);
+                        .until(() ->
+                                !seen.isEmpty() && seen.get(seen.size() - 1).token() >= lastApplied);
                 follower.close();
-                out.println("new master " + pool.host(next) + "; the follower saw tokens " + seen.get(0).token()
-                        + ".." + seen.get(seen.size() - 1).token() + " (" + seen.size() + " events)");
+                out.println("new master " + pool.host(next) + "; the follower saw tokens "
+                        + seen.get(0).token() + ".." + seen.get(seen.size() - 1).token() + " (" + seen.size()
+                        + " events)");
                 return new Result(List.copyOf(seen), lastApplied, pool.host(master), pool.host(next));
             }
         }

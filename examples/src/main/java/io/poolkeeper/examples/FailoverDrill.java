@@ -34,8 +34,8 @@ public final class FailoverDrill {
 
     public static void main(String[] args) throws Exception {
         Result result = run(Files.createTempDirectory("poolkeeper-failover"), System.out);
-        System.out.println("done: the write after the failover was acknowledged in " + result.killToAck().toMillis()
-                + " ms");
+        System.out.println("done: the write after the failover was acknowledged in "
+                + result.killToAck().toMillis() + " ms");
         System.exit(0);
     }
 
@@ -61,8 +61,8 @@ public final class FailoverDrill {
                     .read(ReadConsistency.LINEARIZABLE)
                     .vm(written)
                     .isPresent();
-            out.println("new master " + pool.host(next) + "; the next write was acknowledged "
-                    + killToAck.toMillis() + " ms after the kill");
+            out.println("new master " + pool.host(next) + "; the next write was acknowledged " + killToAck.toMillis()
+                    + " ms after the kill");
             return new Result(pool.host(master), pool.host(next), written, killToAck, seen);
         }
     }

@@ -76,7 +76,10 @@ final class LoopbackPool implements AutoCloseable {
         members.add(null);
         Optional<String> token = index == 0
                 ? Optional.empty()
-                : Optional.of(master().pool().blocking().createJoinToken(Duration.ofMinutes(10)).token());
+                : Optional.of(master().pool()
+                        .blocking()
+                        .createJoinToken(Duration.ofMinutes(10))
+                        .token());
         members.set(index, build(index, token));
         members.get(index).start();
         return index;

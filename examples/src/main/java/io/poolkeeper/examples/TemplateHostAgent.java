@@ -166,8 +166,7 @@ public final class TemplateHostAgent implements HostAgent {
         FencingToken bound = newest == null || (floor != null && floor.compareTo(newest) > 0) ? floor : newest;
         if (bound != null && token.compareTo(bound) < 0) { // equal: the same call again, accepted
             throw new HostAgentException(
-                    operation + " of VM " + vm + " on " + host + ": fencing token " + token + " is older than "
-                            + bound,
+                    operation + " of VM " + vm + " on " + host + ": fencing token " + token + " is older than " + bound,
                     true);
         }
         // Recorded before the hypervisor acts (a real agent: written to disk first), even if the call then fails.

@@ -80,10 +80,7 @@ public final class TwoHostsAndWitness {
             BlockingPool survivors = pool.member(other).pool().blocking();
             Vm restarted = await().atMost(LoopbackPool.WAIT)
                     .until(
-                            () -> survivors
-                                    .read(ReadConsistency.LOCAL)
-                                    .vm(vm)
-                                    .orElseThrow(),
+                            () -> survivors.read(ReadConsistency.LOCAL).vm(vm).orElseThrow(),
                             v -> v.powerState() == PowerState.RUNNING
                                     && v.residentOn().equals(Optional.of(pool.host(other))));
             Duration lossToRestart = Duration.ofNanos(System.nanoTime() - start);

@@ -3,9 +3,6 @@ package io.poolkeeper.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.poolkeeper.api.model.PowerState;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -19,14 +16,11 @@ class EmbeddedPoolTest {
 
     @Test
     void threeMembersStartAVmOnTheChosenHostAndARemoteClientShutsItDown() {
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        EmbeddedPool.Result result =
-                EmbeddedPool.run(dir, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        EmbeddedPool.Result result = EmbeddedPool.run(dir, Examples.log("EmbeddedPool"));
 
         assertEquals(3, result.hosts().size());
         assertEquals(result.hosts().get(1), result.startedOn());
         assertEquals(Optional.of(result.startedOn()), result.runningOnAgent(), "the chosen host's agent ran it");
         assertEquals(PowerState.HALTED, result.afterShutdown());
-        System.out.print(printed.toString(StandardCharsets.UTF_8));
     }
 }

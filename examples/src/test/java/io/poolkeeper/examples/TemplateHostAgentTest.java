@@ -45,7 +45,8 @@ class TemplateHostAgentTest {
         agent.start(vm(web), false, new FencingToken(1, 10));
         agent.pause(web, new FencingToken(1, 12));
 
-        HostAgentException stale = assertThrows(HostAgentException.class, () -> agent.unpause(web, new FencingToken(1, 11)));
+        HostAgentException stale =
+                assertThrows(HostAgentException.class, () -> agent.unpause(web, new FencingToken(1, 11)));
         assertTrue(stale.staleToken(), stale.getMessage());
         assertEquals(Map.of(web, PowerState.PAUSED), agent.domains(), "a refused call changes nothing");
 
@@ -79,8 +80,8 @@ class TemplateHostAgentTest {
         assertThrows(HostAgentException.class, () -> agent.start(vm(web), false, new FencingToken(1, 60)));
 
         agent.readmitted(new FencingToken(1, 70));
-        HostAgentException beforeFence =
-                assertThrows(HostAgentException.class, () -> agent.start(vm(VmId.random()), false, new FencingToken(1, 45)));
+        HostAgentException beforeFence = assertThrows(
+                HostAgentException.class, () -> agent.start(vm(VmId.random()), false, new FencingToken(1, 45)));
         assertTrue(beforeFence.staleToken(), "older than the fence, whichever VM");
         agent.start(vm(web), false, new FencingToken(1, 70));
         assertEquals(Set.of(web), agent.listRunning());

@@ -1,0 +1,26 @@
+package io.poolkeeper.examples;
+
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(90)
+class FailoverDrillTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theWriteAfterTheMasterIsKilledIsAcknowledgedByANewMaster() {
+        FailoverDrill.Result result = FailoverDrill.run(dir, Examples.log("FailoverDrill"));
+
+        assertNotEquals(result.killedMaster(), result.newMaster());
+        assertTrue(result.seenByNewMaster(), "the acknowledged write is in the new master's linearizable read");
+        // Election (300-600 ms) plus the client's failover, well within its request timeout on a loaded machine.
+        assertTrue(result.killToAck().compareTo(Duration.ofSeconds(15)) < 0, String.valueOf(result.killToAck()));
+    }
+}

@@ -1,0 +1,30 @@
+package io.poolkeeper.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.api.model.MemberRole;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(90)
+class TwoHostsAndWitnessTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theProtectedVmOfTheLostHostRestartsOnTheOtherHostNeverOnTheWitness() {
+        TwoHostsAndWitness.Result result = TwoHostsAndWitness.run(dir, Examples.log("TwoHostsAndWitness"));
+
+        assertEquals(Optional.of(result.otherHost()), result.restartedOn());
+        assertTrue(result.otherHostAgentRunsIt(), "the healthy host's agent started it");
+        assertTrue(result.witnessRunsNothing());
+        assertTrue(
+                Set.of(MemberRole.MASTER, MemberRole.SLAVE).contains(result.otherHostRole()),
+                "the healthy host was not fenced: " + result.otherHostRole());
+    }
+}
