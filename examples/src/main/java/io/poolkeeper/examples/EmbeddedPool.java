@@ -21,7 +21,7 @@ import java.util.Optional;
 /**
  * The README's embedding snippet, made real: three members in one JVM on loopback (one per "host", each with its
  * {@link TemplateHostAgent}), a VM started through the embedded API, then shut down through a remote
- * {@link PoolClient}. Run it with {@code ./examples/run EmbeddedPool}.
+ * {@link PoolClient}. Run it with {@code examples/run-example.sh EmbeddedPool}.
  */
 public final class EmbeddedPool {
     /**
@@ -42,7 +42,7 @@ public final class EmbeddedPool {
         Path dir = Files.createTempDirectory("poolkeeper-embedded");
         Result result = run(dir, System.out);
         System.out.println("done: " + result);
-        System.exit(0); // the members' gRPC and Raft threads are gone; exit without waiting for idle pools
+        System.exit(0); // the members are closed, but thread pools of Ratis and gRPC may idle on for a minute
     }
 
     public static Result run(Path dir, PrintStream out) {
