@@ -42,7 +42,7 @@ public final class EmbeddedPool {
         Path dir = Files.createTempDirectory("poolkeeper-embedded");
         Result result = run(dir, System.out);
         System.out.println("done: " + result);
-        System.exit(0); // the members are closed, but thread pools of Ratis and gRPC may idle on for a minute
+        System.exit(0); // at once, whatever library threads are still winding down
     }
 
     public static Result run(Path dir, PrintStream out) {

@@ -43,9 +43,11 @@ public final class FailoverDrill {
         try (LoopbackPool pool = LoopbackPool.start(dir, 3);
                 PoolClient client = pool.client()) {
             BlockingPool writes = client.pool().blocking();
+            long first = System.nanoTime();
             writes.createVm(VmSpec.of("warm-up", 1L << 30, 1)); // the client has found the master
             int master = pool.awaitMaster();
-            out.println("killing the master " + pool.host(master));
+            out.println("the client's first write took " + (System.nanoTime() - first) / 1_000_000
+                    + " ms; killing the master " + pool.host(master));
 
             long start = System.nanoTime();
             pool.kill(master);
