@@ -17,9 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An event follower, as a virtualization manager keeps its own database in step with the pool: a remote
- * {@link PoolClient} watches the event stream from token 0 while VMs are created, the master it reads from is
- * killed, more VMs are created under the new master, and the follower sees every event once, in order, with no gap
- * (the client resumes after the last token it delivered on another member). Tokens are the pool's count of applied
+ * {@link PoolClient} watches the event stream from token 0 while VMs are created, the master is killed (the pool's
+ * creator, the first address given to the client, so usually the member the stream comes from), more VMs are created
+ * under the new master, and the follower sees every event once, in order, with no gap: when its stream breaks, the
+ * client resumes after the last token it delivered, on another member. Tokens are the pool's count of applied
  * commands, so a follower that stores the last token it handled resumes with {@code watch(lastToken, ...)} after its
  * own restart too.
  */
