@@ -72,15 +72,20 @@ public record FenceDeadlines(Duration detection, Duration fenceWindow, double dr
                 half, half, drift, heartbeatInterval(haTimeout, heartbeatFloor).multipliedBy(marginBeats));
     }
 
-    /** How often HA members heartbeat each other: every {@code max(1 s, T/10)}. */
+    /** How often HA members heartbeat each other: every {@code max(1 s, T/10)}, at least every T/4. */
     public static Duration heartbeatInterval(Duration haTimeout) {
         return heartbeatInterval(haTimeout, HEARTBEAT_FLOOR);
     }
 
-    /** Every {@code max(floor, T/10)}. */
+    /**
+     * Every {@code max(floor, T/10)}, but at least every T/4: the detection time D = T/2 must span two beats, or one
+     * late beat fences a healthy host (at T = 1 s and a 1 s floor every host of a healthy pool fenced itself).
+     */
     public static Duration heartbeatInterval(Duration haTimeout, Duration floor) {
         Duration tenth = haTimeout.dividedBy(10);
-        return tenth.compareTo(floor) < 0 ? floor : tenth;
+        Duration interval = tenth.compareTo(floor) < 0 ? floor : tenth;
+        Duration quarter = haTimeout.dividedBy(4);
+        return interval.compareTo(quarter) > 0 ? quarter : interval;
     }
 
     /**

@@ -43,6 +43,20 @@ class FenceDeadlinesTest {
     }
 
     @Test
+    void theDetectionTimeAlwaysSpansTwoHeartbeats() {
+        // The floor yields below T = 4 s: T = 1 s beats every 250 ms, so D = 500 ms is two beats, not half of one.
+        assertEquals(Duration.ofMillis(250), FenceDeadlines.heartbeatInterval(Duration.ofSeconds(1)));
+        assertEquals(Duration.ofMillis(500), FenceDeadlines.heartbeatInterval(Duration.ofSeconds(2)));
+        assertEquals(Duration.ofSeconds(1), FenceDeadlines.heartbeatInterval(Duration.ofSeconds(4)));
+        for (long millis = 1_000; millis <= 120_000; millis += 250) {
+            Duration t = Duration.ofMillis(millis);
+            FenceDeadlines d = FenceDeadlines.of(t);
+            assertTrue(
+                    d.detection().compareTo(FenceDeadlines.heartbeatInterval(t).multipliedBy(2)) >= 0, "T = " + t);
+        }
+    }
+
+    @Test
     void aMarginTooSmallForTheDriftIsRefused() {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
