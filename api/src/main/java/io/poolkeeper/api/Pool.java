@@ -81,10 +81,14 @@ public interface Pool {
      * subscription is closed. Pass 0 to start with what the pool retains. Each subscription delivers on its own
      * thread, one event at a time; a slow listener delays only its own subscription.
      *
-     * <p>Retention: a member keeps the latest 100,000 events. A subscriber that asks for (or falls behind to) older
-     * ones first gets a synthetic {@link PoolEvent.Kind#ALERT} named {@code EVENTS_LOST} (no params), whose token is
-     * one less than the oldest event that follows, then continues from the oldest event retained: re-read the pool
-     * ({@link #read}) to catch up on what was missed. When the member moves to another pool generation (an emergency
+     * <p>Retention: a member keeps the latest 100,000 events ({@link PoolMember.Builder#eventRetention}), on disk:
+     * a subscriber resuming from a token after a member restart or a master change, on any member, gets every event
+     * after it. A subscriber that asks for (or falls behind to) older ones first gets a synthetic {@link
+     * PoolEvent.Kind#ALERT} named {@code EVENTS_LOST} with params {@code from-token} (the token it was at) and {@code
+     * oldest-token} (the oldest event retained), whose token is one less than the oldest event that follows, then
+     * continues from the oldest event retained: re-read the pool ({@link #read}) to catch up on what was missed. A
+     * member that caught up through a snapshot of the master's (it was far behind) holds no events before that
+     * snapshot. When the member moves to another pool generation (an emergency
      * transition or reset, a rejoin), tokens start again from 1: the subscriber gets an {@code EVENTS_LOST} alert with
      * token 0, then the new generation's events from token 1. The same holds for a remote {@link PoolClient}, which
      * also resumes after the last token delivered when it moves to another member.

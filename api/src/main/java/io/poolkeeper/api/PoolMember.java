@@ -138,6 +138,13 @@ public interface PoolMember extends AutoCloseable {
         Builder callbackExecutor(Executor executor);
 
         /**
+         * How many of the latest events the member keeps for {@link Pool#watch} (default 100,000): kept on disk under
+         * the storage directory, so a watcher resuming from a token after a restart or a failover gets every event
+         * after it, or {@code EVENTS_LOST} when that token is older than this many events.
+         */
+        Builder eventRetention(int events);
+
+        /**
          * Mutual TLS on both transports (PoolService and Raft) with the member credentials in {@code directory}
          * ({@code ca.pem}, {@code cert.pem}, {@code key.pem}, as {@code poolkeeper pool-init-tls} and {@code
          * tls-issue} write them): the member accepts only callers whose certificate chains to the pool's CA, and the

@@ -539,7 +539,7 @@ public final class GrpcPoolClient implements PoolClient {
         private static boolean isEventsLost(PoolEvent e) {
             return e.kind() == PoolEvent.Kind.ALERT
                     && e.name().equals("EVENTS_LOST")
-                    && e.params().isEmpty();
+                    && (e.params().isEmpty() || e.params().containsKey("from-token"));
         }
 
         @Override

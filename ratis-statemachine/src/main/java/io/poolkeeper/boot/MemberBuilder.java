@@ -10,6 +10,7 @@ import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.member.SystemScheduler;
 import io.poolkeeper.port.LinkFilter;
 import io.poolkeeper.port.Scheduler;
+import io.poolkeeper.ratis.RaftSettings;
 import io.poolkeeper.rpc.FaultInterceptors;
 import io.poolkeeper.rpc.GrpcPeerLink;
 import io.poolkeeper.rpc.InjectedLinkFaults;
@@ -55,6 +56,8 @@ public final class MemberBuilder implements PoolMember.Builder {
     private Executor agentExecutor;
     private TransportSecurity security;
     private Executor callbackExecutor;
+    private int eventRetention = MemberConfig.DEFAULT_EVENT_RETENTION;
+    private long snapshotEvery = RaftSettings.SNAPSHOT_THRESHOLD;
 
     @Override
     public MemberBuilder hostUuid(HostId hostUuid) {
@@ -149,6 +152,27 @@ public final class MemberBuilder implements PoolMember.Builder {
     @Override
     public MemberBuilder insecure() {
         return transportSecurity(TransportSecurity.insecure());
+    }
+
+    @Override
+    public MemberBuilder eventRetention(int events) {
+        if (events < 1) {
+            throw new IllegalArgumentException("eventRetention must be at least 1 event, got " + events);
+        }
+        this.eventRetention = events;
+        return this;
+    }
+
+    /**
+     * Take a Raft snapshot every this many log entries (default {@value RaftSettings#SNAPSHOT_THRESHOLD}); tests lower
+     * it to snapshot within a few writes.
+     */
+    public MemberBuilder snapshotEvery(long logEntries) {
+        if (logEntries < 2) {
+            throw new IllegalArgumentException("snapshotEvery must be at least 2 log entries, got " + logEntries);
+        }
+        this.snapshotEvery = logEntries;
+        return this;
     }
 
     /** TLS with credentials already loaded (a test's pool shares them between members), or plain text. */
@@ -257,7 +281,9 @@ public final class MemberBuilder implements PoolMember.Builder {
                 haSettings,
                 security.credentials(),
                 Optional.ofNullable(agentExecutor),
-                Optional.ofNullable(callbackExecutor));
+                Optional.ofNullable(callbackExecutor),
+                eventRetention,
+                snapshotEvery);
         String self = hostUuid.toString();
         return new RatisPoolMember(
                 config,

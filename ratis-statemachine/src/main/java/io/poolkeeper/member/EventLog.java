@@ -8,6 +8,7 @@ import io.poolkeeper.core.Outcome;
 import io.poolkeeper.pool.EventDelivery;
 import io.poolkeeper.ratis.PoolStateMachine;
 import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,19 +22,61 @@ import java.util.function.Consumer;
 
 /**
  * The recent events of the pool as this member applied them, numbered by their sequence (the event token), and the
- * subscriptions that follow them. Bounded: a subscriber that falls further behind than the retained window gets
- * an {@code EVENTS_LOST} alert and continues from the oldest retained event (XenAPI's {@code EVENTS_LOST}).
+ * subscriptions that follow them. Bounded by a retention (a number of events): a subscriber that asks for older
+ * events, or falls further behind, gets an {@code EVENTS_LOST} alert (params {@code from-token}: where it was, {@code
+ * oldest-token}: the oldest event retained) and continues from the oldest retained event (XenAPI's {@code
+ * EVENTS_LOST}).
+ *
+ * <p>History survives restarts: events are kept in an {@link EventJournal} under the member's storage, forced to disk
+ * before each snapshot ({@link #sync}); what follows the snapshot Raft re-applies on restart, and events already held
+ * are not added twice (deduplicated by token). History begins anew, after the snapshot, when the member installs a
+ * leader's snapshot over a gap ({@link #reloaded}): the events in between were never applied here.
  *
  * <p>Thread-safe; each subscription is delivered on its own thread, in token order, without gaps. A listener that
  * throws does not end its subscription ({@link EventDelivery}).
  */
-final class EventLog {
-    static final int RETAINED = 100_000;
+final class EventLog implements AutoCloseable {
+    private static final String LOST = "EVENTS_LOST";
 
+    private final int retention;
+    private final EventJournal journal;
     private final Deque<PoolEvent> events = new ArrayDeque<>();
     private long lastToken;
     /** Bumped when the member moves to another Raft group, whose tokens start again from 1. */
     private long epoch;
+    /** The Raft group whose events these are; null until one is opened (or after a reset). */
+    private String group;
+
+    /**
+     * @param journalDir where the journal is kept
+     * @param retention how many of the latest events are kept, in memory and on disk
+     */
+    EventLog(Path journalDir, int retention) {
+        if (retention < 1) {
+            throw new IllegalArgumentException("event retention must be at least 1, got " + retention);
+        }
+        this.retention = retention;
+        this.journal = new EventJournal(journalDir, Math.max(1, Math.min(16_384, retention / 4)));
+    }
+
+    /**
+     * The state machine of {@code raftGroup} starts (member start, or a new group): the journal's events are loaded
+     * when they are that group's. Another group than the one followed is a reset.
+     */
+    synchronized void open(String raftGroup) {
+        if (raftGroup.equals(group)) {
+            return; // the same group again (re-admitted): what is held stays, replay and snapshots dedupe
+        }
+        if (group != null) {
+            reset();
+        }
+        group = raftGroup;
+        List<PoolEvent> kept = journal.open(raftGroup);
+        events.clear();
+        events.addAll(kept.subList(Math.max(0, kept.size() - retention), kept.size()));
+        lastToken = kept.isEmpty() ? 0 : kept.get(kept.size() - 1).token();
+        notifyAll();
+    }
 
     /**
      * The member left its Raft group (new generation, reset, or left the pool): tokens start again. Followers get an
@@ -41,20 +84,66 @@ final class EventLog {
      */
     synchronized void reset() {
         events.clear();
+        journal.restart();
         lastToken = 0;
+        group = null;
         epoch++;
         notifyAll();
     }
 
     synchronized void append(List<PoolStateMachine.AppliedCommand> applied) {
+        List<PoolEvent> fresh = new ArrayList<>(applied.size());
         for (PoolStateMachine.AppliedCommand a : applied) {
-            events.addLast(toEvent(a));
+            if (a.sequence() <= lastToken) {
+                continue; // re-applied after a restart: already held from the journal
+            }
+            if (a.sequence() != lastToken + 1) {
+                beginAfter(a.sequence() - 1, fresh);
+            }
+            PoolEvent e = toEvent(a);
+            fresh.add(e);
+            events.addLast(e);
             lastToken = a.sequence();
         }
-        while (events.size() > RETAINED) {
+        if (fresh.isEmpty()) {
+            return;
+        }
+        journal.append(fresh);
+        while (events.size() > retention) {
             events.removeFirst();
         }
+        journal.trim(events.getFirst().token());
         notifyAll();
+    }
+
+    /**
+     * The state machine loaded or installed a state at {@code sequence}: past what is held, the events in between were
+     * never applied here, and history begins after it.
+     */
+    synchronized void reloaded(long sequence) {
+        if (sequence > lastToken) {
+            beginAfter(sequence, new ArrayList<>());
+            lastToken = sequence;
+            notifyAll();
+        }
+    }
+
+    /** History begins after {@code sequence}: what came before it (held or {@code pending}) is forgotten. */
+    private void beginAfter(long sequence, List<PoolEvent> pending) {
+        events.clear();
+        pending.clear();
+        journal.restart();
+        lastToken = sequence;
+    }
+
+    /** Forces the events so far to disk: called before a snapshot, which lets Raft forget the entries behind them. */
+    synchronized void sync() {
+        journal.sync();
+    }
+
+    @Override
+    public synchronized void close() {
+        journal.close();
     }
 
     /** Follows the events after {@code fromToken} until closed; what the listener throws goes to {@code onError}. */
@@ -69,9 +158,18 @@ final class EventLog {
         };
     }
 
+    private static PoolEvent lost(long token, long fromToken, long oldestToken) {
+        SortedMap<String, String> params = new TreeMap<>();
+        params.put("from-token", Long.toString(fromToken));
+        params.put("oldest-token", Long.toString(oldestToken));
+        return new PoolEvent(token, PoolEvent.Kind.ALERT, LOST, params, Optional.empty());
+    }
+
     private final class Follower implements Runnable {
         private long after;
-        private long followedEpoch = -1;
+        /** Taken at subscription: a group change after it, even before the thread runs, is reported. */
+        private long followedEpoch;
+
         private final Consumer<PoolEvent> listener;
         private final Consumer<Throwable> onError;
         private volatile boolean closed;
@@ -80,6 +178,9 @@ final class EventLog {
             this.after = fromToken;
             this.listener = listener;
             this.onError = onError;
+            synchronized (EventLog.this) {
+                this.followedEpoch = epoch;
+            }
         }
 
         @Override
@@ -103,17 +204,14 @@ final class EventLog {
         /** The events after {@code after}, oldest first, waiting for at least one. */
         private List<PoolEvent> next() throws InterruptedException {
             synchronized (EventLog.this) {
-                if (followedEpoch == -1) {
-                    followedEpoch = epoch;
-                }
                 while (lastToken <= after && followedEpoch == epoch) {
                     EventLog.this.wait();
                 }
                 if (followedEpoch != epoch) {
                     followedEpoch = epoch;
+                    long was = after;
                     after = 0;
-                    return List.of(
-                            new PoolEvent(0, PoolEvent.Kind.ALERT, "EVENTS_LOST", new TreeMap<>(), Optional.empty()));
+                    return List.of(lost(0, was, 1));
                 }
                 List<PoolEvent> out = new ArrayList<>();
                 Iterator<PoolEvent> newestFirst = events.descendingIterator();
@@ -125,15 +223,10 @@ final class EventLog {
                     out.add(e);
                 }
                 Collections.reverse(out);
-                if (out.get(0).token() > after + 1) {
-                    out.add(
-                            0,
-                            new PoolEvent(
-                                    out.get(0).token() - 1,
-                                    PoolEvent.Kind.ALERT,
-                                    "EVENTS_LOST",
-                                    new TreeMap<>(),
-                                    Optional.empty()));
+                long oldest = out.isEmpty() ? lastToken + 1 : out.get(0).token();
+                if (oldest > after + 1) {
+                    // History begins after a gap (retention, or a snapshot installed from the leader).
+                    out.add(0, lost(oldest - 1, after, oldest));
                 }
                 after = lastToken;
                 return out;

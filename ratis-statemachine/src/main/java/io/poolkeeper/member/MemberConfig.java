@@ -32,6 +32,8 @@ import java.util.concurrent.Executor;
  * @param tls the member's credentials for mutual TLS on both transports; empty: plain text (explicitly insecure)
  * @param agentExecutor where host-agent calls run; empty: a bounded pool of the member's own
  * @param callbackExecutor where the futures of the member's pool complete; empty: the library's daemon threads
+ * @param eventRetention how many of the latest events the member keeps (on disk, across restarts) for watchers
+ * @param snapshotEvery take a Raft snapshot every this many log entries
  */
 public record MemberConfig(
         HostId hostId,
@@ -51,7 +53,21 @@ public record MemberConfig(
         HaSettings ha,
         Optional<TlsCredentials> tls,
         Optional<Executor> agentExecutor,
-        Optional<Executor> callbackExecutor) {
+        Optional<Executor> callbackExecutor,
+        int eventRetention,
+        long snapshotEvery) {
+
+    /** Events kept for watchers unless configured otherwise. */
+    public static final int DEFAULT_EVENT_RETENTION = 100_000;
+
+    public MemberConfig {
+        if (eventRetention < 1) {
+            throw new IllegalArgumentException("eventRetention must be at least 1, got " + eventRetention);
+        }
+        if (snapshotEvery < 2) {
+            throw new IllegalArgumentException("snapshotEvery must be at least 2 log entries, got " + snapshotEvery);
+        }
+    }
 
     public String serviceAddress() {
         return host + ":" + servicePort;

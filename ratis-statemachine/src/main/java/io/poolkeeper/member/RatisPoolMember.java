@@ -61,7 +61,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     private final PeerLink peers;
     private final Function<MemberService, Endpoint> serve;
     private final RoleState role;
-    private final EventLog events = new EventLog();
+    private final EventLog events;
     private final MemberPool pool;
     private final AgentDriver agentDriver;
     private final RaftGroups groups;
@@ -91,8 +91,15 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         this.peers = peers;
         this.serve = serve;
         this.role = new RoleState(self, config.timeouts().emergencyAfter());
+        this.events = new EventLog(config.storage().resolve("events"), config.eventRetention());
         this.groups = new RaftGroups(
-                self, config.raftAddress(), config.storage(), config.timeouts(), new ApplyEvents(), config.tls());
+                self,
+                config.raftAddress(),
+                config.storage(),
+                config.timeouts(),
+                new ApplyEvents(),
+                config.tls(),
+                config.snapshotEvery());
         this.pool = new MemberPool(this);
         this.agentDriver = new AgentDriver(
                 self,
@@ -267,7 +274,18 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         }
 
         @Override
+        public void opened(String groupId) {
+            events.open(groupId);
+        }
+
+        @Override
+        public void beforeSnapshot() {
+            events.sync();
+        }
+
+        @Override
         public void reloaded(AppliedState after) {
+            events.reloaded(after.sequence());
             agentDriver.reloaded(after);
             pool.applied(List.of(), after);
         }
@@ -484,6 +502,9 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         // Callers first: a command in flight fails now, not after the slow Raft close.
         pool.close();
         groups.close();
+        // After the Raft server: nothing applies any more. Not forced to disk (a kill is a crash; close's snapshot-free
+        // tail is re-applied from the log on restart).
+        events.close();
         if (service != null) {
             service.close();
         }

@@ -78,6 +78,15 @@ public final class PoolStateMachine extends BaseStateMachine {
         /** The state was replaced wholesale (snapshot installed or loaded). */
         default void reloaded(AppliedState after) {}
 
+        /** The state machine of Raft group {@code groupId} starts, before it loads a snapshot or applies anything. */
+        default void opened(String groupId) {}
+
+        /**
+         * A snapshot of the state applied so far is about to be written, after which Raft may purge the log entries
+         * it covers: whatever is derived from those entries and must outlive them is made durable now.
+         */
+        default void beforeSnapshot() {}
+
         /**
          * On the leader, before a write is logged: throws to refuse it (a master of a stale generation), and may
          * wait briefly (a new master still checking that no newer generation exists).
@@ -107,6 +116,7 @@ public final class PoolStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
+        listener.opened(groupId.getUuid().toString());
         getLifeCycle().startAndTransition(() -> load(storage.loadLatestSnapshot()));
     }
 
@@ -265,6 +275,8 @@ public final class PoolStateMachine extends BaseStateMachine {
         if (last == null || last.getIndex() <= 0) {
             return -1;
         }
+        // On the apply thread (Ratis' state machine updater): every applied batch has reached the listener.
+        listener.beforeSnapshot();
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         PoolSnapshot snapshot = SnapshotCodec.encode(now.state(), last.getIndex()).toBuilder()
                 .setLastEventSequence(now.sequence())

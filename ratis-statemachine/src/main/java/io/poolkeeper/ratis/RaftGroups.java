@@ -52,6 +52,9 @@ public final class RaftGroups implements AutoCloseable {
     private final HostId self;
     private final String raftAddress;
     private final Path storage;
+    /** Log entries between snapshots. */
+    private final long snapshotEvery;
+
     private final MemberTimeouts timeouts;
     private final PoolStateMachine.ApplyListener listener;
     private final Optional<TlsCredentials> tls;
@@ -70,8 +73,10 @@ public final class RaftGroups implements AutoCloseable {
             Path storage,
             MemberTimeouts timeouts,
             PoolStateMachine.ApplyListener listener,
-            Optional<TlsCredentials> tls) {
+            Optional<TlsCredentials> tls,
+            long snapshotEvery) {
         this.self = self;
+        this.snapshotEvery = snapshotEvery;
         this.raftAddress = raftAddress;
         this.storage = storage;
         this.timeouts = timeouts;
@@ -93,7 +98,7 @@ public final class RaftGroups implements AutoCloseable {
                 GrpcConfigKeys.Server.setServicesCustomizer(parameters, RaftLinkFilter.customizer(f, self.toString())));
         server = RaftServer.newBuilder()
                 .setServerId(selfId())
-                .setProperties(RaftSettings.server(storage, host, raftPort, timeouts))
+                .setProperties(RaftSettings.server(storage, host, raftPort, timeouts, snapshotEvery))
                 .setParameters(parameters)
                 .setStateMachineRegistry(gid -> {
                     // A new state machine per group: Ratis cannot re-initialize one.

@@ -25,12 +25,21 @@ import org.apache.ratis.util.TimeDuration;
  * with a bare Ratis state machine); not part of the poolkeeper API.
  */
 public final class RaftSettings {
-    /** Take a snapshot every this many log entries. */
-    static final long SNAPSHOT_THRESHOLD = 4_096;
+    /** Take a snapshot every this many log entries (default). */
+    public static final long SNAPSHOT_THRESHOLD = 4_096;
 
     private RaftSettings() {}
 
     public static RaftProperties server(Path storage, String host, int raftPort, MemberTimeouts timeouts) {
+        return server(storage, host, raftPort, timeouts, SNAPSHOT_THRESHOLD);
+    }
+
+    /** The same, taking a snapshot every {@code snapshotEvery} log entries. */
+    public static RaftProperties server(
+            Path storage, String host, int raftPort, MemberTimeouts timeouts, long snapshotEvery) {
+        if (snapshotEvery < 2) {
+            throw new IllegalArgumentException("snapshots every " + snapshotEvery + " log entries: at least 2");
+        }
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, List.of(storage.resolve("raft").toFile()));
         RaftServerConfigKeys.setRemovedGroupsDir(
@@ -46,8 +55,8 @@ public final class RaftSettings {
                 p, duration(timeouts.electionTimeoutMax().multipliedBy(3)));
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, SNAPSHOT_THRESHOLD);
-        RaftServerConfigKeys.Snapshot.setCreationGap(p, SNAPSHOT_THRESHOLD / 2);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotEvery);
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, snapshotEvery / 2);
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.setPurgeGap(p, 1024);
