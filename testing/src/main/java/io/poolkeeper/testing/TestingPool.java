@@ -11,7 +11,9 @@ import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.boot.MemberBuilder;
 import io.poolkeeper.ha.HaSettings;
+import io.poolkeeper.member.MemberConfig;
 import io.poolkeeper.member.RatisPoolMember;
+import io.poolkeeper.ratis.RaftSettings;
 import io.poolkeeper.rpc.GrpcPoolClient;
 import io.poolkeeper.rpc.TransportSecurity;
 import java.nio.file.Path;
@@ -129,6 +131,8 @@ public final class TestingPool implements AutoCloseable {
         private boolean insecure;
         private Function<SimulatedHypervisor, HostAgent> agents = h -> h;
         private Executor agentExecutor;
+        private int eventRetention = MemberConfig.DEFAULT_EVENT_RETENTION;
+        private long snapshotEvery = RaftSettings.SNAPSHOT_THRESHOLD;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -219,6 +223,21 @@ public final class TestingPool implements AutoCloseable {
             return this;
         }
 
+        /** How many events each member keeps for watchers (default {@link MemberConfig#DEFAULT_EVENT_RETENTION}). */
+        public Builder eventRetention(int events) {
+            this.eventRetention = events;
+            return this;
+        }
+
+        /**
+         * Each member takes a Raft snapshot every this many log entries (default {@link
+         * RaftSettings#SNAPSHOT_THRESHOLD}): a test lowers it to snapshot within a few writes.
+         */
+        public Builder snapshotEvery(long logEntries) {
+            this.snapshotEvery = logEntries;
+            return this;
+        }
+
         /** A pool with no host yet: {@link TestingPool#add()} adds them. */
         public TestingPool build() {
             return new TestingPool(this);
@@ -247,6 +266,8 @@ public final class TestingPool implements AutoCloseable {
     private final boolean allowFaultInjection;
     private final Function<SimulatedHypervisor, HostAgent> agents;
     private final Optional<Executor> agentExecutor;
+    private final int eventRetention;
+    private final long snapshotEvery;
     private final HypervisorWorld world = new HypervisorWorld();
     private final LinkFaults faults = new LinkFaults();
     private final List<Host> hosts = new CopyOnWriteArrayList<>();
@@ -265,6 +286,8 @@ public final class TestingPool implements AutoCloseable {
         this.allowFaultInjection = b.allowFaultInjection;
         this.agents = b.agents;
         this.agentExecutor = Optional.ofNullable(b.agentExecutor);
+        this.eventRetention = b.eventRetention;
+        this.snapshotEvery = b.snapshotEvery;
         this.tls = b.insecure ? Optional.empty() : Optional.of(new TestingTls(dir.resolve("tls"), b.poolName));
     }
 
@@ -384,6 +407,8 @@ public final class TestingPool implements AutoCloseable {
                 .linkFilter(faults)
                 .haSettings(ha)
                 .allowFaultInjection(allowFaultInjection)
+                .eventRetention(eventRetention)
+                .snapshotEvery(snapshotEvery)
                 .transportSecurity(tls.map(t -> t.member(index)).orElseGet(TransportSecurity::insecure));
     }
 
