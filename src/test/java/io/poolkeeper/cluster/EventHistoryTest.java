@@ -33,6 +33,8 @@ class EventHistoryTest {
     /** Small, so that a few dozen writes take several snapshots. */
     private static final long SNAPSHOT_EVERY = 8;
 
+    private static final long STARTED = System.nanoTime();
+
     @TempDir
     Path dir;
 
@@ -147,6 +149,7 @@ class EventHistoryTest {
     }
 
     private static void create(Pool pool, String prefix, int count, List<String> names) {
+        System.out.printf("event history: %s at %d ms%n", prefix, (System.nanoTime() - STARTED) / 1_000_000);
         for (int i = 0; i < count; i++) {
             String name = prefix + "-" + i;
             pool.blocking().createVm(VmSpec.of(name, 1L << 30, 1));
