@@ -4,6 +4,7 @@ import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.boot.MemberBuilder;
+import io.poolkeeper.member.MemberConfig;
 import io.poolkeeper.testing.SimulatedHypervisor;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -103,6 +104,13 @@ final class MemberCommand implements Callable<Integer> {
             description = "join as a witness: votes and counts in HA partitions, runs no VMs, needs no --memory")
     boolean witness;
 
+    @Option(
+            names = "--event-retention",
+            paramLabel = "N",
+            description = "how many of the latest events the member keeps on disk for event-watch (default"
+                    + " ${DEFAULT-VALUE}); a watcher further behind gets EVENTS_LOST first")
+    int eventRetention = MemberConfig.DEFAULT_EVENT_RETENTION;
+
     @Mixin
     TimeoutOptions timeouts = new TimeoutOptions();
 
@@ -152,6 +160,9 @@ final class MemberCommand implements Callable<Integer> {
         }
         // The implementation's builder, not PoolMember.builder(): fault injection is a test switch the public API
         // does not offer.
+        if (eventRetention < 1) {
+            throw new UsageException("--event-retention must be at least 1, got " + eventRetention);
+        }
         MemberBuilder builder = new MemberBuilder()
                 .allowFaultInjection(allowFaultInjection)
                 .hostUuid(host)
@@ -159,6 +170,7 @@ final class MemberCommand implements Callable<Integer> {
                 .storageDirectory(data)
                 .memoryTotal(bytes)
                 .witness(witness)
+                .eventRetention(eventRetention)
                 .timeouts(t)
                 .hostAgent(new SimulatedHypervisor(host, bytes));
         if (security.insecure) {
