@@ -69,6 +69,7 @@ class CliParsingTest {
                 "--host-dead-after",
                 "--emergency-after",
                 "--election-timeout",
+                "--event-retention",
                 "--allow-fault-injection")) {
             assertTrue(member.out().contains(option), option);
         }
@@ -160,6 +161,19 @@ class CliParsingTest {
                 cli.run("member", "--host-uuid", "h1", "--data", "/tmp/x", "--create-pool", "a", "--insecure");
         assertEquals(ExitStatus.USAGE, uuid.status());
         assertTrue(uuid.err().contains("--host-uuid: not a UUID"), uuid.err());
+        CliRunner.Result retention = cli.run(
+                "member",
+                "--host-uuid",
+                "00000000-0000-4000-8000-000000000001",
+                "--data",
+                "/tmp/x",
+                "--create-pool",
+                "a",
+                "--insecure",
+                "--event-retention",
+                "0");
+        assertEquals(ExitStatus.USAGE, retention.status());
+        assertTrue(retention.err().contains("--event-retention must be at least 1"), retention.err());
     }
 
     @Test
