@@ -143,7 +143,10 @@ class EventHistoryTest {
         Events resumed = Events.follow(member.pool(), token);
         await().atMost(WAIT).until(() -> resumed.lastToken() >= last);
         resumed.close();
-        assertEquals(tokens(token + 1, resumed.lastToken()), resumed.tokens(), "every token once, in order");
+        assertEquals(
+                tokens(token + 1, resumed.lastToken()),
+                resumed.tokens(),
+                "every token once, in order; alerts: " + resumed.alerts());
         assertTrue(resumed.alerts().isEmpty(), "nothing lost: " + resumed.alerts());
         assertEquals(createdAfter, resumed.names());
     }
