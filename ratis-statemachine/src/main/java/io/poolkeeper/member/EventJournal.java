@@ -2,6 +2,7 @@ package io.poolkeeper.member;
 
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolEvent;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -246,15 +247,15 @@ final class EventJournal implements AutoCloseable {
     /** Reads the segments in order; the first bad record ends the journal there (file cut, later files deleted). */
     private List<PoolEvent> readAll() throws IOException {
         List<PoolEvent> events = new ArrayList<>();
-        Long cutAt = null;
+        Long endsBefore = null; // the first segment no longer part of the journal
         for (Map.Entry<Long, Path> s : segments.entrySet()) {
-            if (cutAt != null) {
-                break;
-            }
             if (!events.isEmpty() && s.getKey() != lastToken + 1) {
                 LOG.warn(
-                        "event journal {}: segment {} does not follow token {}; history ends there", dir, s, lastToken);
-                cutAt = s.getKey();
+                        "event journal {}: {} does not follow token {}; history ends there",
+                        dir,
+                        s.getValue(),
+                        lastToken);
+                endsBefore = s.getKey();
                 break;
             }
             long goodBytes = readSegment(s.getValue(), s.getKey(), events);
@@ -268,16 +269,17 @@ final class EventJournal implements AutoCloseable {
                 try (FileChannel c = FileChannel.open(s.getValue(), StandardOpenOption.WRITE)) {
                     c.truncate(goodBytes);
                 }
-                cutAt = segments.higherKey(s.getKey());
+                endsBefore = segments.higherKey(s.getKey());
+                break;
             }
         }
-        if (cutAt != null) {
-            for (Path dropped : List.copyOf(segments.tailMap(cutAt).values())) {
+        if (endsBefore != null) {
+            for (Path dropped : List.copyOf(segments.tailMap(endsBefore).values())) {
                 Files.deleteIfExists(dropped);
             }
-            segments.tailMap(cutAt).clear();
+            segments.tailMap(endsBefore).clear();
         }
-        // Empty segment files (created, nothing written) would start a later history with a wrong name: drop them.
+        // An empty segment (created, nothing written) would name a later history wrongly: drop it.
         for (Map.Entry<Long, Path> s : List.copyOf(segments.entrySet())) {
             if (Files.size(s.getValue()) == 0) {
                 Files.delete(s.getValue());
@@ -291,7 +293,7 @@ final class EventJournal implements AutoCloseable {
     private long readSegment(Path file, long firstToken, List<PoolEvent> events) throws IOException {
         long good = 0;
         try (InputStream raw = Files.newInputStream(file);
-                DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
+                DataInputStream in = new DataInputStream(new BufferedInputStream(raw))) {
             long expected = events.isEmpty() ? firstToken : lastToken + 1;
             while (true) {
                 int length;
