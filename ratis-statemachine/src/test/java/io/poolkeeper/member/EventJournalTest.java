@@ -120,6 +120,30 @@ class EventJournalTest {
         assertEquals(events(41, 42), new EventJournal(dir, 3).open(GROUP));
     }
 
+    @Test
+    void aMissingSegmentEndsHistoryBeforeIt() throws IOException {
+        try (EventJournal journal = new EventJournal(dir, 3)) {
+            journal.open(GROUP);
+            journal.append(events(1, 9)); // segments from 1, 4, 7
+        }
+        Files.delete(segments().get(1));
+        assertEquals(events(1, 3), new EventJournal(dir, 3).open(GROUP));
+        assertEquals(1, segments().size());
+    }
+
+    @Test
+    void aJournalThatCannotBeWrittenKeepsNothingAndThrowsNothing() throws IOException {
+        Path notADirectory = Files.writeString(dir.resolve("file"), "x");
+        try (EventJournal journal = new EventJournal(notADirectory, 3)) {
+            assertEquals(List.of(), journal.open(GROUP));
+            journal.append(events(1, 5));
+            journal.trim(3);
+            journal.sync();
+            journal.restart();
+        }
+        assertEquals("x", Files.readString(notADirectory));
+    }
+
     private static List<PoolEvent> events(long from, long to) {
         return LongStream.rangeClosed(from, to)
                 .mapToObj(t -> {
