@@ -18,7 +18,7 @@ import java.util.concurrent.Executor;
  * @param host the interface to listen on
  * @param servicePort the PoolService port
  * @param raftPort the Raft port
- * @param storage the storage directory (Raft log, snapshots, membership)
+ * @param storage the storage directory (Raft log, snapshots, membership, event journal)
  * @param createPool the name of a pool to create, if no pool is stored yet
  * @param joinAddress the address of a member of a pool to join, if no pool is stored yet
  * @param joinToken the join token to join it with (a new host needs one)
