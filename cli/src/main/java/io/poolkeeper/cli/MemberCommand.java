@@ -4,14 +4,17 @@ import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.boot.MemberBuilder;
+import io.poolkeeper.http.StatusPage;
 import io.poolkeeper.member.MemberConfig;
 import io.poolkeeper.testing.SimulatedHypervisor;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -120,6 +123,13 @@ final class MemberCommand implements Callable<Integer> {
                     + " member drop what other hosts send it; never in production")
     boolean allowFaultInjection;
 
+    @Option(
+            names = "--http-listen",
+            paramLabel = "HOST:PORT",
+            description = "serve a read-only status page (plain HTTP, no authentication: it shows the pool's hosts,"
+                    + " VMs and SRs to whoever reaches it; bind it to loopback or a management network)")
+    String httpListen;
+
     @Option(names = "--watch-parent", hidden = true, description = "exit when the parent process exits")
     boolean watchParent;
 
@@ -151,6 +161,9 @@ final class MemberCommand implements Callable<Integer> {
             t = timeouts.resolve(MemberTimeouts.defaults());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
+        }
+        if (httpListen != null && !httpListen.matches("[^\\s]+:\\d{1,5}")) {
+            throw new UsageException("--http-listen must be HOST:PORT, got " + httpListen);
         }
         Files.createDirectories(data);
         if (security.insecure) {
@@ -195,10 +208,12 @@ final class MemberCommand implements Callable<Integer> {
             }
         }
         PoolMember member = builder.build();
+        AtomicReference<StatusPage> page = new AtomicReference<>();
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            Optional.ofNullable(page.get()).ifPresent(StatusPage::close);
                             member.close();
                             out.println("poolkeeper member stopped: host-uuid=" + host);
                             out.flush();
@@ -215,8 +230,19 @@ final class MemberCommand implements Callable<Integer> {
             err.flush();
             return ExitStatus.FAILED;
         }
+        if (httpListen != null) {
+            try {
+                page.set(StatusPage.start(member, httpListen));
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                err.println("poolkeeper member: --http-listen: " + e.getMessage());
+                err.flush();
+                member.close();
+                return ExitStatus.FAILED;
+            }
+        }
         out.println(READY + " host-uuid=" + host + " address=" + address(member) + " role=" + member.role()
-                + " generation=" + member.generation() + (allowFaultInjection ? " fault-injection=allowed" : ""));
+                + " generation=" + member.generation() + (allowFaultInjection ? " fault-injection=allowed" : "")
+                + (page.get() != null ? " status-page=http://" + page.get().address() + "/" : ""));
         out.flush();
         closed.await();
         return ExitStatus.OK;

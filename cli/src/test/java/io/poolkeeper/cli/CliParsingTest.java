@@ -70,7 +70,8 @@ class CliParsingTest {
                 "--emergency-after",
                 "--election-timeout",
                 "--event-retention",
-                "--allow-fault-injection")) {
+                "--allow-fault-injection",
+                "--http-listen")) {
             assertTrue(member.out().contains(option), option);
         }
         assertTrue(cli.run("demo", "--help").out().contains("--fast"));
@@ -174,6 +175,19 @@ class CliParsingTest {
                 "0");
         assertEquals(ExitStatus.USAGE, retention.status());
         assertTrue(retention.err().contains("--event-retention must be at least 1"), retention.err());
+        CliRunner.Result http = cli.run(
+                "member",
+                "--host-uuid",
+                "00000000-0000-4000-8000-000000000001",
+                "--data",
+                "/tmp/x",
+                "--create-pool",
+                "a",
+                "--insecure",
+                "--http-listen",
+                "8080");
+        assertEquals(ExitStatus.USAGE, http.status(), http.toString());
+        assertTrue(http.err().contains("--http-listen must be HOST:PORT"), http.err());
     }
 
     @Test

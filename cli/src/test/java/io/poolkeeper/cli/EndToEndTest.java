@@ -58,9 +58,18 @@ class EndToEndTest {
     @Test
     void slaveKilledForgottenAndItsVmRestartedElsewhere() throws Exception {
         MemberProcess host1 = member(1);
-        host1.start(List.of("--create-pool", "e2e"));
+        host1.start(List.of("--create-pool", "e2e", "--http-listen", "127.0.0.1:0"));
         String ready = host1.awaitReady(START);
         assertTrue(ready.contains("address=" + host1.address() + " role=MASTER"), ready);
+        // --http-listen: the member process serves its read-only status page.
+        String page = ready.substring(ready.indexOf("status-page=") + "status-page=".length());
+        java.net.http.HttpResponse<String> status = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(page + "api/status"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, status.statusCode(), status.body());
+        assertTrue(status.body().contains("\"role\":\"MASTER\""), status.body());
         MemberProcess host2 = member(2);
         MemberProcess host3 = member(3);
         CliRunner.Result created = new CliRunner(List.of(host1.address())).run("pool-join-token-create", "--minimal");

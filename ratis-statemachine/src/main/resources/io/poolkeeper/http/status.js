@@ -8,6 +8,7 @@ const events = []; // latest last, at most KEEP_EVENTS
 let lastToken = null;
 let source = null;
 let refreshQueued = false;
+let hostNames = new Map(); // uuid -> name, so events name hosts as the tables do
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -53,6 +54,7 @@ function setPill(id, text, cls) {
 }
 
 function render(s) {
+  hostNames = new Map(s.hosts.map((h) => [h.uuid, h.nameLabel]));
   const me = s.servedBy;
   setText("served-by", me.nameLabel + " (" + me.serviceAddress + ")");
   setPill("served-by-role", me.role);
@@ -130,7 +132,7 @@ function addEvent(e, show) {
 function renderEvents() {
   const list = document.getElementById("events");
   list.replaceChildren(...events.slice().reverse().map((e) => {
-    const params = Object.entries(e.params).map(([k, v]) => k + "=" + v).join(" ");
+    const params = Object.entries(e.params).map(([k, v]) => k + "=" + (hostNames.get(v) || v)).join(" ");
     const text = "#" + e.token + " " + e.kind.padEnd(8) + " " + e.name + " " + params
         + (e.rejectedWith ? "  -> " + e.rejectedWith : "");
     return el("li", text, e.kind);
@@ -151,7 +153,7 @@ async function poll() {
     }
     render(body);
     if (source === null || source.readyState !== EventSource.OPEN) connection(true, "polling");
-    else connection(true, "live");
+    else connection(true, "updating live");
   } catch (err) {
     connection(false, "member unreachable");
   }
@@ -170,7 +172,7 @@ function follow() {
     addEvent(JSON.parse(m.data), true);
     refreshSoon();
   });
-  source.onopen = () => connection(true, "live");
+  source.onopen = () => connection(true, "updating live");
   source.onerror = () => connection(false, "events reconnecting");
 }
 
