@@ -123,7 +123,9 @@ function render(s) {
 }
 
 function addEvent(e, show) {
-  if (events.some((x) => x.token === e.token && x.name === e.name) && e.token !== 0) return;
+  // A new pool generation numbers its events from 1 again: what came before is another history.
+  if (e.name === "EVENTS_LOST" && e.token === 0) events.length = 0;
+  else if (events.some((x) => x.token === e.token && x.name === e.name)) return;
   events.push(e);
   while (events.length > KEEP_EVENTS) events.shift();
   if (show) renderEvents();
