@@ -65,7 +65,10 @@ function render(s) {
   setText("ha", pool && pool.haEnabled ? "on, T=" + pool.haTimeoutSeconds + " s, plan for " + pool.haPlanExistsFor
       + " of " + pool.haHostFailuresToTolerate + (pool.haOvercommitted ? " (OVERCOMMITTED)" : "") : "off");
   const masterHost = s.hosts.find((h) => pool && h.uuid === pool.master);
-  if (masterHost && masterHost.status === "MASTER") setPill("master", masterHost.nameLabel, "MASTER");
+  const cutOff = me.role === "NO_MASTER" || me.role === "EMERGENCY" || me.role === "FENCED";
+  // Without a master the record still names the last one: say that this member cannot reach it.
+  if (masterHost && cutOff) setPill("master", masterHost.nameLabel + " (last recorded; unreachable)", "DEAD");
+  else if (masterHost && masterHost.status === "MASTER") setPill("master", masterHost.nameLabel, "MASTER");
   else if (masterHost) setPill("master", masterHost.nameLabel + " (" + masterHost.status + ")", "DEAD");
   else setPill("master", "none", "DEAD");
 
