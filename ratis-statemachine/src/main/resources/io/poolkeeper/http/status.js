@@ -8,7 +8,7 @@ const events = []; // latest last, at most KEEP_EVENTS
 let lastToken = null;
 let source = null;
 let refreshQueued = false;
-let hostNames = new Map(); // uuid -> name, so events name hosts as the tables do
+let names = new Map(); // uuid -> name of hosts, VMs and SRs, so events name them as the tables do
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -54,7 +54,7 @@ function setPill(id, text, cls) {
 }
 
 function render(s) {
-  hostNames = new Map(s.hosts.map((h) => [h.uuid, h.nameLabel]));
+  names = new Map([...s.hosts, ...s.vms, ...s.srs].map((o) => [o.uuid, o.nameLabel]));
   const me = s.servedBy;
   setText("served-by", me.nameLabel + " (" + me.serviceAddress + ")");
   setPill("served-by-role", me.role);
@@ -137,8 +137,8 @@ function addEvent(e, show) {
 function renderEvents() {
   const list = document.getElementById("events");
   list.replaceChildren(...events.slice().reverse().map((e) => {
-    const params = Object.entries(e.params).map(([k, v]) => k + "=" + (hostNames.get(v) || v)).join(" ");
-    const text = "#" + e.token + " " + e.kind.padEnd(8) + " " + e.name + " " + params
+    const params = Object.entries(e.params).map(([k, v]) => k + "=" + (names.get(v) || v)).join(" ");
+    const text = ("#" + e.token).padEnd(7) + " " + e.kind.padEnd(8) + " " + e.name + " " + params
         + (e.rejectedWith ? "  -> " + e.rejectedWith : "");
     return el("li", text, e.kind);
   }));
