@@ -91,7 +91,15 @@ public final class StatusPage implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        StatusPage page = new StatusPage(member, server, threads);
+        StatusPage page;
+        try {
+            page = new StatusPage(member, server, threads);
+        } catch (RuntimeException e) {
+            // A member that cannot be watched (closed): release the port rather than serve nothing on it.
+            server.stop(0);
+            threads.shutdownNow();
+            throw e;
+        }
         server.createContext("/", page::handle);
         server.setExecutor(threads);
         server.start();
