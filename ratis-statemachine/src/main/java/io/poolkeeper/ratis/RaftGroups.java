@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * The Raft side of one member: its Raft server, and the one Raft group of the pool generation it takes part in, with
  * that group's state machine, client and group-commit batcher. Groups are added (founded, joined, or recovered from
  * disk) and dropped (renamed aside, or deleted when the host leaves the pool); a pool's generation is its group
- * ({@link #groupId}). Knows nothing of the member runtime: it is told what to do.
+ * ({@link RaftSettings#groupId}). Knows nothing of the member runtime: it is told what to do.
  *
  * <p>Thread-safe for reads; group changes are serialized by the caller.
  */
