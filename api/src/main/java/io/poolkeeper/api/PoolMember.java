@@ -1,5 +1,6 @@
 package io.poolkeeper.api;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import java.nio.file.Path;
@@ -143,6 +144,16 @@ public interface PoolMember extends AutoCloseable {
          * after it, or {@code EVENTS_LOST} when that token is older than this many events.
          */
         Builder eventRetention(int events);
+
+        /**
+         * Where this member's meters go: Raft's term and indexes, its role, leader changes, commands by operation
+         * (latency, outcome, rejections by code), batch sizes, hosts live and dead, VMs by power state, pool HA
+         * (liveset, surviving partition, time to the self-fence deadline), host agent calls (latency, failures). Every
+         * meter is named {@code poolkeeper.*} and tagged {@code host} with this member's host uuid, so members may
+         * share a registry; they are removed from it when the member closes. Default: none, and no metrics cost. The
+         * library never registers anything on {@code Metrics.globalRegistry}.
+         */
+        Builder meterRegistry(MeterRegistry registry);
 
         /**
          * Mutual TLS on both transports (PoolService and Raft) with the member credentials in {@code directory}

@@ -1,5 +1,6 @@
 package io.poolkeeper.boot;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
@@ -8,6 +9,7 @@ import io.poolkeeper.ha.HaSettings;
 import io.poolkeeper.member.MemberConfig;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.member.SystemScheduler;
+import io.poolkeeper.metrics.MemberMetrics;
 import io.poolkeeper.port.LinkFilter;
 import io.poolkeeper.port.Scheduler;
 import io.poolkeeper.ratis.RaftSettings;
@@ -58,6 +60,7 @@ public final class MemberBuilder implements PoolMember.Builder {
     private Executor callbackExecutor;
     private int eventRetention = MemberConfig.DEFAULT_EVENT_RETENTION;
     private long snapshotEvery = RaftSettings.SNAPSHOT_THRESHOLD;
+    private MeterRegistry meterRegistry;
 
     @Override
     public MemberBuilder hostUuid(HostId hostUuid) {
@@ -141,6 +144,12 @@ public final class MemberBuilder implements PoolMember.Builder {
     @Override
     public MemberBuilder callbackExecutor(Executor executor) {
         this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+        return this;
+    }
+
+    @Override
+    public MemberBuilder meterRegistry(MeterRegistry registry) {
+        this.meterRegistry = Objects.requireNonNull(registry, "registry");
         return this;
     }
 
@@ -263,6 +272,7 @@ public final class MemberBuilder implements PoolMember.Builder {
         }
         Optional<InjectedLinkFaults> injected =
                 allowFaultInjection ? Optional.of(new InjectedLinkFaults(hostUuid)) : Optional.empty();
+        MemberMetrics metrics = MemberMetrics.of(Optional.ofNullable(meterRegistry), hostUuid);
         MemberConfig config = new MemberConfig(
                 hostUuid,
                 nameLabel != null ? nameLabel : hostUuid.toString().substring(0, 8),
@@ -276,14 +286,15 @@ public final class MemberBuilder implements PoolMember.Builder {
                 memoryTotal != null ? memoryTotal : witness ? 0 : DEFAULT_MEMORY,
                 witness,
                 timeouts,
-                agent,
+                metrics.meter(agent),
                 faults(Optional.ofNullable(linkFilter), injected),
                 haSettings,
                 security.credentials(),
                 Optional.ofNullable(agentExecutor),
                 Optional.ofNullable(callbackExecutor),
                 eventRetention,
-                snapshotEvery);
+                snapshotEvery,
+                metrics);
         String self = hostUuid.toString();
         return new RatisPoolMember(
                 config,

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -111,6 +112,24 @@ public final class HaMonitor {
      */
     public boolean surviving() {
         return surviving;
+    }
+
+    /**
+     * Pool HA on this member as of its last tick (for metrics).
+     *
+     * @param armed whether the loop is armed
+     * @param liveset the size of the liveset this member holds (0 unarmed)
+     * @param surviving whether it is in a surviving partition
+     * @param fenceInNanos how long until it fences itself, while outside every surviving partition
+     */
+    public record Status(boolean armed, int liveset, boolean surviving, OptionalLong fenceInNanos) {}
+
+    /** Pool HA on this member as of its last tick. */
+    public synchronized Status status() {
+        if (reach == null) {
+            return new Status(false, 0, false, OptionalLong.empty());
+        }
+        return new Status(true, lastLiveset.size(), surviving, reach.selfFenceIn(now));
     }
 
     /** A beat from another member arrived. */

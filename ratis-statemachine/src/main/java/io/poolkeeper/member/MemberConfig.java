@@ -4,6 +4,7 @@ import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.ha.HaSettings;
+import io.poolkeeper.metrics.MemberMetrics;
 import io.poolkeeper.port.LinkFilter;
 import io.poolkeeper.tls.TlsCredentials;
 import java.nio.file.Path;
@@ -34,6 +35,8 @@ import java.util.concurrent.Executor;
  * @param callbackExecutor where the futures of the member's pool complete; empty: the library's daemon threads
  * @param eventRetention how many of the latest events the member keeps (on disk, across restarts) for watchers
  * @param snapshotEvery take a Raft snapshot every this many log entries
+ * @param metrics the member's meters ({@link MemberMetrics#none()} without a registry); {@code agent} is already
+ *     metered by it
  */
 public record MemberConfig(
         HostId hostId,
@@ -55,7 +58,8 @@ public record MemberConfig(
         Optional<Executor> agentExecutor,
         Optional<Executor> callbackExecutor,
         int eventRetention,
-        long snapshotEvery) {
+        long snapshotEvery,
+        MemberMetrics metrics) {
 
     /** Events kept for watchers unless configured otherwise. */
     public static final int DEFAULT_EVENT_RETENTION = 100_000;

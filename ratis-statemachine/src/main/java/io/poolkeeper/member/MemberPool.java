@@ -91,6 +91,10 @@ public final class MemberPool extends CommandPool {
 
     @Override
     public CompletableFuture<ResultCodec.Reply> submit(PoolCommand command) {
+        return member.config().metrics().command(command.operation(), submitTimed(command));
+    }
+
+    private CompletableFuture<ResultCodec.Reply> submitTimed(PoolCommand command) {
         if (command.operation() instanceof Operation.Invalid invalid) {
             // Undecodable input changes nothing on any replica: refuse it here instead of logging it.
             return CompletableFuture.completedFuture(new ResultCodec.Reply(

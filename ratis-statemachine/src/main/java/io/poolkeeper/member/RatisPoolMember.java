@@ -14,6 +14,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.ha.HaMonitor;
+import io.poolkeeper.metrics.MemberProbe;
 import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
 import io.poolkeeper.port.MemberService;
@@ -168,6 +169,31 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         this.monitor = new Monitor(
                 config, scheduler, role, groups, watch, master, slave, generations, halfPool, ha::surviving);
         role.listen(this::roleChanged);
+        groups.onBatch(config.metrics()::batch);
+        config.metrics().bind(new Probe());
+    }
+
+    /** What the gauges read: the member's state now. */
+    private final class Probe implements MemberProbe {
+        @Override
+        public MemberRole role() {
+            return RatisPoolMember.this.role();
+        }
+
+        @Override
+        public Optional<RaftGroups.Progress> raft() {
+            return groups.progress();
+        }
+
+        @Override
+        public AppliedState applied() {
+            return RatisPoolMember.this.applied();
+        }
+
+        @Override
+        public HaMonitor.Status ha() {
+            return ha.status();
+        }
     }
 
     /** Duties start and stop with the state (Proxmox {@code set_local_status}). */
@@ -266,6 +292,11 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         @Override
         public void leaderReady() {
             role.move(RoleState.FOLLOWING, MemberState.MASTER, "Raft leader");
+        }
+
+        @Override
+        public void leaderChanged() {
+            config.metrics().leaderChanged();
         }
 
         @Override
@@ -509,6 +540,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
             service.close();
         }
         peers.close();
+        config.metrics().close();
         LOG.debug("member {} closed ({})", config.hostId(), clean ? "clean" : "abrupt");
     }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -41,11 +42,13 @@ public final class CommandBatcher implements AutoCloseable {
     private final Set<CompletableFuture<CommandResult>> sent = ConcurrentHashMap.newKeySet();
 
     private final Function<Message, CompletableFuture<RaftClientReply>> send;
+    private final IntConsumer batchSizes;
     private final Thread sender;
     private volatile boolean closed;
 
-    CommandBatcher(String name, Function<Message, CompletableFuture<RaftClientReply>> send) {
+    CommandBatcher(String name, Function<Message, CompletableFuture<RaftClientReply>> send, IntConsumer batchSizes) {
         this.send = send;
+        this.batchSizes = batchSizes;
         this.sender = new Thread(this::run, name + "-batcher");
         sender.setDaemon(true);
         sender.start();
@@ -99,6 +102,7 @@ public final class CommandBatcher implements AutoCloseable {
                     batch.stream().map(Pending::command).toList());
             batch.forEach(p -> sent.add(p.result()));
             reply = send.apply(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
+            batchSizes.accept(batch.size());
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }

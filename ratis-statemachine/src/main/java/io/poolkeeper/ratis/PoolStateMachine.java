@@ -32,6 +32,8 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -74,6 +76,9 @@ public final class PoolStateMachine extends BaseStateMachine {
 
         /** This member stopped being the leader. */
         default void notLeader() {}
+
+        /** This member learned of a new leader of its group (itself or another). */
+        default void leaderChanged() {}
 
         /** The state was replaced wholesale (snapshot installed or loaded). */
         default void reloaded(AppliedState after) {}
@@ -311,6 +316,18 @@ public final class PoolStateMachine extends BaseStateMachine {
             listener.leaderReady();
         } catch (RuntimeException e) {
             LOG.warn("leader-ready listener failed", e);
+        }
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (newLeaderId == null) {
+            return;
+        }
+        try {
+            listener.leaderChanged();
+        } catch (RuntimeException e) {
+            LOG.warn("leader-changed listener failed", e);
         }
     }
 

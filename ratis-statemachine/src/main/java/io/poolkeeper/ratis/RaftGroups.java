@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntConsumer;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -62,6 +63,7 @@ public final class RaftGroups implements AutoCloseable {
     private final Parameters parameters = new Parameters();
 
     private volatile RaftServer server;
+    private volatile IntConsumer batchSizes = size -> {};
     private volatile PoolStateMachine stateMachine;
     private volatile Group group;
     /** The group this member left without removing its data (HA self-fence), until set aside. */
@@ -165,7 +167,7 @@ public final class RaftGroups implements AutoCloseable {
                 .setRetryPolicy(RaftSettings.retryPolicy(timeouts))
                 .setParameters(parameters)
                 .build());
-        CommandBatcher batcher = new CommandBatcher(self.toString(), client::send);
+        CommandBatcher batcher = new CommandBatcher(self.toString(), client::send, size -> batchSizes.accept(size));
         group = new Group(raftGroup.getGroupId(), client, batcher);
     }
 
@@ -362,6 +364,37 @@ public final class RaftGroups implements AutoCloseable {
 
     /** A log entry's place: its term and index. */
     public record LogPosition(long term, long index) {}
+
+    /**
+     * Raft's numbers of the current group, as this member's division has them (for metrics).
+     *
+     * @param term the current term
+     * @param commitIndex the last committed log index
+     * @param appliedIndex the last log index applied to the state machine
+     */
+    public record Progress(long term, long commitIndex, long appliedIndex) {}
+
+    /** Raft's numbers of the current group; empty in no group (or while the division is not there). */
+    public Optional<Progress> progress() {
+        Group g = group;
+        if (g == null || server == null) {
+            return Optional.empty();
+        }
+        try {
+            RaftServer.Division division = server.getDivision(g.id());
+            return Optional.of(new Progress(
+                    division.getInfo().getCurrentTerm(),
+                    division.getRaftLog().getLastCommittedIndex(),
+                    division.getInfo().getLastAppliedIndex()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Told the number of commands of every log entry the batchers send (metrics); replaces the previous one. */
+    public void onBatch(IntConsumer sizes) {
+        this.batchSizes = sizes;
+    }
 
     /** Adds a host the pool accepted to the configuration: a voter, or a listener when the pool made it one. */
     public void addPeer(HostId host, String address, HostRole role) throws IOException {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -148,6 +149,17 @@ public final class Reachability {
             }
         }
         return out;
+    }
+
+    /**
+     * Nanoseconds from {@code now} until this host's self-fence is due (0 when overdue), while the last
+     * {@link #selfFenceDue} found it outside every surviving partition; empty otherwise.
+     */
+    public OptionalLong selfFenceIn(long now) {
+        if (!outside) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Math.max(0, deadlines.fenceWindow().toNanos() - (now - outsideSince)));
     }
 
     /**
