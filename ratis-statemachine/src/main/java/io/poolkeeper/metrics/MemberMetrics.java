@@ -181,8 +181,8 @@ public final class MemberMetrics implements AutoCloseable {
 
     /**
      * Times a command from its submission to its answer, by operation and outcome ({@code applied}, {@code rejected}
-     * with the rejection's code counted too, {@code failed}: no master, no quorum, unknown outcome). Returns
-     * {@code reply} itself.
+     * with the rejection's code counted too, {@code failed}: no master, no quorum, unknown outcome). Returns a future
+     * that completes as {@code reply} does once recorded, so a caller who got the answer sees it counted.
      */
     public CompletableFuture<ResultCodec.Reply> command(
             Operation operation, CompletableFuture<ResultCodec.Reply> reply) {
@@ -191,7 +191,7 @@ public final class MemberMetrics implements AutoCloseable {
         }
         Timer.Sample sample = Timer.start(registry);
         String name = OperationNames.of(operation);
-        reply.whenComplete((r, error) -> {
+        return reply.whenComplete((r, error) -> {
             if (closed) {
                 return;
             }
@@ -225,7 +225,6 @@ public final class MemberMetrics implements AutoCloseable {
                 sample.stop(timer);
             }
         });
-        return reply;
     }
 
     private static String code(Throwable error) {

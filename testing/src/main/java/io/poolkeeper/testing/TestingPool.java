@@ -2,6 +2,7 @@ package io.poolkeeper.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.poolkeeper.api.BlockingPool;
 import io.poolkeeper.api.HostAgent;
 import io.poolkeeper.api.MemberTimeouts;
@@ -25,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -133,6 +135,7 @@ public final class TestingPool implements AutoCloseable {
         private Executor agentExecutor;
         private int eventRetention = MemberConfig.DEFAULT_EVENT_RETENTION;
         private long snapshotEvery = RaftSettings.SNAPSHOT_THRESHOLD;
+        private IntFunction<MeterRegistry> meterRegistries;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -238,6 +241,16 @@ public final class TestingPool implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The meter registry of the member of each host, by host index (asked at every build of the member, so a
+         * restarted member of the same host reports where its predecessor did when the function answers the same).
+         * Default: none.
+         */
+        public Builder meterRegistries(IntFunction<MeterRegistry> perHost) {
+            this.meterRegistries = Objects.requireNonNull(perHost, "perHost");
+            return this;
+        }
+
         /** A pool with no host yet: {@link TestingPool#add()} adds them. */
         public TestingPool build() {
             return new TestingPool(this);
@@ -268,6 +281,7 @@ public final class TestingPool implements AutoCloseable {
     private final Optional<Executor> agentExecutor;
     private final int eventRetention;
     private final long snapshotEvery;
+    private final Optional<IntFunction<MeterRegistry>> meterRegistries;
     private final HypervisorWorld world = new HypervisorWorld();
     private final LinkFaults faults = new LinkFaults();
     private final List<Host> hosts = new CopyOnWriteArrayList<>();
@@ -288,6 +302,7 @@ public final class TestingPool implements AutoCloseable {
         this.agentExecutor = Optional.ofNullable(b.agentExecutor);
         this.eventRetention = b.eventRetention;
         this.snapshotEvery = b.snapshotEvery;
+        this.meterRegistries = Optional.ofNullable(b.meterRegistries);
         this.tls = b.insecure ? Optional.empty() : Optional.of(new TestingTls(dir.resolve("tls"), b.poolName));
     }
 
@@ -397,6 +412,7 @@ public final class TestingPool implements AutoCloseable {
             b.joinToken(host.joinToken);
         }
         agentExecutor.ifPresent(b::agentExecutor);
+        meterRegistries.ifPresent(registries -> b.meterRegistry(registries.apply(index)));
         return b.hostUuid(host.id)
                 .nameLabel("host" + (index + 1))
                 .listenAddress("127.0.0.1:" + host.servicePort)
