@@ -1,5 +1,11 @@
 package io.poolkeeper.cli;
 
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
@@ -8,6 +14,8 @@ import io.poolkeeper.http.StatusPage;
 import io.poolkeeper.member.MemberConfig;
 import io.poolkeeper.testing.SimulatedHypervisor;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -130,6 +138,13 @@ final class MemberCommand implements Callable<Integer> {
                     + " VMs and SRs to whoever reaches it; bind it to loopback or a management network)")
     String httpListen;
 
+    @Option(
+            names = "--metrics-listen",
+            paramLabel = "HOST:PORT",
+            description = "serve the member's meters (poolkeeper_*, Raft, JVM) at http://HOST:PORT/metrics in"
+                    + " Prometheus text format; no authentication, so bind it where only the monitoring reaches")
+    String metricsListen;
+
     @Option(names = "--watch-parent", hidden = true, description = "exit when the parent process exits")
     boolean watchParent;
 
@@ -165,6 +180,9 @@ final class MemberCommand implements Callable<Integer> {
         if (httpListen != null && !httpListen.matches("[^\\s]+:\\d{1,5}")) {
             throw new UsageException("--http-listen must be HOST:PORT, got " + httpListen);
         }
+        Optional<InetSocketAddress> metricsAddress = metricsListen == null
+                ? Optional.empty()
+                : Optional.of(Invocation.parse("--metrics-listen", metricsListen, MemberCommand::hostPort));
         Files.createDirectories(data);
         if (security.insecure) {
             err.println("poolkeeper member: WARNING: --insecure: plain text, no authentication; anyone who reaches "
@@ -191,7 +209,7 @@ final class MemberCommand implements Callable<Integer> {
         } else {
             try {
                 builder.tls(security.tlsDir);
-            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            } catch (IllegalArgumentException | UncheckedIOException e) {
                 throw new UsageException("--tls-dir " + security.tlsDir + ": " + e.getMessage());
             }
         }
@@ -207,14 +225,25 @@ final class MemberCommand implements Callable<Integer> {
                 builder.joinToken(token);
             }
         }
+        Optional<PrometheusMeterRegistry> registry = metricsAddress.map(a -> meters());
+        registry.ifPresent(builder::meterRegistry);
         PoolMember member = builder.build();
         AtomicReference<StatusPage> page = new AtomicReference<>();
+        Optional<MetricsEndpoint> endpoint;
+        try {
+            endpoint = metricsAddress.map(a -> MetricsEndpoint.start(a.getHostString(), a.getPort(), registry.get()));
+        } catch (UncheckedIOException e) {
+            err.println("poolkeeper member: could not start: " + e.getMessage() + ": " + e.getCause());
+            err.flush();
+            return ExitStatus.FAILED;
+        }
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             Optional.ofNullable(page.get()).ifPresent(StatusPage::close);
                             member.close();
+                            endpoint.ifPresent(MetricsEndpoint::close);
                             out.println("poolkeeper member stopped: host-uuid=" + host);
                             out.flush();
                             closed.countDown();
@@ -226,6 +255,7 @@ final class MemberCommand implements Callable<Integer> {
         try {
             member.start();
         } catch (RuntimeException e) {
+            endpoint.ifPresent(MetricsEndpoint::close);
             err.println("poolkeeper member: could not start: " + e.getMessage());
             err.flush();
             return ExitStatus.FAILED;
@@ -233,19 +263,50 @@ final class MemberCommand implements Callable<Integer> {
         if (httpListen != null) {
             try {
                 page.set(StatusPage.start(member, httpListen));
-            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            } catch (IllegalArgumentException | UncheckedIOException e) {
                 err.println("poolkeeper member: --http-listen: " + e.getMessage());
                 err.flush();
                 member.close();
+                endpoint.ifPresent(MetricsEndpoint::close);
                 return ExitStatus.FAILED;
             }
         }
         out.println(READY + " host-uuid=" + host + " address=" + address(member) + " role=" + member.role()
                 + " generation=" + member.generation() + (allowFaultInjection ? " fault-injection=allowed" : "")
-                + (page.get() != null ? " status-page=http://" + page.get().address() + "/" : ""));
+                + (page.get() != null ? " status-page=http://" + page.get().address() + "/" : "")
+                + endpoint.map(e -> " metrics=" + metricsAddress.get().getHostString() + ":" + e.port())
+                        .orElse(""));
         out.flush();
         closed.await();
         return ExitStatus.OK;
+    }
+
+    /** The registry the endpoint scrapes: the member's meters and this JVM's. */
+    private static PrometheusMeterRegistry meters() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        return registry;
+    }
+
+    /** {@code HOST:PORT}, port 0 to 65535 (0: a free one). */
+    static InetSocketAddress hostPort(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("expected HOST:PORT, got '" + text + "'");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected HOST:PORT, got '" + text + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range in '" + text + "'");
+        }
+        return InetSocketAddress.createUnresolved(text.substring(0, colon), port);
     }
 
     /**
