@@ -121,6 +121,43 @@ class MemberMetricsTest {
         }
     }
 
+    @Test
+    void haGaugesShowTheLivesetAndTheSelfFenceDeadline() {
+        Duration haTimeout = Duration.ofSeconds(4);
+        List<MeterRegistry> registries =
+                List.of(new SimpleMeterRegistry(), new SimpleMeterRegistry(), new SimpleMeterRegistry());
+        try (TestingPool pool =
+                TestingPool.builder(dir).meterRegistries(registries::get).start(3)) {
+            pool.pool(pool.awaitMaster()).enableHa(Optional.of(haTimeout));
+            await().atMost(WAIT).untilAsserted(() -> {
+                for (MeterRegistry r : registries) {
+                    assertEquals(1.0, gauge(r, "poolkeeper.ha.armed"));
+                    assertEquals(3.0, gauge(r, "poolkeeper.ha.liveset"));
+                    assertEquals(1.0, gauge(r, "poolkeeper.ha.surviving"));
+                    assertTrue(Double.isNaN(gauge(r, "poolkeeper.ha.fence.deadline.seconds")));
+                }
+            });
+
+            int cut = pool.slaves().get(0);
+            MeterRegistry cutMeters = registries.get(cut);
+            pool.isolate(cut);
+            // Alone, it is outside every surviving partition: its deadline counts down within the fence window (T/2),
+            // then it fences itself.
+            double window = haTimeout.toMillis() / 2000.0;
+            await().atMost(WAIT)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(
+                            () -> gauge(cutMeters, "poolkeeper.ha.fence.deadline.seconds"),
+                            left -> left >= 0 && left <= window);
+            assertEquals(0.0, gauge(cutMeters, "poolkeeper.ha.surviving"));
+            await().atMost(WAIT).until(() -> role(cutMeters, "FENCED") == 1.0);
+            for (int i : pool.others(cut)) {
+                assertEquals(1.0, gauge(registries.get(i), "poolkeeper.ha.surviving"), "survivor " + i);
+                assertTrue(Double.isNaN(gauge(registries.get(i), "poolkeeper.ha.fence.deadline.seconds")));
+            }
+        }
+    }
+
     private static double role(MeterRegistry r, String role) {
         return gauge(r, "poolkeeper.member.role", "role", role);
     }

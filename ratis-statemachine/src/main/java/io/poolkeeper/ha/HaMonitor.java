@@ -129,7 +129,7 @@ public final class HaMonitor {
         if (reach == null) {
             return new Status(false, 0, false, OptionalLong.empty());
         }
-        return new Status(true, lastLiveset.size(), surviving, reach.selfFenceIn(now));
+        return new Status(true, lastLiveset.size(), surviving, reach.selfFenceIn(env.nanos()));
     }
 
     /** A beat from another member arrived. */
