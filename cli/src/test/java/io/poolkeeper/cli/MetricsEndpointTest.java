@@ -108,6 +108,13 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void theMembersHelpNamesTheFlag() {
+        CliRunner.Result help = new CliRunner(List.of()).run("help", "member");
+        assertEquals(0, help.status(), help.toString());
+        assertTrue(help.out().contains("--metrics-listen=HOST:PORT"), help.toString());
+    }
+
+    @Test
     void aMalformedAddressIsAUsageError() {
         CliRunner.Result bad = new CliRunner(List.of())
                 .run(
