@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -145,7 +146,10 @@ public final class MemberMetrics implements AutoCloseable {
                 "poolkeeper.ha.fence.deadline.seconds",
                 "seconds until this member fences itself; NaN while it is in a surviving partition",
                 probe,
-                p -> p.ha().fenceInNanos().isPresent() ? p.ha().fenceInNanos().getAsLong() / 1e9 : Double.NaN,
+                p -> {
+                    OptionalLong left = p.ha().fenceInNanos();
+                    return left.isPresent() ? left.getAsLong() / 1e9 : Double.NaN;
+                },
                 Tags.empty());
     }
 
@@ -191,40 +195,55 @@ public final class MemberMetrics implements AutoCloseable {
         }
         Timer.Sample sample = Timer.start(registry);
         String name = OperationNames.of(operation);
-        return reply.whenComplete((r, error) -> {
-            if (closed) {
-                return;
-            }
-            String outcome;
-            if (error != null) {
-                outcome = "failed";
-                counter(
-                                "poolkeeper.commands.failed",
-                                "commands that failed without an answer, by code",
-                                Tags.of("operation", name, "code", code(error)))
-                        .increment();
-            } else if (r.rejection().isPresent()) {
-                outcome = "rejected";
-                counter(
-                                "poolkeeper.commands.rejected",
-                                "commands refused by the pool, by code",
-                                Tags.of(
-                                        "operation",
-                                        name,
-                                        "code",
-                                        r.rejection().get().code().name()))
-                        .increment();
-            } else {
-                outcome = "applied";
-            }
-            Timer timer = timer(
-                    "poolkeeper.commands",
-                    "commands from submission to answer",
-                    Tags.of("operation", name, "outcome", outcome));
-            if (timer != null) {
-                sample.stop(timer);
+        // Completed by hand, not as a dependent stage: the caller gets the very exception, unwrapped as it was.
+        CompletableFuture<ResultCodec.Reply> recorded = new CompletableFuture<>();
+        reply.whenComplete((r, error) -> {
+            try {
+                record(sample, name, r, error);
+            } finally {
+                if (error != null) {
+                    recorded.completeExceptionally(error);
+                } else {
+                    recorded.complete(r);
+                }
             }
         });
+        return recorded;
+    }
+
+    private void record(Timer.Sample sample, String name, ResultCodec.Reply r, Throwable error) {
+        if (closed) {
+            return;
+        }
+        String outcome;
+        if (error != null) {
+            outcome = "failed";
+            counter(
+                            "poolkeeper.commands.failed",
+                            "commands that failed without an answer, by code",
+                            Tags.of("operation", name, "code", code(error)))
+                    .increment();
+        } else if (r.rejection().isPresent()) {
+            outcome = "rejected";
+            counter(
+                            "poolkeeper.commands.rejected",
+                            "commands refused by the pool, by code",
+                            Tags.of(
+                                    "operation",
+                                    name,
+                                    "code",
+                                    r.rejection().get().code().name()))
+                    .increment();
+        } else {
+            outcome = "applied";
+        }
+        Timer timer = timer(
+                "poolkeeper.commands",
+                "commands from submission to answer",
+                Tags.of("operation", name, "outcome", outcome));
+        if (timer != null) {
+            sample.stop(timer);
+        }
     }
 
     private static String code(Throwable error) {
