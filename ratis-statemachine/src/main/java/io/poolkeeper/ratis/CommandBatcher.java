@@ -102,9 +102,13 @@ public final class CommandBatcher implements AutoCloseable {
                     batch.stream().map(Pending::command).toList());
             batch.forEach(p -> sent.add(p.result()));
             reply = send.apply(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
-            batchSizes.accept(batch.size());
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
+        }
+        try {
+            batchSizes.accept(batch.size());
+        } catch (RuntimeException e) {
+            // Counting must never fail a batch that is already on its way.
         }
         reply.whenComplete((r, error) -> {
             inFlight.release();
