@@ -15,6 +15,7 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.api.model.PoolId;
 import io.poolkeeper.codec.CommandCodec;
+import io.poolkeeper.codec.EventCodec;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.codec.SnapshotCodec;
 import io.poolkeeper.core.PoolCommand;

@@ -1,7 +1,7 @@
 package io.poolkeeper.member;
 
-import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolEvent;
+import io.poolkeeper.codec.EventCodec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -19,7 +19,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -123,7 +122,7 @@ final class EventJournal implements AutoCloseable {
                 if (out == null || inSegment >= segmentEvents) {
                     startSegment(e.token());
                 }
-                byte[] payload = toProto(e).toByteArray();
+                byte[] payload = EventCodec.encode(e);
                 CRC32C crc = new CRC32C();
                 crc.update(payload);
                 out.writeInt(payload.length);
@@ -319,8 +318,8 @@ final class EventJournal implements AutoCloseable {
                 }
                 PoolEvent e;
                 try {
-                    e = fromProto(io.poolkeeper.proto.PoolEvent.parseFrom(payload));
-                } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException bad) {
+                    e = EventCodec.decode(payload);
+                } catch (RuntimeException bad) {
                     return good;
                 }
                 if (e.token() != expected) {
@@ -341,38 +340,5 @@ final class EventJournal implements AutoCloseable {
         }
         broken = true;
         closeSegment();
-    }
-
-    static io.poolkeeper.proto.PoolEvent toProto(PoolEvent event) {
-        return io.poolkeeper.proto.PoolEvent.newBuilder()
-                .setToken(event.token())
-                .setKind(
-                        switch (event.kind()) {
-                            case CHANGE -> io.poolkeeper.proto.PoolEvent.Kind.CHANGE;
-                            case REJECTED -> io.poolkeeper.proto.PoolEvent.Kind.REJECTED;
-                            case ALERT -> io.poolkeeper.proto.PoolEvent.Kind.ALERT;
-                        })
-                .setName(event.name())
-                .putAllParams(event.params())
-                .setRejectedWith(event.rejectedWith().map(ErrorCode::name).orElse(""))
-                .build();
-    }
-
-    static PoolEvent fromProto(io.poolkeeper.proto.PoolEvent event) {
-        PoolEvent.Kind kind =
-                switch (event.getKind()) {
-                    case CHANGE -> PoolEvent.Kind.CHANGE;
-                    case REJECTED -> PoolEvent.Kind.REJECTED;
-                    case ALERT -> PoolEvent.Kind.ALERT;
-                    case KIND_UNSPECIFIED, UNRECOGNIZED -> throw new IllegalArgumentException("no kind");
-                };
-        return new PoolEvent(
-                event.getToken(),
-                kind,
-                event.getName(),
-                new TreeMap<>(event.getParamsMap()),
-                event.getRejectedWith().isEmpty()
-                        ? Optional.empty()
-                        : Optional.of(ErrorCode.fromName(event.getRejectedWith())));
     }
 }

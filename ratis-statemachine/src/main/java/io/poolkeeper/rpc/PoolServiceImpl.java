@@ -10,6 +10,7 @@ import io.poolkeeper.api.Subscription;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.codec.CommandCodec;
+import io.poolkeeper.codec.EventCodec;
 import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.codec.SnapshotCodec;
 import io.poolkeeper.core.InputLimits;

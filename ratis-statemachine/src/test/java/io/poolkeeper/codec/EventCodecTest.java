@@ -1,4 +1,4 @@
-package io.poolkeeper.rpc;
+package io.poolkeeper.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

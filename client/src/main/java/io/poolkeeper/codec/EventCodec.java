@@ -1,4 +1,4 @@
-package io.poolkeeper.rpc;
+package io.poolkeeper.codec;
 
 import io.poolkeeper.api.ErrorCode;
 import io.poolkeeper.api.PoolEvent;
@@ -6,13 +6,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Pool events between the API and the wire. Kinds map through exhaustive switches; a kind this version does not know
+ * Pool events between the API and the wire (and a member's event journal on disk). Kinds map through exhaustive switches; a kind this version does not know
  * (a newer member's) arrives as an alert rather than an exception that would break the client's event stream.
  */
-final class EventCodec {
+public final class EventCodec {
     private EventCodec() {}
 
-    static io.poolkeeper.proto.PoolEvent toProto(PoolEvent event) {
+    public static io.poolkeeper.proto.PoolEvent toProto(PoolEvent event) {
         return io.poolkeeper.proto.PoolEvent.newBuilder()
                 .setToken(event.token())
                 .setKind(
@@ -27,7 +27,7 @@ final class EventCodec {
                 .build();
     }
 
-    static PoolEvent fromProto(io.poolkeeper.proto.PoolEvent event) {
+    public static PoolEvent fromProto(io.poolkeeper.proto.PoolEvent event) {
         PoolEvent.Kind kind =
                 switch (event.getKind()) {
                     case CHANGE -> PoolEvent.Kind.CHANGE;
@@ -42,5 +42,23 @@ final class EventCodec {
                 event.getRejectedWith().isEmpty()
                         ? Optional.empty()
                         : Optional.of(ErrorCode.fromName(event.getRejectedWith())));
+    }
+
+    /** The event as bytes (its wire form), for a member's event journal. */
+    public static byte[] encode(PoolEvent event) {
+        return toProto(event).toByteArray();
+    }
+
+    /**
+     * The event {@link #encode} wrote.
+     *
+     * @throws IllegalArgumentException if {@code bytes} are not an encoded event
+     */
+    public static PoolEvent decode(byte[] bytes) {
+        try {
+            return fromProto(io.poolkeeper.proto.PoolEvent.parseFrom(bytes));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not an encoded pool event: " + e.getMessage(), e);
+        }
     }
 }
