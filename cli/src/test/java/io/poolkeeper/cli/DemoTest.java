@@ -13,12 +13,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * {@code poolkeeper demo --fast} in its own JVM, as a newcomer runs it: both seeds' scenarios (about 80 s, the HA part
  * about 45 s of it, since its HA timeout stays 5 s) must succeed and leave nothing behind.
  */
 @Timeout(value = 330, unit = TimeUnit.SECONDS)
+// Its processes mostly wait out failure timeouts: it runs beside the other classes.
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("DemoTest")
 class DemoTest {
     @TempDir
     Path parent;

@@ -235,7 +235,12 @@ final class HaBridge implements HaEnvironment {
                     || status.role() == MemberRole.EMERGENCY
                     || status.role() == MemberRole.NO_MASTER
                     || status.generation() < mine;
-            if (!status.poolUuid().equals(poolUuid) || status.generation() > mine || !outside) {
+            // A host of this pool whose last join failed (Ratis closed its new group mid-catch-up) is in no pool at
+            // all: it waits to be reset, and the master is the one to ask again.
+            boolean joinFailed = status.role() == MemberRole.STANDALONE
+                    && status.poolUuid().isEmpty()
+                    && status.hostUuid().equals(host.uuid().toString());
+            if (!joinFailed && (!status.poolUuid().equals(poolUuid) || status.generation() > mine || !outside)) {
                 return CompletableFuture.completedFuture(null);
             }
             return run(() -> {
