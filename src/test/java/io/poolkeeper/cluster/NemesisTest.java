@@ -26,6 +26,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Issue 11 item 6, DESIGN §9.3/§9.5: a seeded schedule of faults on a real HA pool in this JVM (Ratis over gRPC on
@@ -54,6 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dpoolkeeper.nemesis.hosts=3..5} and {@code -Dpoolkeeper.nemesis.seconds=} change the pool and the length.
  */
 @Timeout(240)
+// Asserts how soon the pool settles after each fault: no other test class runs meanwhile.
+@Isolated
 class NemesisTest {
     static final long DEFAULT_SECONDS = 45;
     private static final long SEED = Long.getLong("poolkeeper.seed", System.nanoTime());

@@ -28,9 +28,6 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * DESIGN §6, the witness, on real members: two hosts plus a witness survive either host's cable being pulled without
@@ -42,9 +39,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * <p>Hosts: host 0 is {@code 00000001-...} (the lowest UUID), host 1 {@code 00000002-...}, the witness host 2.
  */
 @Timeout(150)
-// Waits out failure timeouts most of its time: runs beside the other classes (its own tests one at a time).
-@Execution(ExecutionMode.CONCURRENT)
-@ResourceLock("HaWitnessTest")
 class HaWitnessTest {
     private static final Duration HA_TIMEOUT = Duration.ofSeconds(2);
     private static final int LOWER = 0;

@@ -61,6 +61,8 @@ final class AgentDriver implements AutoCloseable {
     private final Supplier<AppliedState> latest;
     /** Whether the member follows a master (slave or master): its copy is then fed the pool's log. */
     private final BooleanSupplier followsMaster;
+    /** The master's state now (a linearizable read through Raft): how far this member's copy must catch up. */
+    private final Supplier<CompletableFuture<AppliedState>> readMaster;
 
     private final Executor executor;
     private final Optional<ExecutorService> owned;
@@ -83,12 +85,14 @@ final class AgentDriver implements AutoCloseable {
             Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit,
             Supplier<AppliedState> latest,
             BooleanSupplier followsMaster,
+            Supplier<CompletableFuture<AppliedState>> readMaster,
             Optional<Executor> executor) {
         this.self = self;
         this.agent = agent;
         this.submit = submit;
         this.latest = latest;
         this.followsMaster = followsMaster;
+        this.readMaster = readMaster;
         this.owned = executor.isPresent() ? Optional.empty() : Optional.of(AgentCalls.defaultExecutor(self));
         this.executor = executor.orElseGet(owned::get);
         this.resubmitter = new Resubmitter(submit, this.executor, () -> closed);
@@ -96,7 +100,10 @@ final class AgentDriver implements AutoCloseable {
 
     /**
      * Starts acting (member start, or re-admission after a fence); before this, states are only watched. First asks
-     * the agent what it runs: reports what disagrees with the pool and takes as done what a restart interrupted.
+     * the agent what it runs, then waits until this member's copy has caught up with the master's (a restarted or
+     * fenced copy may be far behind: the pool may have aborted its operations and restarted its VMs elsewhere, and a
+     * start dispatched from that copy would run a VM twice); then reports what disagrees with the pool, takes as done
+     * what a restart interrupted, and carries out what is pending.
      */
     void enable(AppliedState at) {
         if (closed) {
@@ -113,16 +120,14 @@ final class AgentDriver implements AutoCloseable {
                     LOG.warn("host agent failed to take the re-admission of host {}: {}", self, e.toString());
                 }
             }
-            Set<VmId> running;
+            Optional<Set<VmId>> running;
             try {
-                running = Set.copyOf(agent.listRunning());
+                running = Optional.of(Set.copyOf(agent.listRunning()));
             } catch (RuntimeException e) {
                 LOG.warn("host agent of {} could not list its VMs; nothing is reconciled: {}", self, e.toString());
-                act();
-                return;
+                running = Optional.empty();
             }
-            Map<VmId, Lane> held = holdDone(running);
-            act();
+            Map<VmId, Lane> held = running.map(this::holdDone).orElseGet(TreeMap::new);
             caughtUp(running, held, READ_ATTEMPTS);
         });
     }
@@ -171,24 +176,58 @@ final class AgentDriver implements AutoCloseable {
     }
 
     /**
-     * Once this member follows a master again, so that its copy is fed the pool's log (a restarted copy may be behind:
-     * the master may have failed its operations meanwhile): answers the held operations that are still pending as
-     * done, releases the others, and reports what disagrees. Without a master for a minute, it goes by its own copy.
-     * (Not a linearizable read: retried reads on a member without a leader slowed the pool's own reads.)
+     * Once this member follows a master again and its copy holds all the master held then (one linearizable read,
+     * not retried while there is no master: retried reads on a member without a leader slowed the pool's own reads):
+     * answers the held operations that are still pending as done, releases the others, reports what disagrees and
+     * starts dispatching. Without a master for a minute, it goes by its own copy.
      */
-    private void caughtUp(Set<VmId> running, Map<VmId, Lane> held, int attemptsLeft) {
+    private void caughtUp(Optional<Set<VmId>> running, Map<VmId, Lane> held, int attemptsLeft) {
         if (closed || fenced) {
             return;
         }
-        if (!followsMaster.getAsBoolean() && attemptsLeft > 1) {
+        if (attemptsLeft <= 1) {
+            LOG.warn("host {}: no master to catch up with; the host agent goes by this member's own copy", self);
+            settle(running, held);
+            return;
+        }
+        if (!followsMaster.getAsBoolean()) {
             resubmitter.later(() -> caughtUp(running, held, attemptsLeft - 1));
             return;
         }
+        readMaster.get().whenComplete((master, error) -> {
+            if (error != null) {
+                resubmitter.later(() -> caughtUp(running, held, attemptsLeft - 1));
+            } else {
+                copyHolds(master, running, held, attemptsLeft - 1);
+            }
+        });
+    }
+
+    /** Waits (every half second) until this member's copy holds what {@code master} did, in its generation. */
+    private void copyHolds(AppliedState master, Optional<Set<VmId>> running, Map<VmId, Lane> held, int attemptsLeft) {
+        if (closed || fenced) {
+            return;
+        }
+        AppliedState mine = latest.get();
+        boolean sameGroup = mine.state().pool().isPresent()
+                && master.state().pool().isPresent()
+                && generation(mine.state()) == generation(master.state());
+        if (sameGroup && mine.sequence() >= master.sequence()) {
+            settle(running, held);
+        } else if (attemptsLeft <= 1 || !sameGroup) {
+            // Another generation (this member is being reset into the master's): read the master again later.
+            resubmitter.later(() -> caughtUp(running, held, attemptsLeft));
+        } else {
+            resubmitter.later(() -> copyHolds(master, running, held, attemptsLeft - 1));
+        }
+    }
+
+    private void settle(Optional<Set<VmId>> running, Map<VmId, Lane> held) {
         executor.execute(() -> {
             AppliedState current = latest.get();
             settleHeld(held, current);
-            audit(current, running);
-            redispatch();
+            running.ifPresent(r -> audit(current, r));
+            act();
         });
     }
 

@@ -15,6 +15,7 @@ import io.poolkeeper.ha.HaView;
 import io.poolkeeper.pool.CommandPool;
 import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.PeerLink;
+import io.poolkeeper.port.PeerStatus;
 import io.poolkeeper.port.Scheduler;
 import io.poolkeeper.ratis.RaftConfigSync;
 import io.poolkeeper.ratis.RaftGroups;
@@ -229,18 +230,7 @@ final class HaBridge implements HaEnvironment {
         String poolUuid = state.requirePool().uuid().toString();
         long mine = state.requirePool().generation();
         return peers.status(host.address(), timeout()).thenCompose(status -> {
-            // Fenced, or restarted (a fenced host may reboot) into a group that no longer counts it: it has no
-            // master. One that is NO_MASTER refuses a reset until its emergency-after passes; asked again then.
-            boolean outside = status.role() == MemberRole.FENCED
-                    || status.role() == MemberRole.EMERGENCY
-                    || status.role() == MemberRole.NO_MASTER
-                    || status.generation() < mine;
-            // A host of this pool whose last join failed (Ratis closed its new group mid-catch-up) is in no pool at
-            // all: it waits to be reset, and the master is the one to ask again.
-            boolean joinFailed = status.role() == MemberRole.STANDALONE
-                    && status.poolUuid().isEmpty()
-                    && status.hostUuid().equals(host.uuid().toString());
-            if (!joinFailed && (!status.poolUuid().equals(poolUuid) || status.generation() > mine || !outside)) {
+            if (!needsReset(status, host, poolUuid, mine)) {
                 return CompletableFuture.completedFuture(null);
             }
             return run(() -> {
@@ -248,6 +238,26 @@ final class HaBridge implements HaEnvironment {
                 return null;
             });
         });
+    }
+
+    /**
+     * Whether the member that answered {@code status} for {@code host} (not live, not in the Raft group) should be
+     * reset into generation {@code mine} of pool {@code poolUuid}: it is of this pool and has no master (fenced, or
+     * restarted into a group that no longer counts it: NO_MASTER, EMERGENCY, an older generation); or it is this host
+     * in no pool at all, its last join having failed (Ratis closed its new group mid-catch-up), where it waits to be
+     * reset and the master is the one to ask again. One that is NO_MASTER refuses a reset until its emergency-after
+     * passes; it is asked again then.
+     */
+    static boolean needsReset(PeerStatus status, Host host, String poolUuid, long mine) {
+        if (status.role() == MemberRole.STANDALONE) {
+            return status.poolUuid().isEmpty()
+                    && status.hostUuid().equals(host.uuid().toString());
+        }
+        boolean outside = status.role() == MemberRole.FENCED
+                || status.role() == MemberRole.EMERGENCY
+                || status.role() == MemberRole.NO_MASTER
+                || status.generation() < mine;
+        return status.poolUuid().equals(poolUuid) && status.generation() <= mine && outside;
     }
 
     private void reset(Host host, long generation) {

@@ -108,6 +108,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 pool::submit,
                 this::applied,
                 () -> role.get() == MemberState.SLAVE || role.get() == MemberState.MASTER,
+                this::readLinearizable,
                 config.agentExecutor());
         this.watch = new MasterWatch(config.timeouts().emergencyAfter(), scheduler.nanos());
         this.generations = new GenerationGuard(
