@@ -19,7 +19,9 @@ import java.util.Set;
  *       (retried until it is, never by calling the agent again); a VM operation ends only on that answer, on the
  *       master failing it because the host was declared dead, or on an operator's {@code vm-reset-powerstate}.
  *   <li><b>After a member restart</b> an operation that was in progress when the member stopped may have been
- *       carried out before the answer was committed. The member first asks {@link #listRunning}: a start or resume
+ *       carried out before the answer was committed. The member first asks {@link #listRunning}, and calls nothing
+ *       more until its copy of the pool holds what the master's held (a restarted or fenced host's copy may be
+ *       stale: the pool may have restarted its VMs elsewhere meanwhile). Then a start or resume
  *       of a VM already running here, or a shutdown of one not running here, is taken as done without a call; the
  *       other operations are delivered again, with a token at least as new. So a start never runs a second
  *       copy, and {@link #reboot}, {@link #pause}, {@link #unpause} must tolerate a repeat after a crash. The member
