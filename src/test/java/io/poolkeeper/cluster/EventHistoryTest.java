@@ -21,6 +21,9 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Event history survives restarts and failovers: a watcher resuming from a token on a member that restarted (after a
@@ -28,6 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the master's crash; a token older than the retention gets {@code EVENTS_LOST} first, saying what is oldest.
  */
 @Timeout(120)
+// Mostly waits on its own pool: runs beside the other classes (its own tests one at a time).
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("EventHistoryTest")
 class EventHistoryTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** Small, so that a few dozen writes take several snapshots. */

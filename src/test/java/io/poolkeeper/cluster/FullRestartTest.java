@@ -17,12 +17,18 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Every member killed while clients write, then all restarted from their storage directories: every acknowledged
  * write is still there, the members agree, there is exactly one master, and writes work again.
  */
 @Timeout(90)
+// Mostly waits on its own pool: runs beside the other classes (its own tests one at a time).
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("FullRestartTest")
 class FullRestartTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final List<Integer> ALL = List.of(0, 1, 2);

@@ -59,7 +59,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 @Timeout(180)
 class FuzzTest {
     /** Requests sent; {@code -Dpoolkeeper.fuzz.requests} changes it. */
-    private static final int REQUESTS = Integer.getInteger("poolkeeper.fuzz.requests", 50_000);
+    private static final int REQUESTS = Integer.getInteger("poolkeeper.fuzz.requests", 25_000);
 
     private static final int IN_FLIGHT = 128;
     private static final long MAX_LOG_LINES = 200;

@@ -33,6 +33,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Join tokens (DESIGN §11) between real members: a new host joins only with a token the pool issued, live and not
@@ -40,6 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * tries again from the same storage directory each time, so a refusal must not leave it half in the pool's group.
  */
 @Timeout(120)
+// Mostly waits on its own pool: runs beside the other classes (its own tests one at a time).
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("JoinTokenTest")
 class JoinTokenTest {
     private static final HostId JOINER = HostId.of("0000000a-0000-4000-8000-00000000701e");
     private static final Duration WAIT = Duration.ofSeconds(30);
