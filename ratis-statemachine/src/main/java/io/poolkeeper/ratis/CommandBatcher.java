@@ -3,14 +3,13 @@ package io.poolkeeper.ratis;
 import io.poolkeeper.codec.CommandCodec;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.proto.CommandResult;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 import org.apache.ratis.protocol.Message;
@@ -19,10 +18,14 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
  * Application-level group commit: commands submitted concurrently travel together in one log entry, each still
- * getting its own result. Under no load a command goes alone at once (no added latency); under load the queue
- * fills while earlier entries replicate, and the next entry takes everything waiting, up to {@link #MAX_BATCH}.
+ * getting its own result. Under no load a command goes alone at once, on the caller's thread (no hand-off, no added
+ * latency); under load the queue fills while earlier entries replicate, and the next entry takes everything
+ * waiting, up to {@link #MAX_BATCH}, sent by whichever thread frees an entry slot.
  *
- * <p>Thread-safe; one sender thread per member.
+ * <p>Commands are sent in the order they were submitted. A command without a request id is given one, so that a
+ * batch re-sent after a lost answer (see {@link LeaderShortcut}) is applied once.
+ *
+ * <p>Thread-safe.
  */
 public final class CommandBatcher implements AutoCloseable {
     static final int MAX_BATCH = 512;
@@ -36,70 +39,73 @@ public final class CommandBatcher implements AutoCloseable {
 
     private record Pending(PoolCommand command, CompletableFuture<CommandResult> result) {}
 
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Semaphore inFlight = new Semaphore(MAX_ENTRIES_IN_FLIGHT);
+    /** Guarded by {@code this}, as are {@link #inFlight} and {@link #closed}. */
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+
+    private int inFlight;
+    /** Whether a thread is taking and sending a batch. */
+    private boolean sending;
+
+    private boolean closed;
     /** Commands handed to Raft and not yet answered. */
     private final Set<CompletableFuture<CommandResult>> sent = ConcurrentHashMap.newKeySet();
 
     private final Function<Message, CompletableFuture<RaftClientReply>> send;
     private final IntConsumer batchSizes;
-    private final Thread sender;
-    private volatile boolean closed;
 
-    CommandBatcher(String name, Function<Message, CompletableFuture<RaftClientReply>> send, IntConsumer batchSizes) {
+    CommandBatcher(Function<Message, CompletableFuture<RaftClientReply>> send, IntConsumer batchSizes) {
         this.send = send;
         this.batchSizes = batchSizes;
-        this.sender = new Thread(this::run, name + "-batcher");
-        sender.setDaemon(true);
-        sender.start();
     }
 
     public CompletableFuture<CommandResult> submit(PoolCommand command) {
         CompletableFuture<CommandResult> result = new CompletableFuture<>();
-        if (closed) {
-            result.completeExceptionally(new IllegalStateException("member closed"));
-            return result;
+        synchronized (this) {
+            if (closed) {
+                result.completeExceptionally(new IllegalStateException("member closed"));
+                return result;
+            }
+            queue.add(new Pending(command, result));
         }
-        queue.add(new Pending(command, result));
-        if (closed) {
-            // Closed while adding: the sender may already have drained the queue for the last time.
-            result.completeExceptionally(new IllegalStateException("member closed"));
-        }
+        pump();
         return result;
     }
 
-    private void run() {
-        List<Pending> batch = new ArrayList<>();
-        while (!closed) {
-            try {
-                batch.add(queue.take());
-                inFlight.acquire();
-            } catch (InterruptedException e) {
-                break;
+    /**
+     * Sends what waits while an entry slot is free. One thread at a time sends, so batches reach Raft in submission
+     * order; a thread that finds another sending leaves its command to it, as that one looks at the queue again
+     * before it stops. No lock is held while a batch is encoded and handed over, nor when answers complete.
+     */
+    private void pump() {
+        while (true) {
+            List<Pending> batch;
+            synchronized (this) {
+                if (sending || closed || inFlight >= MAX_ENTRIES_IN_FLIGHT || queue.isEmpty()) {
+                    return;
+                }
+                sending = true;
+                inFlight++;
+                batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+                while (batch.size() < MAX_BATCH && !queue.isEmpty()) {
+                    batch.add(queue.poll());
+                }
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            List<Pending> sending = List.copyOf(batch);
-            batch.clear();
-            sendBatch(sending);
+            try {
+                sendBatch(batch);
+            } finally {
+                synchronized (this) {
+                    sending = false;
+                }
+            }
         }
-        // A command taken from the queue just before the interrupt is failed too, not left to its caller's timeout.
-        batch.forEach(CommandBatcher::failClosed);
-        Pending left;
-        while ((left = queue.poll()) != null) {
-            failClosed(left);
-        }
-    }
-
-    private static void failClosed(Pending p) {
-        p.result().completeExceptionally(new IllegalStateException("member closed"));
     }
 
     private void sendBatch(List<Pending> batch) {
         CompletableFuture<RaftClientReply> reply;
         try {
-            // A command that cannot be encoded fails its batch, never the sender thread.
+            // A command that cannot be encoded fails its batch, never the caller that happened to send it.
             byte[] bytes = CommandCodec.encodeBatch(
-                    batch.stream().map(Pending::command).toList());
+                    batch.stream().map(p -> identified(p.command())).toList());
             batch.forEach(p -> sent.add(p.result()));
             reply = send.apply(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
         } catch (RuntimeException e) {
@@ -111,28 +117,50 @@ public final class CommandBatcher implements AutoCloseable {
             // Counting must never fail a batch that is already on its way.
         }
         reply.whenComplete((r, error) -> {
-            inFlight.release();
-            batch.forEach(p -> sent.remove(p.result()));
-            if (error == null && !r.isSuccess()) {
-                error = r.getException() != null ? r.getException() : new IllegalStateException("not committed");
+            synchronized (this) {
+                inFlight--;
             }
-            if (error != null) {
-                for (Pending p : batch) {
-                    p.result().completeExceptionally(error);
-                }
-                return;
-            }
-            List<CommandResult> results = PoolStateMachine.decodeReply(r.getMessage());
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result().complete(results.get(i));
-            }
+            answer(batch, r, error);
+            pump();
         });
+    }
+
+    private static PoolCommand identified(PoolCommand command) {
+        return command.requestId().isEmpty()
+                ? new PoolCommand(
+                        "batch-" + UUID.randomUUID(),
+                        command.issuedAtMillis(),
+                        command.expectedGeneration(),
+                        command.operation())
+                : command;
+    }
+
+    private void answer(List<Pending> batch, RaftClientReply r, Throwable error) {
+        batch.forEach(p -> sent.remove(p.result()));
+        if (error == null && !r.isSuccess()) {
+            error = r.getException() != null ? r.getException() : new IllegalStateException("not committed");
+        }
+        if (error != null) {
+            for (Pending p : batch) {
+                p.result().completeExceptionally(error);
+            }
+            return;
+        }
+        List<CommandResult> results = PoolStateMachine.decodeReply(r.getMessage());
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result().complete(results.get(i));
+        }
     }
 
     @Override
     public void close() {
-        closed = true;
-        sender.interrupt();
+        List<Pending> left;
+        synchronized (this) {
+            closed = true;
+            left = new ArrayList<>(queue);
+            queue.clear();
+        }
+        left.forEach(p -> p.result().completeExceptionally(new IllegalStateException("member closed")));
         // Sent commands whose answer the closing Raft client may never deliver: their outcome is unknown now.
         sent.forEach(result -> result.completeExceptionally(new IllegalStateException("member closed")));
     }

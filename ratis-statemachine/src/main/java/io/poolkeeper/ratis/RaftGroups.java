@@ -48,7 +48,12 @@ public final class RaftGroups implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftGroups.class);
 
     /** The Raft group this member currently takes part in, with its client and batcher. */
-    private record Group(RaftGroupId id, RenewingClient client, CommandBatcher batcher) {}
+    private record Group(RaftGroupId id, RenewingClient client, LeaderShortcut shortcut, CommandBatcher batcher) {
+        void closeClient() {
+            shortcut.close();
+            client.close();
+        }
+    }
 
     private final HostId self;
     private final String raftAddress;
@@ -167,8 +172,9 @@ public final class RaftGroups implements AutoCloseable {
                 .setRetryPolicy(RaftSettings.retryPolicy(timeouts))
                 .setParameters(parameters)
                 .build());
-        CommandBatcher batcher = new CommandBatcher(self.toString(), client::send, size -> batchSizes.accept(size));
-        group = new Group(raftGroup.getGroupId(), client, batcher);
+        LeaderShortcut shortcut = new LeaderShortcut(server, raftGroup.getGroupId(), selfId(), client);
+        CommandBatcher batcher = new CommandBatcher(shortcut::send, size -> batchSizes.accept(size));
+        group = new Group(raftGroup.getGroupId(), client, shortcut, batcher);
     }
 
     /**
@@ -224,7 +230,7 @@ public final class RaftGroups implements AutoCloseable {
         group = null;
         if (g != null) {
             g.batcher().close();
-            g.client().close();
+            g.closeClient();
             try {
                 RaftClientReply reply = server.groupManagement(
                         GroupManagementRequest.newRemove(ClientId.randomId(), selfId(), 0, g.id(), delete, rename));
@@ -450,7 +456,7 @@ public final class RaftGroups implements AutoCloseable {
         }
         closeQuietly(server);
         if (g != null) {
-            g.client().close();
+            g.closeClient();
         }
     }
 
