@@ -2,6 +2,7 @@ package io.poolkeeper.rpc;
 
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.ErrorCode;
@@ -22,6 +23,7 @@ import io.poolkeeper.core.Result;
 import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
 import io.poolkeeper.port.MemberService;
+import io.poolkeeper.proto.CommandFailure;
 import io.poolkeeper.proto.CommandResult;
 import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.EmergencyReply;
@@ -45,13 +47,18 @@ import io.poolkeeper.proto.ReadReply;
 import io.poolkeeper.proto.ReadRequest;
 import io.poolkeeper.proto.RecoverSlavesReply;
 import io.poolkeeper.proto.RecoverSlavesRequest;
+import io.poolkeeper.proto.SubmitBatchReply;
+import io.poolkeeper.proto.SubmitBatchRequest;
+import io.poolkeeper.proto.SubmitOutcome;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -64,6 +71,9 @@ import java.util.concurrent.atomic.AtomicReference;
 final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     /** Longest text taken as a host id before parsing it (a UUID has 36 characters; braces, case aside). */
     private static final int UUID_TEXT = InputLimits.SHORT_TEXT;
+
+    /** Most commands one SubmitBatch may carry; clients send at most {@code SubmitCoalescer.MAX_BATCH}. */
+    static final int MAX_BATCH = 1024;
 
     private final MemberService member;
     private final LinkFaultCalls linkFaults;
@@ -97,47 +107,90 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void submit(SubmitRequest request, StreamObserver<SubmitReply> out) {
-        PoolCommand command = CommandCodec.fromProto(request.getCommand());
+        submitOne(request.getCommand(), request.getSerializedSize()).whenComplete((result, error) -> {
+            if (error != null) {
+                out.onError(Errors.toStatus(error));
+            } else {
+                reply(out, SubmitReply.newBuilder().setResult(result).build());
+            }
+        });
+    }
+
+    /**
+     * Every command submitted alone: {@link #submit} would take each. The valid ones reach the member's batcher
+     * together, so they travel in few log entries; the reply waits for all of them.
+     */
+    @Override
+    public void submitBatch(SubmitBatchRequest request, StreamObserver<SubmitBatchReply> out) {
+        int count = request.getCommandsCount();
+        Optional<Rejection> tooMany = InputLimits.count("submit-batch commands", count, MAX_BATCH);
+        if (tooMany.isPresent()) {
+            refused(out, request.getSerializedSize(), tooMany.get());
+            Rejection r = tooMany.get();
+            out.onError(Errors.toStatus(PoolException.of(r.code(), r.params(), r.message())));
+            return;
+        }
+        List<CompletableFuture<CommandResult>> results = new ArrayList<>(count);
+        for (io.poolkeeper.proto.PoolCommand command : request.getCommandsList()) {
+            results.add(submitOne(command, command.getSerializedSize()));
+        }
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((done, ignored) -> {
+            SubmitBatchReply.Builder reply = SubmitBatchReply.newBuilder();
+            Throwable firstFailure = null;
+            boolean allFailedAlike = count > 0;
+            for (CompletableFuture<CommandResult> result : results) {
+                // All complete: join() does not block.
+                SubmitOutcome.Builder outcome = SubmitOutcome.newBuilder();
+                try {
+                    outcome.setResult(result.join());
+                    allFailedAlike = false;
+                } catch (RuntimeException e) {
+                    Status status = Errors.toStatus(e).getStatus();
+                    if (firstFailure == null) {
+                        firstFailure = e;
+                    } else if (Errors.toStatus(firstFailure).getStatus().getCode() != status.getCode()) {
+                        allFailedAlike = false;
+                    }
+                    outcome.setFailure(CommandFailure.newBuilder()
+                            .setStatusCode(status.getCode().value())
+                            .setDescription(String.valueOf(status.getDescription())));
+                }
+                reply.addOutcomes(outcome);
+            }
+            if (allFailedAlike) {
+                // No master, no quorum: the whole call fails as a Submit would, so the caller tries elsewhere.
+                out.onError(Errors.toStatus(firstFailure));
+            } else {
+                reply(out, reply.build());
+            }
+        });
+    }
+
+    /**
+     * The result of one command of a Submit or SubmitBatch: a refusal, never proposed, of a malformed command, one
+     * over the input limits or an internal operation; else what the member answers. Fails only with the member's
+     * failure to get it decided (no master, a timeout).
+     */
+    private CompletableFuture<CommandResult> submitOne(io.poolkeeper.proto.PoolCommand proto, int size) {
+        PoolCommand command = CommandCodec.fromProto(proto);
         Optional<Rejection> bad = command.operation() instanceof Operation.Invalid invalid
                 ? Optional.of(Rejection.of(invalid.code(), invalid.detail()))
                 : InputLimits.check(command);
         if (bad.isPresent()) {
             // Refused here, never proposed: the member's write path would refuse it too, but without a trace.
-            refused(out, request.getSerializedSize(), bad.get());
-            reply(
-                    out,
-                    SubmitReply.newBuilder()
-                            .setResult(ResultCodec.encode(bad.get()))
-                            .build());
-            return;
+            refused(size, bad.get());
+            return CompletableFuture.completedFuture(ResultCodec.encode(bad.get()));
         }
         if (internal(command.operation())) {
             // Pools are created and re-founded, masters recorded, hosts judged and agents' answers committed by
             // members themselves, never by a remote command.
-            reply(
-                    out,
-                    SubmitReply.newBuilder()
-                            .setResult(ResultCodec.encode(io.poolkeeper.core.Rejection.of(
-                                    ErrorCode.UNKNOWN_OPERATION,
-                                    command.operation().xeName())))
-                            .build());
-            return;
+            return CompletableFuture.completedFuture(ResultCodec.encode(Rejection.of(
+                    ErrorCode.UNKNOWN_OPERATION, command.operation().xeName())));
         }
-        member.submit(command).whenComplete((result, error) -> {
-            if (error != null) {
-                out.onError(Errors.toStatus(error));
-                return;
-            }
-            reply(
-                    out,
-                    SubmitReply.newBuilder()
-                            .setResult(
-                                    result.rejection().isPresent()
-                                            ? ResultCodec.encode(
-                                                    result.rejection().get())
-                                            : ResultCodec.encode(result.result().orElseThrow()))
-                            .build());
-        });
+        return member.submit(command)
+                .thenApply(result -> result.rejection().isPresent()
+                        ? ResultCodec.encode(result.rejection().get())
+                        : ResultCodec.encode(result.result().orElseThrow()));
     }
 
     private static boolean internal(Operation op) {
@@ -405,6 +458,11 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     /** Logs (one line at most, see {@link BadInput}) that the request {@code out} answers was refused as bad input. */
     private void refused(StreamObserver<?> out, int size, Rejection rejection) {
+        refused(size, rejection);
+    }
+
+    /** As {@link #refused(StreamObserver, int, Rejection)}, for the call being served on this thread. */
+    private void refused(int size, Rejection rejection) {
         badInput.refused(
                 BadInput.CALL_PEER.get(), BadInput.CALL_METHOD.get(), size, rejection.code(), rejection.message());
     }
