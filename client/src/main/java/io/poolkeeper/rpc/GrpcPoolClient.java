@@ -25,6 +25,9 @@ import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.MemberStatus;
 import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.proto.ReadRequest;
+import io.poolkeeper.proto.SubmitBatchReply;
+import io.poolkeeper.proto.SubmitBatchRequest;
+import io.poolkeeper.proto.SubmitOutcome;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
 import java.nio.file.Path;
@@ -35,6 +38,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +70,17 @@ public final class GrpcPoolClient implements PoolClient {
     private final AtomicReference<String> pinned;
 
     private final TransportSecurity security;
+
+    /** Concurrent submits travel together in SubmitBatch calls ({@link SubmitCoalescer}). */
+    private final SubmitCoalescer<PendingSubmit> coalescer = new SubmitCoalescer<>(
+            SubmitCoalescer.MAX_IN_FLIGHT,
+            SubmitCoalescer.MAX_BATCH,
+            SubmitCoalescer.MAX_BYTES,
+            p -> p.command().getSerializedSize(),
+            this::sendBatch);
+
+    /** Set once a member answered UNIMPLEMENTED to SubmitBatch (older than it): from then on, Submit alone. */
+    private volatile boolean batchUnsupported;
 
     private GrpcPoolClient(
             List<String> addresses, Duration requestTimeout, Optional<PoolId> pool, TransportSecurity security) {
@@ -259,9 +274,14 @@ public final class GrpcPoolClient implements PoolClient {
      * attempt, so the first answer pins it for the next attempts too.
      */
     private <Q extends Message, T extends Message> CompletableFuture<T> call(Q request, Rpc<Q, T> rpc) {
+        return call(request, rpc, current.get(), System.nanoTime() + requestTimeout.toNanos());
+    }
+
+    /** As {@link #call(Message, Rpc)}, starting with member {@code first}, until {@code deadline} (nano time). */
+    private <Q extends Message, T extends Message> CompletableFuture<T> call(
+            Q request, Rpc<Q, T> rpc, int first, long deadline) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        long deadline = System.nanoTime() + requestTimeout.toNanos();
-        attempt(new Call<>(request, rpc, result, deadline), current.get(), 0);
+        attempt(new Call<>(request, rpc, result, deadline), first, 0);
         return result;
     }
 
@@ -309,10 +329,13 @@ public final class GrpcPoolClient implements PoolClient {
                     return;
                 }
                 Status.Code code = Status.fromThrowable(error).getCode();
-                boolean elsewhere = code == Status.Code.UNAVAILABLE
-                        || code == Status.Code.DEADLINE_EXCEEDED
-                        || code == Status.Code.CANCELLED;
-                if (!elsewhere) {
+                if (code == Status.Code.UNIMPLEMENTED && call.request() instanceof SubmitBatchRequest) {
+                    // A member older than SubmitBatch: the caller sends its commands alone (sendBatch).
+                    reached.set(true);
+                    call.result().completeExceptionally(error);
+                    return;
+                }
+                if (!elsewhere(code)) {
                     reached.set(true);
                     call.result().completeExceptionally(Errors.fromStatus(address, requestTimeout, error));
                     return;
@@ -338,6 +361,96 @@ public final class GrpcPoolClient implements PoolClient {
             @Override
             public void onCompleted() {}
         });
+    }
+
+    /** Whether a call that failed with {@code code} may be tried on another member. */
+    private static boolean elsewhere(Status.Code code) {
+        return code == Status.Code.UNAVAILABLE
+                || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.CANCELLED;
+    }
+
+    /**
+     * A command waiting to be sent: its wire form, its caller's future, and when its request timeout runs out (nano
+     * time), counted from the submit, so waiting for a batch counts against it.
+     */
+    private record PendingSubmit(
+            io.poolkeeper.proto.PoolCommand command, CompletableFuture<ResultCodec.Reply> result, long deadline) {}
+
+    /**
+     * Sends a batch of the coalescer: one command as Submit; more as one SubmitBatch, unless a member of the pool
+     * does not know it. Completes when the call is answered; the commands' futures are completed by then, except for
+     * commands the member got no decision for, which are sent again alone, from the next member on, until their
+     * deadlines (each has a request id, so a command applied after all is not applied twice).
+     */
+    private CompletionStage<?> sendBatch(List<PendingSubmit> batch) {
+        if (batch.size() == 1 || batchUnsupported) {
+            return CompletableFuture.allOf(
+                    batch.stream().map(p -> sendAlone(p, current.get())).toArray(CompletableFuture[]::new));
+        }
+        SubmitBatchRequest.Builder request = SubmitBatchRequest.newBuilder().setPoolUuid(pinned.get());
+        batch.forEach(p -> request.addCommands(p.command()));
+        // The first command waited longest: the batch gets what is left of its timeout.
+        return call(
+                        request.build(),
+                        PoolServiceGrpc.PoolServiceStub::submitBatch,
+                        current.get(),
+                        batch.get(0).deadline())
+                .whenComplete((reply, error) -> {
+                    if (error == null) {
+                        deliver(batch, reply);
+                    } else if (Errors.unwrap(error) instanceof io.grpc.StatusRuntimeException s
+                            && s.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+                        batchUnsupported = true;
+                        batch.forEach(p -> sendAlone(p, current.get()));
+                    } else {
+                        batch.forEach(p -> p.result().completeExceptionally(error));
+                    }
+                });
+    }
+
+    /** Sends one command as Submit, starting with member {@code first}; completes its future. */
+    private CompletableFuture<?> sendAlone(PendingSubmit pending, int first) {
+        SubmitRequest request = SubmitRequest.newBuilder()
+                .setCommand(pending.command())
+                .setPoolUuid(pinned.get())
+                .build();
+        return call(request, PoolServiceGrpc.PoolServiceStub::submit, first, pending.deadline())
+                .whenComplete((reply, error) -> {
+                    if (error == null) {
+                        pending.result().complete(ResultCodec.decode(reply.getResult()));
+                    } else {
+                        pending.result().completeExceptionally(error);
+                    }
+                });
+    }
+
+    /** Hands each command of {@code batch} its outcome in {@code reply}. */
+    private void deliver(List<PendingSubmit> batch, SubmitBatchReply reply) {
+        if (reply.getOutcomesCount() != batch.size()) {
+            PoolException wrong = PoolException.of(
+                    ErrorCode.INTERNAL_ERROR,
+                    List.of(),
+                    "a member answered " + reply.getOutcomesCount() + " outcomes to " + batch.size() + " commands");
+            batch.forEach(p -> p.result().completeExceptionally(wrong));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            PendingSubmit pending = batch.get(i);
+            SubmitOutcome outcome = reply.getOutcomes(i);
+            if (outcome.hasResult()) {
+                pending.result().complete(ResultCodec.decode(outcome.getResult()));
+                continue;
+            }
+            Status status = Status.fromCodeValue(outcome.getFailure().getStatusCode())
+                    .withDescription(outcome.getFailure().getDescription());
+            if (elsewhere(status.getCode()) && System.nanoTime() < pending.deadline()) {
+                // As a Submit failing so would: on the next member.
+                sendAlone(pending, (current.get() + 1) % channels.size());
+            } else {
+                pending.result().completeExceptionally(Errors.fromStatus(status.asRuntimeException()));
+            }
+        }
     }
 
     /** The member serves another pool: skipped for the rest of the call; the call fails once every member is. */
@@ -435,11 +548,12 @@ public final class GrpcPoolClient implements PoolClient {
     private final class RemotePool extends CommandPool {
         @Override
         public CompletableFuture<ResultCodec.Reply> submit(PoolCommand command) {
-            SubmitRequest request = SubmitRequest.newBuilder()
-                    .setCommand(CommandCodec.toProto(command))
-                    .build();
-            return call(request, PoolServiceGrpc.PoolServiceStub::submit)
-                    .thenApply(reply -> ResultCodec.decode(reply.getResult()));
+            PendingSubmit pending = new PendingSubmit(
+                    CommandCodec.toProto(command),
+                    new CompletableFuture<>(),
+                    System.nanoTime() + requestTimeout.toNanos());
+            coalescer.submit(pending);
+            return pending.result();
         }
 
         @Override
