@@ -26,6 +26,7 @@ import io.poolkeeper.proto.ReadConsistency;
 import io.poolkeeper.proto.ReadRequest;
 import io.poolkeeper.proto.RecoverSlavesRequest;
 import io.poolkeeper.proto.SrCreate;
+import io.poolkeeper.proto.SubmitBatchRequest;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.VbdCreate;
 import io.poolkeeper.proto.VdiCreate;
@@ -58,7 +59,7 @@ final class Templates {
         String host0 = hosts.get(0).toString();
         String host1 = hosts.get(1).toString();
         String v = vm.toString();
-        this.byMethod = Map.ofEntries(
+        Map<String, List<byte[]>> single = Map.ofEntries(
                 Map.entry(
                         "Submit",
                         bytes(
@@ -210,6 +211,20 @@ final class Templates {
                                 .setCut(true)
                                 .addFromHosts(host1)
                                 .build())));
+        // SubmitBatch: the Submit templates' commands, one batch of all and one of each.
+        List<SubmitRequest> submits =
+                single.get("Submit").stream().map(Templates::parseSubmit).toList();
+        SubmitBatchRequest.Builder all = SubmitBatchRequest.newBuilder().setPoolUuid(pool);
+        submits.forEach(r -> all.addCommands(r.getCommand()));
+        List<byte[]> batches = new java.util.ArrayList<>(List.of(all.build().toByteArray()));
+        submits.forEach(r -> batches.add(SubmitBatchRequest.newBuilder()
+                .setPoolUuid(pool)
+                .addCommands(r.getCommand())
+                .build()
+                .toByteArray()));
+        Map<String, List<byte[]>> methods = new java.util.HashMap<>(single);
+        methods.put("SubmitBatch", List.copyOf(batches));
+        this.byMethod = Map.copyOf(methods);
     }
 
     /** A valid request of {@code method}, encoded. */
@@ -248,19 +263,30 @@ final class Templates {
                 case "EmergencyTransitionToMaster" -> parses(EmergencyTransitionRequest.parser(), body);
                 case "RecoverSlaves" -> parses(RecoverSlavesRequest.parser(), body);
                 case "DesignateNewMaster" -> designatesPoolHost(body);
-                case "Submit" -> {
-                    Operation op = CommandCodec.fromProto(
-                                    SubmitRequest.parseFrom(body).getCommand())
-                            .operation();
-                    yield op instanceof Operation.PoolEject
-                            || op instanceof Operation.HostForget
-                            || op instanceof Operation.HostDeclareDead
-                            || op instanceof Operation.PoolHaEnable;
-                }
+                case "Submit" -> privileged(SubmitRequest.parseFrom(body).getCommand());
+                case "SubmitBatch" -> SubmitBatchRequest.parseFrom(body).getCommandsList().stream()
+                        .anyMatch(Templates::privileged);
                 default -> false;
             };
         } catch (InvalidProtocolBufferException e) {
             return false;
+        }
+    }
+
+    /** Whether {@code command} ejects, forgets or declares a host dead or turns HA on (see {@link #privileged}). */
+    private static boolean privileged(io.poolkeeper.proto.PoolCommand command) {
+        Operation op = CommandCodec.fromProto(command).operation();
+        return op instanceof Operation.PoolEject
+                || op instanceof Operation.HostForget
+                || op instanceof Operation.HostDeclareDead
+                || op instanceof Operation.PoolHaEnable;
+    }
+
+    private static SubmitRequest parseSubmit(byte[] body) {
+        try {
+            return SubmitRequest.parseFrom(body);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
         }
     }
 

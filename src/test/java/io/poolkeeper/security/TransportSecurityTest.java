@@ -23,6 +23,7 @@ import io.poolkeeper.proto.PoolServiceGrpc;
 import io.poolkeeper.proto.ReadConsistency;
 import io.poolkeeper.proto.ReadRequest;
 import io.poolkeeper.proto.RecoverSlavesRequest;
+import io.poolkeeper.proto.SubmitBatchRequest;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.rpc.GrpcPoolClient;
 import io.poolkeeper.rpc.TransportSecurity;
@@ -100,6 +101,15 @@ class TransportSecurityTest {
                 "Submit",
                 s -> s.submit(SubmitRequest.newBuilder()
                         .setCommand(io.poolkeeper.proto.PoolCommand.newBuilder()
+                                .setVmCreate(io.poolkeeper.proto.VmCreate.newBuilder()
+                                        .setNameLabel("intruder")
+                                        .setMemory(1L << 30)
+                                        .setVcpus(1)))
+                        .build()));
+        calls.put(
+                "SubmitBatch",
+                s -> s.submitBatch(SubmitBatchRequest.newBuilder()
+                        .addCommands(io.poolkeeper.proto.PoolCommand.newBuilder()
                                 .setVmCreate(io.poolkeeper.proto.VmCreate.newBuilder()
                                         .setNameLabel("intruder")
                                         .setMemory(1L << 30)
@@ -240,6 +250,7 @@ class TransportSecurityTest {
         }
         assertEquals(Status.Code.OK, outcomes.get("Read"), outcomes.toString());
         assertEquals(Status.Code.OK, outcomes.get("Submit"), outcomes.toString());
+        assertEquals(Status.Code.OK, outcomes.get("SubmitBatch"), outcomes.toString());
         pool.members().forEach(m -> assertEquals(3, m.applied().state().hosts().size(), "no host was added"));
 
         TlsCredentials client = pool.clientSecurity().credentials().orElseThrow();

@@ -82,6 +82,9 @@ public final class GrpcPoolClient implements PoolClient {
     /** Set once a member answered UNIMPLEMENTED to SubmitBatch (older than it): from then on, Submit alone. */
     private volatile boolean batchUnsupported;
 
+    /** The most commands sent in one SubmitBatch so far: what tests see of the coalescing. */
+    private final AtomicInteger largestBatch = new AtomicInteger();
+
     private GrpcPoolClient(
             List<String> addresses, Duration requestTimeout, Optional<PoolId> pool, TransportSecurity security) {
         this.addresses = List.copyOf(addresses);
@@ -363,6 +366,11 @@ public final class GrpcPoolClient implements PoolClient {
         });
     }
 
+    /** The most commands this client sent in one SubmitBatch (0: none yet); for tests. */
+    int largestBatch() {
+        return largestBatch.get();
+    }
+
     /** Whether a call that failed with {@code code} may be tried on another member. */
     private static boolean elsewhere(Status.Code code) {
         return code == Status.Code.UNAVAILABLE
@@ -388,6 +396,7 @@ public final class GrpcPoolClient implements PoolClient {
             return CompletableFuture.allOf(
                     batch.stream().map(p -> sendAlone(p, current.get())).toArray(CompletableFuture[]::new));
         }
+        largestBatch.accumulateAndGet(batch.size(), Math::max);
         SubmitBatchRequest.Builder request = SubmitBatchRequest.newBuilder().setPoolUuid(pinned.get());
         batch.forEach(p -> request.addCommands(p.command()));
         // The first command waited longest: the batch gets what is left of its timeout.
