@@ -58,7 +58,9 @@ class SubmitBatchTest {
 
     @AfterAll
     static void closePool() {
-        pool.close();
+        if (pool != null) {
+            pool.close();
+        }
     }
 
     private static PoolCommand create(String requestId, VmId vm, String name) {
