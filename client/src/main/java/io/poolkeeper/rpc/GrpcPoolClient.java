@@ -53,6 +53,11 @@ import java.util.function.Consumer;
  * has no master it moves to the next one, until the request timeout runs out. Writes carry a request id, so a
  * write retried on another member after a lost answer is applied once.
  *
+ * <p>Writes submitted concurrently travel together ({@link SubmitCoalescer}): a lone write goes at once as a Submit;
+ * while {@value SubmitCoalescer#MAX_IN_FLIGHT} calls are in flight the next writes wait, and go in one SubmitBatch
+ * (each with its own result) when a call completes. A command of a batch the member got no decision for is sent
+ * again alone from the next member on; a member that does not know SubmitBatch gets Submits from then on.
+ *
  * <p>Pool identity ({@link PoolIdentity}): the client is pinned to the pool given to the builder, else to the pool of
  * the first member that answers, and names it in every request. A member of another pool refuses such a request,
  * and an answer naming another pool is refused here; either way that member counts as no member of the pool for
