@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -406,6 +407,17 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     @Override
     public CompletableFuture<ResultCodec.Reply> submit(PoolCommand command) {
         return pool.submit(command);
+    }
+
+    @Override
+    public <T> T together(Supplier<T> submits) {
+        CommandBatcher batcher;
+        try {
+            batcher = groups.batcher();
+        } catch (RuntimeException noGroup) {
+            return submits.get(); // each submit says why it cannot be written
+        }
+        return batcher.together(submits);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.poolkeeper.core.PoolCommand;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What a member serves to clients and to other members over PoolService: the transport calls this and nothing
@@ -38,6 +39,14 @@ public interface MemberService {
 
     /** A command into the pool through this member: its answer once committed (and carried out by an agent). */
     CompletableFuture<ResultCodec.Reply> submit(PoolCommand command);
+
+    /**
+     * Runs {@code submits}, whose {@link #submit}s travel to the log together, in as few entries as the group commit
+     * allows, rather than the first ones alone.
+     */
+    default <T> T together(Supplier<T> submits) {
+        return submits.get();
+    }
 
     /** The pool after a Raft read index: reflects every write acknowledged before the call. */
     CompletableFuture<AppliedState> readLinearizable();

@@ -130,10 +130,13 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             out.onError(Errors.toStatus(PoolException.of(r.code(), r.params(), r.message())));
             return;
         }
-        List<CompletableFuture<CommandResult>> results = new ArrayList<>(count);
-        for (io.poolkeeper.proto.PoolCommand command : request.getCommandsList()) {
-            results.add(submitOne(command, command.getSerializedSize()));
-        }
+        List<CompletableFuture<CommandResult>> results = member.together(() -> {
+            List<CompletableFuture<CommandResult>> submitted = new ArrayList<>(count);
+            for (io.poolkeeper.proto.PoolCommand command : request.getCommandsList()) {
+                submitted.add(submitOne(command, command.getSerializedSize()));
+            }
+            return submitted;
+        });
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((done, ignored) -> {
             SubmitBatchReply.Builder reply = SubmitBatchReply.newBuilder();
             Throwable firstFailure = null;

@@ -80,6 +80,23 @@ class CommandBatcherTest {
     }
 
     @Test
+    void commandsSubmittedTogetherTravelInOneEntry() {
+        List<CompletableFuture<CommandResult>> results = batcher.together(() -> {
+            List<CompletableFuture<CommandResult>> submitted = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                submitted.add(batcher.submit(command("t" + i)));
+            }
+            assertEquals(0, entries.size()); // queued until the end of together
+            return submitted;
+        });
+
+        assertEquals(1, entries.size());
+        assertEquals(List.of("t0", "t1", "t2", "t3", "t4"), labels(entries.get(0)));
+        answer(entries.get(0));
+        assertEquals(List.of("t3"), results.get(3).join().getRejected().getParamsList());
+    }
+
+    @Test
     void aCommandWithoutRequestIdIsGivenOneSoThatAResentEntryIsAppliedOnce() {
         batcher.submit(PoolCommand.of(new Operation.VmDestroy(VmId.of("00000000-0000-4000-8000-000000000001"))));
         batcher.submit(command("kept"));
