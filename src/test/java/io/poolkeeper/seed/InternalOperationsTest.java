@@ -59,6 +59,25 @@ class InternalOperationsTest {
                                 .setPoolSetHaPlan(PoolSetHaPlan.newBuilder()
                                         .setPlanExistsFor(3)
                                         .setOvercommitted(false))
+                                .build(),
+                        // A chunked import: a client must not stage or switch in a pool state.
+                        PoolCommand.newBuilder()
+                                .setPoolImportBegin(io.poolkeeper.proto.PoolImportBegin.newBuilder()
+                                        .setImportId("import/9")
+                                        .setGeneration(9)
+                                        .setMasterUuid(slaveUuid)
+                                        .setChunks(1))
+                                .build(),
+                        PoolCommand.newBuilder()
+                                .setPoolImportChunk(io.poolkeeper.proto.PoolImportChunk.newBuilder()
+                                        .setImportId("import/9")
+                                        .setPart(io.poolkeeper.proto.PoolSnapshot.newBuilder()
+                                                .setFormatVersion(3)))
+                                .build(),
+                        PoolCommand.newBuilder()
+                                .setRequestId("fake-import")
+                                .setPoolImportCommit(io.poolkeeper.proto.PoolImportCommit.newBuilder()
+                                        .setImportId("import/9"))
                                 .build())) {
                     SubmitReply reply = stub.submit(
                             SubmitRequest.newBuilder().setCommand(command).build());

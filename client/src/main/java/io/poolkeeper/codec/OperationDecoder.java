@@ -125,6 +125,17 @@ final class OperationDecoder {
                     host("host_set_live.host_uuid", proto.getHostSetLive().getHostUuid()),
                     proto.getHostSetLive().getLive());
             case POOL_IMPORT -> poolImport(proto.getPoolImport());
+            case POOL_IMPORT_BEGIN -> new Operation.PoolImportBegin(
+                    proto.getPoolImportBegin().getImportId(),
+                    proto.getPoolImportBegin().getGeneration(),
+                    host(
+                            "pool_import_begin.master_uuid",
+                            proto.getPoolImportBegin().getMasterUuid()),
+                    proto.getPoolImportBegin().getChunks(),
+                    proto.getPoolImportBegin().getObjects());
+            case POOL_IMPORT_CHUNK -> poolImportChunk(proto.getPoolImportChunk());
+            case POOL_IMPORT_COMMIT -> new Operation.PoolImportCommit(
+                    proto.getPoolImportCommit().getImportId());
             case HOST_FENCED -> new Operation.HostFenced(
                     host("host_fenced.host_uuid", proto.getHostFenced().getHostUuid()));
             case POOL_ALERT -> new Operation.PoolAlert(
@@ -261,6 +272,19 @@ final class OperationDecoder {
         }
         return new Operation.PoolImport(
                 imported, body.getGeneration(), host("pool_import.master_uuid", body.getMasterUuid()));
+    }
+
+    private static Operation poolImportChunk(io.poolkeeper.proto.PoolImportChunk body) {
+        if (!body.hasPart()) {
+            throw new IllegalArgumentException("pool_import_chunk.part: missing");
+        }
+        io.poolkeeper.core.PoolState part;
+        try {
+            part = SnapshotCodec.decode(body.getPart());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("pool_import_chunk.part: " + e.getMessage(), e);
+        }
+        return new Operation.PoolImportChunk(body.getImportId(), body.getIndex(), part);
     }
 
     private static HostId host(String field, String text) {

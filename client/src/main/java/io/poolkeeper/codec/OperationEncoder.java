@@ -228,6 +228,21 @@ final class OperationEncoder {
                     .setState(SnapshotCodec.encode(op.imported(), 0))
                     .setGeneration(op.generation())
                     .setMasterUuid(op.master().toString()));
+        } else if (operation instanceof Operation.PoolImportBegin op) {
+            out.setPoolImportBegin(io.poolkeeper.proto.PoolImportBegin.newBuilder()
+                    .setImportId(op.importId())
+                    .setGeneration(op.generation())
+                    .setMasterUuid(op.master().toString())
+                    .setChunks(op.chunks())
+                    .setObjects(op.objects()));
+        } else if (operation instanceof Operation.PoolImportChunk op) {
+            out.setPoolImportChunk(io.poolkeeper.proto.PoolImportChunk.newBuilder()
+                    .setImportId(op.importId())
+                    .setIndex(op.index())
+                    .setPart(SnapshotCodec.encode(op.part(), 0)));
+        } else if (operation instanceof Operation.PoolImportCommit op) {
+            out.setPoolImportCommit(
+                    io.poolkeeper.proto.PoolImportCommit.newBuilder().setImportId(op.importId()));
         } else {
             return false;
         }

@@ -573,6 +573,81 @@ public sealed interface Operation {
     }
 
     /**
+     * Opens a chunked import (DESIGN §5, an import too large for one log entry): the chunks that follow, then {@link
+     * PoolImportCommit}, re-found the pool under {@code generation} with {@code master} as master. Only a member in
+     * no pool takes it; a begin replaces an import still staged (one interrupted before its commit).
+     *
+     * @param importId names this import in its chunks and commit
+     * @param chunks how many {@link PoolImportChunk}s follow (at least one: the one with the pool object)
+     * @param objects how many objects the chunks hold together ({@link StagedImport#objectCount})
+     */
+    record PoolImportBegin(String importId, long generation, HostId master, int chunks, long objects)
+            implements Operation {
+        public PoolImportBegin {
+            Objects.requireNonNull(importId, "importId");
+            Objects.requireNonNull(master, "master");
+        }
+
+        public String xeName() {
+            return "pool-import-begin";
+        }
+
+        public boolean createsPool() {
+            return true;
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.importBegin(state, this);
+        }
+    }
+
+    /**
+     * Chunk number {@code index} (from 0, in order) of a chunked import: a part of the survivor's state. Exactly one
+     * chunk holds the pool object, with the request window; the others hold objects only. A chunk already staged
+     * (a resubmission) is answered as done and changes nothing.
+     */
+    record PoolImportChunk(String importId, int index, PoolState part) implements Operation {
+        public PoolImportChunk {
+            Objects.requireNonNull(importId, "importId");
+            Objects.requireNonNull(part, "part");
+        }
+
+        public String xeName() {
+            return "pool-import-chunk";
+        }
+
+        public boolean createsPool() {
+            return true;
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.importChunk(state, this);
+        }
+    }
+
+    /**
+     * Ends a chunked import: once every announced chunk and object is staged, the staged state becomes the pool
+     * exactly as a {@link PoolImport} of it would make it, in this one step.
+     */
+    record PoolImportCommit(String importId) implements Operation {
+        public PoolImportCommit {
+            Objects.requireNonNull(importId, "importId");
+        }
+
+        public String xeName() {
+            return "pool-import-commit";
+        }
+
+        public boolean createsPool() {
+            return true;
+        }
+
+        public Outcome applyTo(PoolState state, ApplyContext context) {
+            return PoolRules.importCommit(state, this);
+        }
+    }
+
+    /**
      * What the codec makes of bytes it cannot turn into an operation (garbage, a body this version does not know).
      * Replicas decode the same bytes the same way, so refusing it keeps them in step.
      */

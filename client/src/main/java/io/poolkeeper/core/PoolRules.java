@@ -167,6 +167,64 @@ final class PoolRules {
                 .withHost(master.withLive(true)));
     }
 
+    /** Opens a chunked import ({@link StagedImport}); replaces one still staged. */
+    static Outcome importBegin(PoolState state, Operation.PoolImportBegin op) {
+        if (state.pool().isPresent()) {
+            return Outcome.rejected(
+                    ErrorCode.POOL_ALREADY_EXISTS, state.requirePool().uuid());
+        }
+        if (op.importId().isEmpty()) {
+            return Outcome.rejected(ErrorCode.INVALID_VALUE, "import-id", op.importId());
+        }
+        if (op.chunks() < 1) {
+            return Outcome.rejected(ErrorCode.INVALID_VALUE, "import-chunks", op.chunks());
+        }
+        if (op.objects() < 0) {
+            return Outcome.rejected(ErrorCode.INVALID_VALUE, "import-objects", op.objects());
+        }
+        return Outcome.done(state.withStaged(Optional.of(new StagedImport(
+                op.importId(), op.generation(), op.master(), op.chunks(), op.objects(), 0, PoolState.empty()))));
+    }
+
+    /** Stages the next chunk of the open import. */
+    static Outcome importChunk(PoolState state, Operation.PoolImportChunk op) {
+        Optional<StagedImport> open = state.staged().filter(s -> s.importId().equals(op.importId()));
+        if (open.isEmpty()) {
+            return Outcome.rejected(ErrorCode.OPERATION_NOT_IN_PROGRESS, "pool-import", op.importId());
+        }
+        StagedImport staged = open.get();
+        if (op.index() >= 0 && op.index() < staged.received()) {
+            return Outcome.done(state); // resubmitted: staged already
+        }
+        if (op.index() != staged.received() || op.index() >= staged.chunks()) {
+            return Outcome.rejected(ErrorCode.INVALID_VALUE, "import-chunk", op.index());
+        }
+        Optional<StagedImport> next = staged.plus(op.part());
+        if (next.isEmpty()) {
+            return Outcome.rejected(ErrorCode.INVALID_VALUE, "import-chunk", op.index());
+        }
+        return Outcome.done(state.withStaged(next));
+    }
+
+    /** Switches the staged import in whole, as {@link #importState} would import it, and drops the staging. */
+    static Outcome importCommit(PoolState state, Operation.PoolImportCommit op) {
+        Optional<StagedImport> open = state.staged().filter(s -> s.importId().equals(op.importId()));
+        if (open.isEmpty()) {
+            return Outcome.rejected(ErrorCode.OPERATION_NOT_IN_PROGRESS, "pool-import", op.importId());
+        }
+        StagedImport staged = open.get();
+        if (staged.received() != staged.chunks()) {
+            return Outcome.rejected(ErrorCode.INVALID_VALUE, "import-chunks", staged.received());
+        }
+        if (StagedImport.objectCount(staged.merged()) != staged.objects()) {
+            return Outcome.rejected(
+                    ErrorCode.INVALID_VALUE, "import-objects", StagedImport.objectCount(staged.merged()));
+        }
+        return importState(
+                state.withStaged(Optional.empty()),
+                new Operation.PoolImport(staged.merged(), staged.generation(), staged.master()));
+    }
+
     private static Optional<Outcome> checkHostSpec(Operation.HostSpec spec) {
         if (spec.memoryTotal() < 0) {
             return Optional.of(Outcome.rejected(ErrorCode.INVALID_VALUE, "memory-total", spec.memoryTotal()));

@@ -31,6 +31,8 @@ import org.pcollections.TreePMap;
  * @param pool the pool object; empty on a member in no pool
  * @param joinTokens the join tokens by id (with the hash of their secret; reads leave the hash out)
  * @param requests the recently applied request ids, for de-duplication
+ * @param staged an emergency import being received in chunks ({@link StagedImport}): never visible through the
+ *     maps above, and empty whenever a pool exists
  */
 public record PoolState(
         Optional<Pool> pool,
@@ -41,7 +43,8 @@ public record PoolState(
         TreePMap<VdiId, Vdi> vdis,
         TreePMap<VbdId, Vbd> vbds,
         TreePMap<String, JoinToken> joinTokens,
-        AppliedRequests requests) {
+        AppliedRequests requests,
+        Optional<StagedImport> staged) {
 
     public PoolState {
         Objects.requireNonNull(pool, "pool");
@@ -53,6 +56,21 @@ public record PoolState(
         Objects.requireNonNull(vbds, "vbds");
         Objects.requireNonNull(joinTokens, "joinTokens");
         Objects.requireNonNull(requests, "requests");
+        Objects.requireNonNull(staged, "staged");
+    }
+
+    /** A state with no import staged: what snapshots and reads hold. */
+    public PoolState(
+            Optional<Pool> pool,
+            TreePMap<HostId, Host> hosts,
+            TreePMap<VmId, Vm> vms,
+            TreePMap<SrId, Sr> srs,
+            TreePMap<PbdId, Pbd> pbds,
+            TreePMap<VdiId, Vdi> vdis,
+            TreePMap<VbdId, Vbd> vbds,
+            TreePMap<String, JoinToken> joinTokens,
+            AppliedRequests requests) {
+        this(pool, hosts, vms, srs, pbds, vdis, vbds, joinTokens, requests, Optional.empty());
     }
 
     /** The state of a member that belongs to no pool. */
@@ -77,64 +95,73 @@ public record PoolState(
     // --- withers
 
     public PoolState withPool(Pool newPool) {
-        return new PoolState(Optional.of(newPool), hosts, vms, srs, pbds, vdis, vbds, joinTokens, requests);
+        return new PoolState(Optional.of(newPool), hosts, vms, srs, pbds, vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withHost(Host host) {
-        return new PoolState(pool, hosts.plus(host.uuid(), host), vms, srs, pbds, vdis, vbds, joinTokens, requests);
+        return new PoolState(
+                pool, hosts.plus(host.uuid(), host), vms, srs, pbds, vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withoutHost(HostId id) {
-        return new PoolState(pool, hosts.minus(id), vms, srs, pbds, vdis, vbds, joinTokens, requests);
+        return new PoolState(pool, hosts.minus(id), vms, srs, pbds, vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withVm(Vm vm) {
-        return new PoolState(pool, hosts, vms.plus(vm.uuid(), vm), srs, pbds, vdis, vbds, joinTokens, requests);
+        return new PoolState(pool, hosts, vms.plus(vm.uuid(), vm), srs, pbds, vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withoutVm(VmId id) {
-        return new PoolState(pool, hosts, vms.minus(id), srs, pbds, vdis, vbds, joinTokens, requests);
+        return new PoolState(pool, hosts, vms.minus(id), srs, pbds, vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withSr(Sr sr) {
-        return new PoolState(pool, hosts, vms, srs.plus(sr.uuid(), sr), pbds, vdis, vbds, joinTokens, requests);
+        return new PoolState(pool, hosts, vms, srs.plus(sr.uuid(), sr), pbds, vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withoutSr(SrId id) {
-        return new PoolState(pool, hosts, vms, srs.minus(id), pbds, vdis, vbds, joinTokens, requests);
+        return new PoolState(pool, hosts, vms, srs.minus(id), pbds, vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withPbd(Pbd pbd) {
-        return new PoolState(pool, hosts, vms, srs, pbds.plus(pbd.uuid(), pbd), vdis, vbds, joinTokens, requests);
+        return new PoolState(
+                pool, hosts, vms, srs, pbds.plus(pbd.uuid(), pbd), vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withoutPbd(PbdId id) {
-        return new PoolState(pool, hosts, vms, srs, pbds.minus(id), vdis, vbds, joinTokens, requests);
+        return new PoolState(pool, hosts, vms, srs, pbds.minus(id), vdis, vbds, joinTokens, requests, staged);
     }
 
     public PoolState withVdi(Vdi vdi) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis.plus(vdi.uuid(), vdi), vbds, joinTokens, requests);
+        return new PoolState(
+                pool, hosts, vms, srs, pbds, vdis.plus(vdi.uuid(), vdi), vbds, joinTokens, requests, staged);
     }
 
     public PoolState withoutVdi(VdiId id) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis.minus(id), vbds, joinTokens, requests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis.minus(id), vbds, joinTokens, requests, staged);
     }
 
     public PoolState withVbd(Vbd vbd) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds.plus(vbd.uuid(), vbd), joinTokens, requests);
+        return new PoolState(
+                pool, hosts, vms, srs, pbds, vdis, vbds.plus(vbd.uuid(), vbd), joinTokens, requests, staged);
     }
 
     public PoolState withoutVbd(VbdId id) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds.minus(id), joinTokens, requests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds.minus(id), joinTokens, requests, staged);
     }
 
     public PoolState withRequests(AppliedRequests newRequests) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds, joinTokens, newRequests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds, joinTokens, newRequests, staged);
     }
 
     /** This state with {@code tokens} as its join tokens. */
     public PoolState withJoinTokens(TreePMap<String, JoinToken> tokens) {
-        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds, tokens, requests);
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds, tokens, requests, staged);
+    }
+
+    /** This state with {@code newStaged} as its staged import. */
+    public PoolState withStaged(Optional<StagedImport> newStaged) {
+        return new PoolState(pool, hosts, vms, srs, pbds, vdis, vbds, joinTokens, requests, newStaged);
     }
 
     // --- derived views (all in id order)

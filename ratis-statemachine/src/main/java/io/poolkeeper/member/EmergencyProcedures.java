@@ -5,10 +5,13 @@ import io.poolkeeper.api.PoolException;
 import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Pool;
+import io.poolkeeper.codec.ImportChunks;
+import io.poolkeeper.core.AppliedRequests;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.StagedImport;
 import io.poolkeeper.pool.CommandPool;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.port.PeerStatus;
@@ -125,12 +128,16 @@ final class EmergencyProcedures {
                     imported = imported.withHost(host.withLive(false));
                 }
             }
+            // Cut before the old group is left: a state that cannot be cut (never one the rules make) leaves it as is.
+            imported = imported.withRequests(imported.requests().newest(AppliedRequests.IMPORT_LIMIT));
+            List<PoolState> parts = ImportChunks.split(imported, ImportChunks.CHUNK_BYTES);
             LOG.warn(
-                    "{}: generation {} -> {}, importing {} VMs at log index {}",
+                    "{}: generation {} -> {}, importing {} VMs in {} chunks at log index {}",
                     why,
                     p.generation(),
                     generation,
                     state.vms().size(),
+                    parts.size(),
                     local.logIndex());
             // STARTING first: between generations nothing ticks (STARTING is in no group), so no tick sees the old
             // group gone while the member still says NO_MASTER. The watch is reset before the new group exists, so
@@ -141,13 +148,7 @@ final class EmergencyProcedures {
             watch.observe(true, scheduler.nanos());
             groups.found(p.uuid().toString(), generation);
             role.move(EnumSet.of(MemberState.STARTING), MemberState.NO_MASTER, "founded generation " + generation);
-            PoolCommand importCommand = new PoolCommand(
-                    RequestIds.importOf(p.uuid().toString(), generation),
-                    0,
-                    0,
-                    new Operation.PoolImport(imported, generation, config.hostId()));
-            CommandPool.resultOrThrow(pool.submit(importCommand)
-                    .get(config.timeouts().requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS));
+            importChunked(RequestIds.importOf(p.uuid().toString(), generation), parts, imported, generation);
             watch.observe(true, scheduler.nanos());
             return OptionalLong.of(generation);
         } catch (IOException e) {
@@ -164,6 +165,31 @@ final class EmergencyProcedures {
         } finally {
             switching.unlock();
         }
+    }
+
+    /**
+     * Imports {@code imported}, cut into {@code parts}, into the new group as a begin, the chunks and a commit: one log
+     * entry holds at most Ratis' {@code log.appender.buffer.byte-limit} (4 MB), which a pool of some ten thousand
+     * VMs exceeds. Each command waits for the one before it (the batcher would otherwise put several chunks in one
+     * entry), and the pool exists only once the commit applies.
+     */
+    private void importChunked(String importId, List<PoolState> parts, PoolState imported, long generation)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        submitImport(
+                "",
+                new Operation.PoolImportBegin(
+                        importId, generation, config.hostId(), parts.size(), StagedImport.objectCount(imported)));
+        for (int i = 0; i < parts.size(); i++) {
+            submitImport("", new Operation.PoolImportChunk(importId, i, parts.get(i)));
+        }
+        // The commit carries the request id the single-entry import had: a retried transition finds it applied.
+        submitImport(importId, new Operation.PoolImportCommit(importId));
+    }
+
+    private void submitImport(String requestId, Operation op)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        CommandPool.resultOrThrow(pool.submit(new PoolCommand(requestId, 0, 0, op))
+                .get(config.timeouts().requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS));
     }
 
     /**

@@ -166,7 +166,8 @@ public final class PoolStateMachine extends BaseStateMachine {
         }
         List<PoolCommand> stamped = new ArrayList<>(commands.size());
         for (PoolCommand c : commands) {
-            stamped.add(new PoolCommand(c.requestId(), stampOf(c, now), c.expectedGeneration(), c.operation()));
+            stamped.add(new PoolCommand(
+                    c.requestId(), stampOf(c, now, current.state()), c.expectedGeneration(), c.operation()));
         }
         return TransactionContext.newBuilder()
                 .setStateMachine(this)
@@ -180,10 +181,18 @@ public final class PoolStateMachine extends BaseStateMachine {
      * An import goes on with the survivor's pool time: stamped with the wall clock of a new group's first leader, it
      * would move pool time by however long the old pool's time stood still, and evict the ids it carries.
      */
-    private static long stampOf(PoolCommand command, long now) {
+    private static long stampOf(PoolCommand command, long now, PoolState applied) {
         if (command.operation() instanceof Operation.PoolImport i
                 && i.imported().requests().poolTimeMillis() > 0) {
             return i.imported().requests().poolTimeMillis();
+        }
+        // A chunked import's commit likewise, from the staged chunks (its importer sends it once they are applied).
+        if (command.operation() instanceof Operation.PoolImportCommit c) {
+            long staged = applied.staged()
+                    .filter(s -> s.importId().equals(c.importId()))
+                    .map(s -> s.merged().requests().poolTimeMillis())
+                    .orElse(0L);
+            return staged > 0 ? staged : now;
         }
         return now;
     }
@@ -278,6 +287,12 @@ public final class PoolStateMachine extends BaseStateMachine {
         AppliedState now = current;
         TermIndex last = getLastAppliedTermIndex();
         if (last == null || last.getIndex() <= 0) {
+            return -1;
+        }
+        if (now.state().staged().isPresent()) {
+            // A chunked import is half staged, and snapshots do not hold staging: no snapshot (so no purge) until its
+            // commit. A restart then replays the import's entries from the log, and a snapshot never shows a
+            // replica a state its log tail cannot continue from.
             return -1;
         }
         // On the apply thread (Ratis' state machine updater): every applied batch has reached the listener.

@@ -201,6 +201,9 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         return op instanceof Operation.PoolCreate
                 || op instanceof Operation.PoolJoin
                 || op instanceof Operation.PoolImport
+                || op instanceof Operation.PoolImportBegin
+                || op instanceof Operation.PoolImportChunk
+                || op instanceof Operation.PoolImportCommit
                 || op instanceof Operation.PoolSetMaster
                 || op instanceof Operation.HostSetLive
                 || op instanceof Operation.HostFenced

@@ -136,6 +136,16 @@ final class CodecSamples {
         ops.add(new Operation.PoolSetHaPlan(2, true));
         ops.add(new Operation.PoolImport(populated().state(), 2, H1));
         ops.add(new Operation.PoolImport(PoolState.empty(), 7, H3));
+        ops.add(new Operation.PoolImportBegin("import/2", 2, H1, 3, 17));
+        ops.add(new Operation.PoolImportBegin("", 0, H3, 0, -1));
+        // The chunk with the pool object and request window, and chunks of objects only.
+        PoolState populated = populated().state();
+        ops.add(new Operation.PoolImportChunk("import/2", 0, populated));
+        ops.add(new Operation.PoolImportChunk(
+                "import/2", 1, PoolState.empty().withVm(populated.vms().get(VM1))));
+        ops.add(new Operation.PoolImportChunk("", -1, PoolState.empty()));
+        ops.add(new Operation.PoolImportCommit("import/2"));
+        ops.add(new Operation.PoolImportCommit(""));
         return ops;
     }
 

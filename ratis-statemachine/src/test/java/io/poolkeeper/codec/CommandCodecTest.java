@@ -352,7 +352,28 @@ class CommandCodecTest {
                 spoil(
                         "pool_import.master_uuid",
                         importOp(),
-                        b -> b.setPoolImport(b.getPoolImport().toBuilder().setMasterUuid(""))));
+                        b -> b.setPoolImport(b.getPoolImport().toBuilder().setMasterUuid(""))),
+                spoil(
+                        "pool_import_begin.master_uuid",
+                        new Operation.PoolImportBegin("import/2", 2, H1, 2, 5),
+                        b -> b.setPoolImportBegin(
+                                b.getPoolImportBegin().toBuilder().setMasterUuid("master"))),
+                spoil(
+                        "pool_import_chunk.part: missing",
+                        chunkOp(),
+                        b -> b.setPoolImportChunk(
+                                b.getPoolImportChunk().toBuilder().clearPart())),
+                spoil(
+                        "pool_import_chunk.part: vms.power_state",
+                        chunkOp(),
+                        b -> b.setPoolImportChunk(b.getPoolImportChunk().toBuilder()
+                                .setPart(b.getPoolImportChunk().getPart().toBuilder()
+                                        .setVms(
+                                                0,
+                                                b.getPoolImportChunk().getPart().getVms(0).toBuilder()
+                                                        .setPowerState(
+                                                                io.poolkeeper.proto.PowerState
+                                                                        .POWER_STATE_UNSPECIFIED))))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -468,6 +489,11 @@ class CommandCodecTest {
         pbds.put(H1, PBD1);
         pbds.put(H2, CodecSamples.PBD2);
         return new Operation.SrCreate(CodecSamples.SR1, "nfs", "nfs", true, CodecSamples.nfsConfig(), pbds);
+    }
+
+    private static Operation.PoolImportChunk chunkOp() {
+        return new Operation.PoolImportChunk(
+                "import/2", 0, CodecSamples.populated().state());
     }
 
     private static Operation.PoolImport importOp() {

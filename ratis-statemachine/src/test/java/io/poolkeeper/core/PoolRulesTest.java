@@ -631,6 +631,147 @@ class PoolRulesTest {
         assertEquals(survivor.pbds(), s.state().pbds());
     }
 
+    // ---------------------------------------------------------------- chunked pool-import
+
+    @Test
+    void chunkedImportStagesInvisiblyThenFoundsWhatOneImportWould() {
+        PoolState survivor = survivorState();
+        List<PoolState> parts = parts(survivor);
+        PoolFixture single = PoolFixture.empty();
+        single.apply(new Operation.PoolImport(survivor, 2, A));
+        PoolFixture s = PoolFixture.empty();
+
+        assertEquals(Result.DONE, s.apply(begin("import/2", parts.size(), survivor)));
+        for (int i = 0; i < parts.size(); i++) {
+            assertEquals(Result.DONE, s.apply(new Operation.PoolImportChunk("import/2", i, parts.get(i))));
+            assertEquals(Optional.empty(), s.state().pool(), "no pool before the commit");
+            assertEquals(0, s.state().vms().size() + s.state().hosts().size(), "no object before the commit");
+        }
+        assertEquals(parts.size(), s.state().staged().orElseThrow().received());
+        assertEquals(Result.DONE, s.apply(new Operation.PoolImportCommit("import/2")));
+
+        assertEquals(Optional.empty(), s.state().staged());
+        assertEquals(single.state(), s.state());
+    }
+
+    @Test
+    void aResubmittedChunkChangesNothingAndOneOutOfOrderIsRefused() {
+        PoolState survivor = survivorState();
+        List<PoolState> parts = parts(survivor);
+        PoolFixture s = PoolFixture.empty();
+        s.apply(begin("import/2", parts.size(), survivor));
+        s.apply(new Operation.PoolImportChunk("import/2", 0, parts.get(0)));
+        PoolState once = s.state();
+
+        assertEquals(Result.DONE, s.apply(new Operation.PoolImportChunk("import/2", 0, parts.get(0))));
+        assertEquals(once, s.state());
+        Rejection r = s.reject(new Operation.PoolImportChunk("import/2", 2, parts.get(2)), ErrorCode.INVALID_VALUE);
+        assertEquals(List.of("import-chunk", "2"), r.params());
+    }
+
+    @Test
+    void aChunkRepeatingAnObjectIsRefused() {
+        PoolState survivor = survivorState();
+        List<PoolState> parts = parts(survivor);
+        PoolFixture s = PoolFixture.empty();
+        s.apply(begin("import/2", parts.size(), survivor));
+        s.apply(new Operation.PoolImportChunk("import/2", 0, parts.get(0)));
+
+        s.reject(new Operation.PoolImportChunk("import/2", 1, parts.get(0)), ErrorCode.INVALID_VALUE);
+    }
+
+    @Test
+    void aCommitBeforeEveryChunkOrObjectArrivedIsRefusedAndStagesOn() {
+        PoolState survivor = survivorState();
+        List<PoolState> parts = parts(survivor);
+        PoolFixture s = PoolFixture.empty();
+        s.apply(begin("import/2", parts.size(), survivor));
+        s.apply(new Operation.PoolImportChunk("import/2", 0, parts.get(0)));
+
+        Rejection early = s.reject(new Operation.PoolImportCommit("import/2"), ErrorCode.INVALID_VALUE);
+        assertEquals(List.of("import-chunks", "1"), early.params());
+        assertEquals(Optional.empty(), s.state().pool());
+
+        PoolFixture miscounted = PoolFixture.empty();
+        miscounted.apply(new Operation.PoolImportBegin("import/2", 2, A, parts.size(), 1));
+        for (int i = 0; i < parts.size(); i++) {
+            miscounted.apply(new Operation.PoolImportChunk("import/2", i, parts.get(i)));
+        }
+        Rejection count = miscounted.reject(new Operation.PoolImportCommit("import/2"), ErrorCode.INVALID_VALUE);
+        assertEquals("import-objects", count.params().get(0));
+    }
+
+    @Test
+    void aNewBeginAbortsTheStagedImportWhoseChunksAndCommitAreThenRefused() {
+        PoolState survivor = survivorState();
+        List<PoolState> parts = parts(survivor);
+        PoolFixture s = PoolFixture.empty();
+        s.apply(begin("import/2", parts.size(), survivor));
+        s.apply(new Operation.PoolImportChunk("import/2", 0, parts.get(0)));
+
+        assertEquals(Result.DONE, s.apply(begin("import/3", parts.size(), survivor)));
+
+        assertEquals(0, s.state().staged().orElseThrow().received());
+        Rejection r = s.reject(
+                new Operation.PoolImportChunk("import/2", 1, parts.get(1)), ErrorCode.OPERATION_NOT_IN_PROGRESS);
+        assertEquals(List.of("pool-import", "import/2"), r.params());
+        s.reject(new Operation.PoolImportCommit("import/2"), ErrorCode.OPERATION_NOT_IN_PROGRESS);
+    }
+
+    @Test
+    void chunksAndCommitWithoutABeginAreRefused() {
+        PoolFixture s = PoolFixture.empty();
+        s.reject(new Operation.PoolImportChunk("import/2", 0, survivorState()), ErrorCode.OPERATION_NOT_IN_PROGRESS);
+        s.reject(new Operation.PoolImportCommit("import/2"), ErrorCode.OPERATION_NOT_IN_PROGRESS);
+    }
+
+    @Test
+    void aBeginIsRefusedInAPoolOrWithoutChunks() {
+        PoolFixture.withMaster(MASTER, GIB)
+                .reject(begin("import/2", 1, survivorState()), ErrorCode.POOL_ALREADY_EXISTS);
+        Rejection r = PoolFixture.empty().reject(begin("import/2", 0, survivorState()), ErrorCode.INVALID_VALUE);
+        assertEquals(List.of("import-chunks", "0"), r.params());
+        PoolFixture.empty().reject(begin("", 1, survivorState()), ErrorCode.INVALID_VALUE);
+    }
+
+    @Test
+    void aCommitChecksTheImportLikeOneImportDoes() {
+        PoolState survivor = survivorState();
+        PoolFixture s = PoolFixture.empty();
+        s.apply(new Operation.PoolImportBegin("import/1", 1, A, 1, StagedImport.objectCount(survivor)));
+        s.apply(new Operation.PoolImportChunk("import/1", 0, survivor));
+
+        s.reject(new Operation.PoolImportCommit("import/1"), ErrorCode.POOL_GENERATION_STALE);
+        assertEquals(Optional.empty(), s.state().pool());
+    }
+
+    /** The survivor's state in three parts: the pool with its window and join tokens, the hosts, everything else. */
+    private static List<PoolState> parts(PoolState survivor) {
+        PoolState head = PoolState.empty()
+                .withPool(survivor.requirePool())
+                .withRequests(survivor.requests())
+                .withJoinTokens(survivor.joinTokens());
+        PoolState hosts = PoolState.empty();
+        for (var h : survivor.hosts().values()) {
+            hosts = hosts.withHost(h);
+        }
+        PoolState rest = PoolState.empty();
+        for (var vm : survivor.vms().values()) {
+            rest = rest.withVm(vm);
+        }
+        for (var sr : survivor.srs().values()) {
+            rest = rest.withSr(sr);
+        }
+        for (var pbd : survivor.pbds().values()) {
+            rest = rest.withPbd(pbd);
+        }
+        return List.of(head, hosts, rest);
+    }
+
+    private static Operation.PoolImportBegin begin(String importId, int chunks, PoolState survivor) {
+        return new Operation.PoolImportBegin(importId, 2, A, chunks, StagedImport.objectCount(survivor));
+    }
+
     /** A survivor's copy: master lost (not live), A believed dead by the old master, a VM running on A. */
     private static PoolState survivorState() {
         PoolFixture s = PoolFixture.withMaster(MASTER, 4 * GIB);
