@@ -414,7 +414,9 @@ public final class RaftGroups implements AutoCloseable {
         if (role.votes()) {
             args.setServersInNewConf(List.of(peer));
         } else {
-            args.setListenersInNewConf(List.of(peer));
+            // An empty voter list, not none: Ratis 3.3.0's Arguments checks the list given before defaulting it, and a
+            // listener-only ADD failed with a NullPointerException (Preconditions.assertUnique, "original" is null).
+            args.setServersInNewConf(List.of()).setListenersInNewConf(List.of(peer));
         }
         RaftClientReply reply = client().admin().setConfiguration(args.build());
         if (!reply.isSuccess()) {
