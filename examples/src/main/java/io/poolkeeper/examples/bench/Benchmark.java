@@ -39,6 +39,10 @@ import java.util.stream.Stream;
  * benchmark of issue 10 instead ({@link HaFailover}): {@code trials} trials of each scenario at each timeout, the
  * scenarios a comma-separated subset of {@code slave,master,pair} ({@code scenarios=}, default all).
  *
+ * <p>With {@code scale=1000,10000} it runs only the scale benchmark of issue 13 ({@link Scale}): for each VM count a
+ * pool of {@code members=} real members (default 8: 5 voters, 3 listeners), snapshot, reads, a join and an emergency
+ * import; {@code reads=} seconds per read measurement (default 3).
+ *
  * <p>With {@code planner=N} it runs only the HA planner benchmark of issue 11 ({@link HaPlanner}), N trials each.
  *
  * <p>With {@code tls=N} it runs only the TLS cost benchmark of issue 12 ({@link TlsCost}, about 6 minutes for N = 3):
@@ -91,6 +95,9 @@ public final class Benchmark {
         int plannerTrials = 0;
         int tlsRounds = 0;
         int writes = 2_000;
+        List<Integer> scaleVms = List.of();
+        int scaleMembers = 8;
+        int readSeconds = 3;
         Set<String> given = new java.util.HashSet<>();
         List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
@@ -110,13 +117,21 @@ public final class Benchmark {
                 case "planner" -> plannerTrials = Integer.parseInt(value);
                 case "tls" -> tlsRounds = Integer.parseInt(value);
                 case "writes" -> writes = Integer.parseInt(value);
+                case "scale" -> scaleVms =
+                        Arrays.stream(value.split(",")).map(Integer::parseInt).toList();
+                case "members" -> scaleMembers = Integer.parseInt(value);
+                case "reads" -> readSeconds = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
                         .toList();
-                default -> throw new IllegalArgumentException(
-                        "unknown argument " + arg
-                                + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=, writes=)");
+                default -> throw new IllegalArgumentException("unknown argument " + arg
+                        + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
+                        + " writes=, scale=, members=, reads=)");
             }
+        }
+        if (!scaleVms.isEmpty()) {
+            Scale.run(scaleVms, scaleMembers, Duration.ofSeconds(readSeconds)); // issue 13, item 5
+            System.exit(0);
         }
         if (plannerTrials > 0) {
             HaPlanner.run(plannerTrials); // issue 11: pure computation, seconds
