@@ -92,6 +92,9 @@ class TransitionTest {
                 new Operation.PoolAlert(ErrorCode.DEFAULT_SR_INVALID, List.of()),
                 new Operation.PoolSetHaPlan(0, false),
                 new Operation.PoolImport(onePool().state(), 2, MASTER),
+                new Operation.PoolImportBegin("import/2", 2, MASTER, 1, 1),
+                new Operation.PoolImportChunk("import/2", 0, onePool().state()),
+                new Operation.PoolImportCommit("import/2"),
                 new Operation.Invalid(ErrorCode.MALFORMED_COMMAND, "garbage"));
     }
 
@@ -119,7 +122,15 @@ class TransitionTest {
                 .filter(Operation::createsPool)
                 .map(Operation::xeName)
                 .collect(Collectors.toSet());
-        assertEquals(Set.of("pool-create", "pool-import", "invalid"), creating);
+        assertEquals(
+                Set.of(
+                        "pool-create",
+                        "pool-import",
+                        "pool-import-begin",
+                        "pool-import-chunk",
+                        "pool-import-commit",
+                        "invalid"),
+                creating);
     }
 
     // ---------------------------------------------------------------- POOL_GENERATION_STALE
