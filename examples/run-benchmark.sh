@@ -9,8 +9,16 @@
 # With tls=<rounds> it runs only the TLS cost benchmark (issue 12; about 6 minutes for tls=3): that many plain-text and
 # mutual-TLS pools, alternated, each measured for pipelined write throughput and sync write latency (writes=2000), e.g.
 #   examples/run-benchmark.sh tls=3
+# With side=all it runs only the side-by-side benchmark of issue 13 (about 3 minutes): three `poolkeeper member`
+# processes, then a 3-server ZooKeeper 3.9.5 ensemble, pipelined and sync writes through the master and a slave, e.g.
+#   examples/run-benchmark.sh side=all memberJvm="-XX:+UseG1GC" writes=5000
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
-exec mvn -B -q -Pbenchmark -Dmaven.test.skip=true -Dspotless.check.skip=true package -Dbenchmark.args="$*"
+# Each argument single-quoted, so that one with spaces (memberJvm="-Xmx1g -XX:+UseG1GC") stays one argument.
+args=""
+for arg in "$@"; do
+  args="$args '${arg//\'/}'"
+done
+exec mvn -B -q -Pbenchmark -Dmaven.test.skip=true -Dspotless.check.skip=true package -Dbenchmark.args="$args"

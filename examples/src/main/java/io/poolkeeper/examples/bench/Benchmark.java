@@ -50,6 +50,13 @@ import java.util.stream.Stream;
  * client and embedded on the master) and for {@code writes} synchronous writes through the remote client (2,000);
  * prints insecure and TLS medians side by side. Its defaults are shorter: {@code jit} 40 s in all (split over one
  * pool of each kind), {@code warmup} 3 s and {@code measure} 8 s per throughput run.
+ *
+ * <p>With {@code side=all} (or a subset of {@code poolkeeper,zookeeper,embedded}) it runs only the side-by-side
+ * benchmark of issue 13 ({@link SideBySide}): three {@code poolkeeper member} processes started by the launcher with
+ * {@code memberJvm} as their JVM options (default the launcher's), then a 3-server ZooKeeper ensemble, each driven
+ * pipelined and synchronously through a client of the master (leader) and one of a slave (follower). Defaults:
+ * {@code jit} 20 s per system, {@code warmup} 3 s, {@code measure} 10 s, {@code writes} 5,000 sync writes after
+ * {@code syncWarmup} 500.
  */
 public final class Benchmark {
     private static final int SEED_VMS = 1_000;
@@ -98,6 +105,9 @@ public final class Benchmark {
         List<Integer> scaleVms = List.of();
         int scaleMembers = 8;
         int readSeconds = 3;
+        Set<String> side = Set.of();
+        String memberJvm = MemberProcesses.LAUNCHER_JVM;
+        int syncWarmup = 500;
         Set<String> given = new java.util.HashSet<>();
         List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
@@ -121,12 +131,16 @@ public final class Benchmark {
                         Arrays.stream(value.split(",")).map(Integer::parseInt).toList();
                 case "members" -> scaleMembers = Integer.parseInt(value);
                 case "reads" -> readSeconds = Integer.parseInt(value);
+                case "side" -> side =
+                        value.isEmpty() || value.equals("all") ? SideBySide.PARTS : Set.of(value.split(","));
+                case "memberJvm" -> memberJvm = value;
+                case "syncWarmup" -> syncWarmup = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
                         .toList();
                 default -> throw new IllegalArgumentException("unknown argument " + arg
                         + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
-                        + " writes=, scale=, members=, reads=)");
+                        + " writes=, scale=, members=, reads=, side=, memberJvm=, syncWarmup=)");
             }
         }
         if (!scaleVms.isEmpty()) {
@@ -135,6 +149,41 @@ public final class Benchmark {
         }
         if (plannerTrials > 0) {
             HaPlanner.run(plannerTrials); // issue 11: pure computation, seconds
+            System.exit(0);
+        }
+        if (!side.isEmpty()) {
+            if (!SideBySide.PARTS.containsAll(side)) {
+                throw new IllegalArgumentException("side= takes all or a subset of " + SideBySide.PARTS);
+            }
+            if (memberJvm.isBlank()) {
+                throw new IllegalArgumentException("memberJvm= must not be empty (the launcher would use its default)");
+            }
+            // Shorter defaults than the issue-3 benchmark's: two systems, each JIT-warmed, in about 3 minutes.
+            Path sideDir = Files.createTempDirectory("poolkeeper-sidebench");
+            try {
+                new SideBySide(
+                                new SideBySide.Settings(
+                                        Path.of(System.getProperty("poolkeeper.root", ".."))
+                                                .toAbsolutePath()
+                                                .normalize(),
+                                        side,
+                                        memberJvm,
+                                        window,
+                                        Duration.ofSeconds(given.contains("jit") ? jit : 20),
+                                        Duration.ofSeconds(given.contains("warmup") ? warmup : 3),
+                                        Duration.ofSeconds(given.contains("measure") ? measure : 10),
+                                        syncWarmup,
+                                        given.contains("writes") ? writes : 5_000),
+                                sideDir)
+                        .run();
+            } catch (Exception | Error e) {
+                // Exit (running the shutdown hooks that kill the processes it started): Ratis and gRPC threads
+                // would keep this JVM alive.
+                e.printStackTrace();
+                deleteTree(sideDir);
+                System.exit(1);
+            }
+            deleteTree(sideDir);
             System.exit(0);
         }
         if (tlsRounds > 0) {
