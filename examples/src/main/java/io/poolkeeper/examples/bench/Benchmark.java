@@ -57,6 +57,9 @@ import java.util.stream.Stream;
  * pipelined and synchronously through a client of the master (leader) and one of a slave (follower). Defaults:
  * {@code jit} 20 s per system, {@code warmup} 3 s, {@code measure} 10 s, {@code writes} 5,000 sync writes after
  * {@code syncWarmup} 500.
+ *
+ * <p>With {@code failover=N} it runs only the kill -9 failover benchmark of issue 13 on member processes
+ * ({@link ProcessFailover}): N trials of master process killed to next acknowledged write.
  */
 public final class Benchmark {
     private static final int SEED_VMS = 1_000;
@@ -108,6 +111,7 @@ public final class Benchmark {
         Set<String> side = Set.of();
         String memberJvm = MemberProcesses.LAUNCHER_JVM;
         int syncWarmup = 500;
+        int processFailovers = 0;
         Set<String> given = new java.util.HashSet<>();
         List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
@@ -135,6 +139,7 @@ public final class Benchmark {
                         value.isEmpty() || value.equals("all") ? SideBySide.PARTS : Set.of(value.split(","));
                 case "memberJvm" -> memberJvm = value;
                 case "syncWarmup" -> syncWarmup = Integer.parseInt(value);
+                case "failover" -> processFailovers = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
                         .toList();
@@ -151,6 +156,21 @@ public final class Benchmark {
             HaPlanner.run(plannerTrials); // issue 11: pure computation, seconds
             System.exit(0);
         }
+        Path root = Path.of(System.getProperty("poolkeeper.root", ".."))
+                .toAbsolutePath()
+                .normalize();
+        if (processFailovers > 0) {
+            Path failoverDir = Files.createTempDirectory("poolkeeper-failoverbench");
+            int status = 0;
+            try {
+                ProcessFailover.run(root, memberJvm, processFailovers, failoverDir);
+            } catch (Exception | Error e) {
+                e.printStackTrace();
+                status = 1;
+            }
+            deleteTree(failoverDir);
+            System.exit(status);
+        }
         if (!side.isEmpty()) {
             if (!SideBySide.PARTS.containsAll(side)) {
                 throw new IllegalArgumentException("side= takes all or a subset of " + SideBySide.PARTS);
@@ -163,9 +183,7 @@ public final class Benchmark {
             try {
                 new SideBySide(
                                 new SideBySide.Settings(
-                                        Path.of(System.getProperty("poolkeeper.root", ".."))
-                                                .toAbsolutePath()
-                                                .normalize(),
+                                        root,
                                         side,
                                         memberJvm,
                                         window,
