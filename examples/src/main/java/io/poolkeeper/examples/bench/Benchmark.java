@@ -161,6 +161,7 @@ public final class Benchmark {
                 .normalize();
         if (processFailovers > 0) {
             Path failoverDir = Files.createTempDirectory("poolkeeper-failoverbench");
+            failoverDir.toFile().deleteOnExit();
             int status = 0;
             try {
                 ProcessFailover.run(root, memberJvm, processFailovers, failoverDir);
@@ -180,6 +181,8 @@ public final class Benchmark {
             }
             // Shorter defaults than the issue-3 benchmark's: two systems, each JIT-warmed, in about 3 minutes.
             Path sideDir = Files.createTempDirectory("poolkeeper-sidebench");
+            // On Ctrl-C: removed after the shutdown hooks of MemberProcesses and ZooKeeperEnsemble emptied it.
+            sideDir.toFile().deleteOnExit();
             try {
                 new SideBySide(
                                 new SideBySide.Settings(
