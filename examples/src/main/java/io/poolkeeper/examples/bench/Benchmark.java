@@ -145,7 +145,7 @@ public final class Benchmark {
                         .toList();
                 default -> throw new IllegalArgumentException("unknown argument " + arg
                         + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
-                        + " writes=, scale=, members=, reads=, side=, memberJvm=, syncWarmup=)");
+                        + " writes=, scale=, members=, reads=, side=, memberJvm=, syncWarmup=, failover=)");
             }
         }
         if (!scaleVms.isEmpty()) {
@@ -161,7 +161,6 @@ public final class Benchmark {
                 .normalize();
         if (processFailovers > 0) {
             Path failoverDir = Files.createTempDirectory("poolkeeper-failoverbench");
-            failoverDir.toFile().deleteOnExit();
             int status = 0;
             try {
                 ProcessFailover.run(root, memberJvm, processFailovers, failoverDir);
