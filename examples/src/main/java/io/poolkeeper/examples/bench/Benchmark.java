@@ -161,6 +161,7 @@ public final class Benchmark {
                 .normalize();
         if (processFailovers > 0) {
             Path failoverDir = Files.createTempDirectory("poolkeeper-failoverbench");
+            failoverDir.toFile().deleteOnExit();
             int status = 0;
             try {
                 ProcessFailover.run(root, memberJvm, processFailovers, failoverDir);
