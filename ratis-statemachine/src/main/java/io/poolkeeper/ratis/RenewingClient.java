@@ -48,9 +48,13 @@ final class RenewingClient implements AutoCloseable {
         return async(api -> api.send(message));
     }
 
-    /** An ordered async read-only request (a read index); as {@link #send}. */
+    /**
+     * A read-only request (a read index), outside the ordered window of {@link #send}: it still reflects every write
+     * acknowledged before it, but a read that waits for a master no longer holds back the writes sent after it (in
+     * the window, a read stuck on a dead master's successor held this member's writes for a whole request timeout).
+     */
     CompletableFuture<RaftClientReply> sendReadOnly(Message message) {
-        return async(api -> api.sendReadOnly(message));
+        return async(api -> api.sendReadOnlyUnordered(message));
     }
 
     private CompletableFuture<RaftClientReply> async(Function<AsyncApi, CompletableFuture<RaftClientReply>> call) {

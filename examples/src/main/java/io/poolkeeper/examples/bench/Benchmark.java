@@ -110,6 +110,8 @@ public final class Benchmark {
         int readSeconds = 3;
         Set<String> side = Set.of();
         String memberJvm = MemberProcesses.LAUNCHER_JVM;
+        List<String> memberArgs = List.of();
+        int stabilitySeconds = 0;
         int syncWarmup = 500;
         int processFailovers = 0;
         Set<String> given = new java.util.HashSet<>();
@@ -138,14 +140,18 @@ public final class Benchmark {
                 case "side" -> side =
                         value.isEmpty() || value.equals("all") ? SideBySide.PARTS : Set.of(value.split(","));
                 case "memberJvm" -> memberJvm = value;
+                case "memberArgs" -> memberArgs =
+                        value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
                 case "syncWarmup" -> syncWarmup = Integer.parseInt(value);
                 case "failover" -> processFailovers = Integer.parseInt(value);
+                case "stability" -> stabilitySeconds = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
                         .toList();
-                default -> throw new IllegalArgumentException("unknown argument " + arg
-                        + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
-                        + " writes=, scale=, members=, reads=, side=, memberJvm=, syncWarmup=, failover=)");
+                default -> throw new IllegalArgumentException(
+                        "unknown argument " + arg
+                                + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
+                                + " writes=, scale=, members=, reads=, side=, memberJvm=, memberArgs=, syncWarmup=, failover=, stability=)");
             }
         }
         if (!scaleVms.isEmpty()) {
@@ -159,12 +165,24 @@ public final class Benchmark {
         Path root = Path.of(System.getProperty("poolkeeper.root", ".."))
                 .toAbsolutePath()
                 .normalize();
+        if (stabilitySeconds > 0) {
+            Path stabilityDir = Files.createTempDirectory("poolkeeper-stability");
+            int status = 0;
+            try {
+                LeaderStability.run(root, memberJvm, memberArgs, stabilitySeconds, window, stabilityDir);
+            } catch (Exception | Error e) {
+                e.printStackTrace();
+                status = 1;
+            }
+            deleteTree(stabilityDir);
+            System.exit(status);
+        }
         if (processFailovers > 0) {
             Path failoverDir = Files.createTempDirectory("poolkeeper-failoverbench");
             failoverDir.toFile().deleteOnExit();
             int status = 0;
             try {
-                ProcessFailover.run(root, memberJvm, processFailovers, failoverDir);
+                ProcessFailover.run(root, memberJvm, memberArgs, processFailovers, failoverDir);
             } catch (Exception | Error e) {
                 e.printStackTrace();
                 status = 1;

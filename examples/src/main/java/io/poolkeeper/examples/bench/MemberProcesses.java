@@ -43,12 +43,16 @@ final class MemberProcesses implements AutoCloseable {
     private final Path dir;
     private final List<Member> members = new ArrayList<>();
     private final ChildProcess[] processes;
+    /** Options added to every member's command line (e.g. {@code --election-timeout 150ms..300ms}). */
+    private final List<String> memberArgs;
+
     private final Thread hook;
     private PoolClient status;
 
-    private MemberProcesses(Path root, String jvm, int size, Path dir) {
+    private MemberProcesses(Path root, String jvm, List<String> memberArgs, int size, Path dir) {
         this.launcher = root.resolve("poolkeeper");
         this.jvm = jvm;
+        this.memberArgs = List.copyOf(memberArgs);
         this.dir = dir;
         for (int i = 1; i <= size; i++) {
             members.add(new Member(
@@ -68,7 +72,14 @@ final class MemberProcesses implements AutoCloseable {
      * temporary directory under {@code parent}; returns once every member serves.
      */
     static MemberProcesses start(Path root, String jvm, int size, Path parent) throws Exception {
-        MemberProcesses m = new MemberProcesses(root, jvm, size, Files.createTempDirectory(parent, "members"));
+        return start(root, jvm, List.of(), size, parent);
+    }
+
+    /** As {@link #start(Path, String, int, Path)}, with {@code memberArgs} added to every member's command line. */
+    static MemberProcesses start(Path root, String jvm, List<String> memberArgs, int size, Path parent)
+            throws Exception {
+        MemberProcesses m =
+                new MemberProcesses(root, jvm, memberArgs, size, Files.createTempDirectory(parent, "members"));
         try {
             m.buildLauncher();
             m.launch(0, List.of("--create-pool", "bench"), Map.of());
@@ -123,6 +134,7 @@ final class MemberProcesses implements AutoCloseable {
                 m.dir().toString(),
                 "--insecure",
                 "--watch-parent"));
+        command.addAll(memberArgs);
         command.addAll(poolArgs);
         Map<String, String> environment = new java.util.HashMap<>(env);
         environment.put("POOLKEEPER_JAVA_OPTS", jvm);

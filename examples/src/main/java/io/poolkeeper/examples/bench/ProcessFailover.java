@@ -19,12 +19,13 @@ import java.util.Locale;
 final class ProcessFailover {
     private ProcessFailover() {}
 
-    static void run(Path root, String memberJvm, int trials, Path dir) throws Exception {
+    static void run(Path root, String memberJvm, List<String> memberArgs, int trials, Path dir) throws Exception {
         System.out.printf(
-                "poolkeeper kill -9 failover benchmark (issue 13): %d trials, member JVM options \"%s\", load1 %.2f%n",
-                trials, memberJvm, LoadAverage.oneMinute());
+                "poolkeeper kill -9 failover benchmark (issue 13): %d trials, member JVM options \"%s\", member options %s,"
+                        + " load1 %.2f%n",
+                trials, memberJvm, memberArgs, LoadAverage.oneMinute());
         List<Double> millis = new ArrayList<>();
-        try (MemberProcesses members = MemberProcesses.start(root, memberJvm, 3, dir);
+        try (MemberProcesses members = MemberProcesses.start(root, memberJvm, memberArgs, 3, dir);
                 PoolClient client = PoolClient.builder()
                         .insecure()
                         .members(members.addresses())
