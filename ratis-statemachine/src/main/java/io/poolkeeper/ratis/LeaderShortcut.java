@@ -25,7 +25,9 @@ import org.apache.ratis.server.RaftServer;
  *
  * <p>Re-sending such a batch is safe because every command of a batch carries a request id ({@link CommandBatcher}):
  * one that was committed before leadership moved is answered from the pool's record of applied requests, not
- * applied again. Answers complete on this class's own thread, never on the Raft apply thread that produced them.
+ * applied again. Batches are appended on this class's own thread, never the caller's (which may hold locks that a
+ * Ratis thread holding the server's monitor waits for); answers complete on its own threads, never on the Raft apply
+ * thread.
  */
 final class LeaderShortcut implements AutoCloseable {
     private final RaftServer server;
@@ -36,15 +38,26 @@ final class LeaderShortcut implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
 
     private final AtomicLong callIds = new AtomicLong();
-    private final ExecutorService replies;
+    /** Appends batches, one at a time and in order. */
+    private final ExecutorService worker;
+    /**
+     * Completes answers, as the Raft client's own threads would: a callback that waits for another write's answer
+     * must not hold up the thread that delivers it.
+     */
+    private final ExecutorService answers;
 
     LeaderShortcut(RaftServer server, RaftGroupId group, RaftPeerId self, RenewingClient client) {
         this.server = server;
         this.group = group;
         this.self = self;
         this.client = client;
-        this.replies = Executors.newSingleThreadExecutor(task -> {
-            Thread thread = new Thread(task, self + "-replies");
+        this.worker = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, self + "-shortcut");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.answers = Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, self + "-shortcut-answers");
             thread.setDaemon(true);
             return thread;
         });
@@ -62,16 +75,28 @@ final class LeaderShortcut implements AutoCloseable {
                 .setMessage(message)
                 .setType(RaftClientRequest.writeRequestType())
                 .build();
+        CompletableFuture<RaftClientReply> answer = new CompletableFuture<>();
+        try {
+            // On this class's thread, never the caller's: the caller may hold a lock that a Ratis thread holding
+            // the server's monitor (a leader stepping down) waits for, and appending takes that monitor.
+            worker.execute(() -> append(request, message, answer));
+        } catch (RejectedExecutionException closed) {
+            answer.completeExceptionally(new IllegalStateException("member closed"));
+        }
+        return answer;
+    }
+
+    private void append(RaftClientRequest request, Message message, CompletableFuture<RaftClientReply> answer) {
         CompletableFuture<RaftClientReply> direct;
         try {
             direct = server.submitClientRequestAsync(request);
         } catch (IOException | RuntimeException e) {
-            return client.send(message);
+            client.send(message).whenComplete((r, error) -> complete(answer, r, error));
+            return;
         }
-        CompletableFuture<RaftClientReply> answer = new CompletableFuture<>();
         direct.whenComplete((reply, error) -> {
             try {
-                replies.execute(() -> {
+                answers.execute(() -> {
                     if (error != null || leadershipMoved(reply)) {
                         client.send(message).whenComplete((r, e) -> complete(answer, r, e));
                     } else {
@@ -82,7 +107,6 @@ final class LeaderShortcut implements AutoCloseable {
                 answer.completeExceptionally(new IllegalStateException("member closed"));
             }
         });
-        return answer;
     }
 
     private static void complete(CompletableFuture<RaftClientReply> answer, RaftClientReply reply, Throwable error) {
@@ -112,6 +136,7 @@ final class LeaderShortcut implements AutoCloseable {
 
     @Override
     public void close() {
-        replies.shutdown();
+        worker.shutdown();
+        answers.shutdown();
     }
 }
