@@ -148,7 +148,14 @@ final class EmergencyProcedures {
             watch.observe(true, scheduler.nanos());
             groups.found(p.uuid().toString(), generation);
             role.move(EnumSet.of(MemberState.STARTING), MemberState.NO_MASTER, "founded generation " + generation);
-            importChunked(RequestIds.importOf(p.uuid().toString(), generation), parts, imported, generation);
+            String importId = RequestIds.importOf(p.uuid().toString(), generation);
+            if (parts.size() == 1) {
+                // One entry, as before chunking: the pool exists from the first entry the new master commits, so no
+                // write can reach the new generation before it (a staged import let writes in, refused NO_POOL).
+                submitImport(importId, new Operation.PoolImport(imported, generation, config.hostId()));
+            } else {
+                importChunked(importId, parts, imported, generation);
+            }
             watch.observe(true, scheduler.nanos());
             return OptionalLong.of(generation);
         } catch (IOException e) {
