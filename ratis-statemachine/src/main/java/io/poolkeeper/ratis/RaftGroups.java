@@ -109,7 +109,7 @@ public final class RaftGroups implements AutoCloseable {
                 .setParameters(parameters)
                 .setStateMachineRegistry(gid -> {
                     // A new state machine per group: Ratis cannot re-initialize one.
-                    stateMachine = new PoolStateMachine(listener);
+                    stateMachine = new PoolStateMachine(listener, this::leaderSeen);
                     return stateMachine;
                 })
                 .setOption(RaftStorage.StartupOption.RECOVER)
@@ -165,16 +165,44 @@ public final class RaftGroups implements AutoCloseable {
         if (clientPeers.isEmpty()) {
             clientPeers.add(selfPeer());
         }
-        RaftGroup clientGroup = RaftGroup.valueOf(raftGroup.getGroupId(), clientPeers);
-        RenewingClient client = new RenewingClient(() -> RaftClient.newBuilder()
-                .setRaftGroup(clientGroup)
-                .setProperties(RaftSettings.client(timeouts))
-                .setRetryPolicy(RaftSettings.retryPolicy(timeouts))
-                .setParameters(parameters)
-                .build());
+        RaftGroupId id = raftGroup.getGroupId();
+        RenewingClient client = new RenewingClient(leader -> newClient(id, clientPeers, leader));
         LeaderShortcut shortcut = new LeaderShortcut(server, raftGroup.getGroupId(), selfId(), client);
         CommandBatcher batcher = new CommandBatcher(shortcut::send, size -> batchSizes.accept(size));
         group = new Group(raftGroup.getGroupId(), client, shortcut, batcher);
+    }
+
+    /**
+     * A Raft client of group {@code id} aimed at {@code leader} (null: no guess), knowing the group's current voters
+     * ({@code initial} when the configuration has none yet): a client asked to aim at a peer it does not know fails.
+     */
+    private RaftClient newClient(RaftGroupId id, List<RaftPeer> initial, RaftPeerId leader) {
+        List<RaftPeer> peers = new ArrayList<>(initial);
+        try {
+            List<RaftPeer> voters =
+                    new ArrayList<>(server.getDivision(id).getRaftConf().getCurrentPeers());
+            if (!voters.isEmpty()) {
+                peers = voters;
+            }
+        } catch (IOException e) {
+            // the group is going away: the initial peers do for a client about to be closed
+        }
+        boolean known = leader != null && peers.stream().anyMatch(p -> p.getId().equals(leader));
+        return RaftClient.newBuilder()
+                .setRaftGroup(RaftGroup.valueOf(id, peers))
+                .setLeaderId(known ? leader : null)
+                .setProperties(RaftSettings.client(timeouts))
+                .setRetryPolicy(RaftSettings.retryPolicy(timeouts))
+                .setParameters(parameters)
+                .build();
+    }
+
+    /** This member's Raft server learned of a new leader: the member's client aims at it. */
+    private void leaderSeen(RaftPeerId leader) {
+        Group g = group;
+        if (g != null) {
+            g.client().leaderChanged(leader);
+        }
     }
 
     /**
