@@ -6,6 +6,7 @@ import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.Pool;
 import io.poolkeeper.codec.ImportChunks;
+import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.core.AppliedRequests;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.Operation;
@@ -47,7 +48,6 @@ final class EmergencyProcedures {
     private final RoleState role;
     private final PeerLink peers;
     private final Scheduler scheduler;
-    private final MemberPool pool;
     private final EventLog events;
     private final MasterWatch watch;
     private final PoolMembership membership;
@@ -60,7 +60,6 @@ final class EmergencyProcedures {
             RoleState role,
             PeerLink peers,
             Scheduler scheduler,
-            MemberPool pool,
             EventLog events,
             MasterWatch watch,
             PoolMembership membership,
@@ -71,7 +70,6 @@ final class EmergencyProcedures {
         this.role = role;
         this.peers = peers;
         this.scheduler = scheduler;
-        this.pool = pool;
         this.events = events;
         this.watch = watch;
         this.membership = membership;
@@ -142,6 +140,7 @@ final class EmergencyProcedures {
             // STARTING first: between generations nothing ticks (STARTING is in no group), so no tick sees the old
             // group gone while the member still says NO_MASTER. The watch is reset before the new group exists, so
             // the first tick in it starts counting afresh.
+            role.founding(generation);
             role.force(MemberState.STARTING, why + ": founding generation " + generation);
             groups.drop(false);
             events.reset();
@@ -170,6 +169,7 @@ final class EmergencyProcedures {
             Thread.currentThread().interrupt();
             throw PoolException.of(ErrorCode.INTERNAL_ERROR, List.of(), "interrupted");
         } finally {
+            role.founding(0);
             switching.unlock();
         }
     }
@@ -195,7 +195,10 @@ final class EmergencyProcedures {
 
     private void submitImport(String requestId, Operation op)
             throws ExecutionException, InterruptedException, TimeoutException {
-        CommandPool.resultOrThrow(pool.submit(new PoolCommand(requestId, 0, 0, op))
+        // Straight to the group commit: the member refuses other writes until the import is in (RoleState#founding).
+        CommandPool.resultOrThrow(groups.batcher()
+                .submit(new PoolCommand(requestId, 0, 0, op))
+                .thenApply(ResultCodec::decode)
                 .get(config.timeouts().requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS));
     }
 

@@ -142,17 +142,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         this.membership =
                 new PoolMembership(config, groups, peers, scheduler, pool, this::applied, this::readLinearizable);
         this.emergency = new EmergencyProcedures(
-                config,
-                groups,
-                role,
-                peers,
-                scheduler,
-                pool,
-                events,
-                watch,
-                membership,
-                switching,
-                this::serviceAddress);
+                config, groups, role, peers, scheduler, events, watch, membership, switching, this::serviceAddress);
         this.halfPool = new HalfPoolKeeper(
                 self, role, groups, generations, peers, emergency, this::poolState, this::serviceAddress, config);
         this.haBridge = new HaBridge(

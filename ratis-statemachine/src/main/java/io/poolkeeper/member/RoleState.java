@@ -38,6 +38,8 @@ public final class RoleState {
     private long moves;
     /** The newer generation learned of while {@link MemberState#STALE}. */
     private volatile long staleBy;
+    /** The generation a re-founding is founding and importing the pool into; 0 when none is. */
+    private volatile long founding;
 
     RoleState(HostId self, Duration emergencyAfter) {
         this.self = self;
@@ -61,6 +63,14 @@ public final class RoleState {
      */
     synchronized boolean moveIfUnchanged(Seen seen, MemberState to, String why) {
         return moves == seen.moves() && move(EnumSet.of(seen.state()), to, why);
+    }
+
+    /**
+     * A re-founding founds generation {@code generation} and imports the pool into it (0: done): writes are refused
+     * meanwhile, retryable, except the import's own, which go to the group commit directly.
+     */
+    void founding(long generation) {
+        founding = generation;
     }
 
     long staleBy() {
@@ -126,6 +136,15 @@ public final class RoleState {
      * emergency mode (DESIGN §4: we answer at once where xapi hangs).
      */
     void checkWritable(long generation) {
+        long next = founding;
+        if (next != 0) {
+            // Until the pool is imported into the new generation a write there would find no pool (NO_POOL, final);
+            // refused as not running instead, which a client retries.
+            throw PoolException.of(
+                    ErrorCode.MEMBER_NOT_RUNNING,
+                    List.of(),
+                    "member is founding generation " + next + " of its pool: retry once it is founded");
+        }
         switch (state) {
             case STARTING, CLOSED -> throw PoolException.of(
                     ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running");

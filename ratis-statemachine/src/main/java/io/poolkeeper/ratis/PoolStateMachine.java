@@ -27,7 +27,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -65,7 +65,7 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ApplyListener listener;
-    private final Consumer<RaftPeerId> leaderSeen;
+    private final BiConsumer<RaftGroupId, RaftPeerId> leaderSeen;
     private final PoolClock clock = new PoolClock();
     private volatile AppliedState current = AppliedState.empty();
 
@@ -111,14 +111,14 @@ public final class PoolStateMachine extends BaseStateMachine {
     public record AppliedCommand(long sequence, PoolCommand command, Outcome outcome) {}
 
     public PoolStateMachine(ApplyListener listener) {
-        this(listener, leader -> {});
+        this(listener, (group, leader) -> {});
     }
 
     /**
-     * @param leaderSeen told the group's leader whenever this member learns of a new one, on a Ratis thread that may
-     *     hold the server's monitor: must return at once and must not call into Ratis
+     * @param leaderSeen told a group and its leader whenever this member learns of a new one, on a Ratis thread that
+     *     may hold the server's monitor: must return at once and must not call into Ratis
      */
-    public PoolStateMachine(ApplyListener listener, Consumer<RaftPeerId> leaderSeen) {
+    public PoolStateMachine(ApplyListener listener, BiConsumer<RaftGroupId, RaftPeerId> leaderSeen) {
         this.listener = listener;
         this.leaderSeen = leaderSeen;
     }
@@ -351,7 +351,7 @@ public final class PoolStateMachine extends BaseStateMachine {
             return;
         }
         try {
-            leaderSeen.accept(newLeaderId);
+            leaderSeen.accept(groupMemberId.getGroupId(), newLeaderId);
             listener.leaderChanged();
         } catch (RuntimeException e) {
             LOG.warn("leader-changed listener failed", e);

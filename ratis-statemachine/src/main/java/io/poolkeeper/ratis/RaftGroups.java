@@ -197,10 +197,10 @@ public final class RaftGroups implements AutoCloseable {
                 .build();
     }
 
-    /** This member's Raft server learned of a new leader: the member's client aims at it. */
-    private void leaderSeen(RaftPeerId leader) {
+    /** This member's Raft server learned of a new leader of group {@code id}: the member's client aims at it. */
+    private void leaderSeen(RaftGroupId id, RaftPeerId leader) {
         Group g = group;
-        if (g != null) {
+        if (g != null && g.id().equals(id)) {
             g.client().leaderChanged(leader);
         }
     }
