@@ -149,8 +149,8 @@ final class EmergencyProcedures {
             role.move(EnumSet.of(MemberState.STARTING), MemberState.NO_MASTER, "founded generation " + generation);
             String importId = RequestIds.importOf(p.uuid().toString(), generation);
             if (parts.size() == 1) {
-                // One entry, as before chunking: the pool exists from the first entry the new master commits, so no
-                // write can reach the new generation before it (a staged import let writes in, refused NO_POOL).
+                // One entry when it fits: one commit instead of three. Either way no other write reaches the new
+                // generation before the pool is in it (RoleState#founding).
                 submitImport(importId, new Operation.PoolImport(imported, generation, config.hostId()));
             } else {
                 importChunked(importId, parts, imported, generation);
