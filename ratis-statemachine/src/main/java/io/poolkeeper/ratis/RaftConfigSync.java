@@ -114,7 +114,7 @@ public final class RaftConfigSync {
                         .build());
     }
 
-    private static RaftPeer asRole(RaftPeer peer, boolean votes) {
+    static RaftPeer asRole(RaftPeer peer, boolean votes) {
         return RaftPeer.newBuilder()
                 .setId(peer.getId())
                 .setAddress(peer.getAddress())

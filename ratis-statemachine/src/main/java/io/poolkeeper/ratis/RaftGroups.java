@@ -437,14 +437,29 @@ public final class RaftGroups implements AutoCloseable {
                 .setAddress(address)
                 .setStartupRole(role.votes() ? RaftPeerRole.FOLLOWER : RaftPeerRole.LISTENER)
                 .build();
-        SetConfigurationRequest.Arguments.Builder args =
-                SetConfigurationRequest.Arguments.newBuilder().setMode(SetConfigurationRequest.Mode.ADD);
+        SetConfigurationRequest.Arguments.Builder args = SetConfigurationRequest.Arguments.newBuilder();
         if (role.votes()) {
-            args.setServersInNewConf(List.of(peer));
+            args.setMode(SetConfigurationRequest.Mode.ADD).setServersInNewConf(List.of(peer));
         } else {
-            // An empty voter list, not none: Ratis 3.3.0's Arguments checks the list given before defaulting it, and a
-            // listener-only ADD failed with a NullPointerException (Preconditions.assertUnique, "original" is null).
-            args.setServersInNewConf(List.of()).setListenersInNewConf(List.of(peer));
+            // The whole configuration, compared and set: Ratis 3.3.0's ADD of a listener replaced the listeners there
+            // were instead of adding to them, so each listener joining pushed the one before out of the group (a
+            // pool could hold one listener: 5 voters and a sixth host). Its ADD of a listener alone also needed an
+            // empty voter list, not none (a NullPointerException in Preconditions.assertUnique).
+            RaftConfiguration conf =
+                    configuration().orElseThrow(() -> new IOException("in no Raft group: cannot add " + host));
+            List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+            List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+            List<RaftPeer> newListeners = new ArrayList<>();
+            listeners.stream()
+                    .filter(p -> !p.getId().equals(peer.getId()))
+                    .map(p -> RaftConfigSync.asRole(p, false))
+                    .forEach(newListeners::add);
+            newListeners.add(peer);
+            args.setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+                    .setServersInCurrentConf(voters)
+                    .setListenersInCurrentConf(listeners)
+                    .setServersInNewConf(voters)
+                    .setListenersInNewConf(newListeners);
         }
         RaftClientReply reply = client().admin().setConfiguration(args.build());
         if (!reply.isSuccess()) {
