@@ -443,8 +443,7 @@ public final class RaftGroups implements AutoCloseable {
         } else {
             // The whole configuration, compared and set: Ratis 3.3.0's ADD of a listener replaced the listeners there
             // were instead of adding to them, so each listener joining pushed the one before out of the group (a
-            // pool could hold one listener: 5 voters and a sixth host). Its ADD of a listener alone also needed an
-            // empty voter list, not none (a NullPointerException in Preconditions.assertUnique).
+            // pool could hold one listener: 5 voters and a sixth host).
             RaftConfiguration conf =
                     configuration().orElseThrow(() -> new IOException("in no Raft group: cannot add " + host));
             List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));

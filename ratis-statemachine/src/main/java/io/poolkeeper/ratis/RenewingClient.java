@@ -173,14 +173,13 @@ final class RenewingClient implements AutoCloseable {
      * takes over; sends started meanwhile went to the old one and go again too, until none is left behind.
      */
     private void switchTo(RaftPeerId leader) {
-        RaftClient old;
         synchronized (this) {
             if (closed || (inFlight.isEmpty() && Objects.equals(client.getLeaderId(), leader))) {
                 return;
             }
-            old = client;
         }
         RaftClient fresh = factory.apply(leader);
+        RaftClient old;
         int resent = 0;
         while (true) {
             List<Send> again = new ArrayList<>();
@@ -196,6 +195,7 @@ final class RenewingClient implements AutoCloseable {
                     }
                 }
                 if (again.isEmpty()) {
+                    old = client; // the one of the moment: a given-up client may have been renewed meanwhile
                     client = fresh;
                     break;
                 }
