@@ -207,6 +207,7 @@ public final class Benchmark {
                                         root,
                                         side,
                                         memberJvm,
+                                        memberArgs,
                                         window,
                                         Duration.ofSeconds(given.contains("jit") ? jit : 20),
                                         Duration.ofSeconds(given.contains("warmup") ? warmup : 3),

@@ -36,11 +36,7 @@ final class LeaderStability {
                 memberArgs,
                 LoadAverage.oneMinute());
         try (MemberProcesses members = MemberProcesses.start(root, memberJvm, memberArgs, 3, dir);
-                PoolClient client = PoolClient.builder()
-                        .insecure()
-                        .members(members.addresses())
-                        .requestTimeout(Duration.ofSeconds(60))
-                        .build()) {
+                PoolClient client = members.client(Duration.ofSeconds(60))) {
             members.awaitSettled(Duration.ofMinutes(2));
             int first = members.awaitMaster(Duration.ofMinutes(1));
             List<VmId> seeded = Benchmark.seedVms(client.pool());

@@ -68,14 +68,10 @@ final class MemberProcesses implements AutoCloseable {
 
     /**
      * Starts {@code size} members of a new pool, each a process launched by {@code root/poolkeeper} with {@code
-     * jvm} as its POOLKEEPER_JAVA_OPTS (non-empty: the launcher replaces an empty value with its default), in a new
-     * temporary directory under {@code parent}; returns once every member serves.
+     * jvm} as its POOLKEEPER_JAVA_OPTS (non-empty: the launcher replaces an empty value with its default) and {@code
+     * memberArgs} added to its command line, in a new temporary directory under {@code parent}; returns once every
+     * member serves.
      */
-    static MemberProcesses start(Path root, String jvm, int size, Path parent) throws Exception {
-        return start(root, jvm, List.of(), size, parent);
-    }
-
-    /** As {@link #start(Path, String, int, Path)}, with {@code memberArgs} added to every member's command line. */
     static MemberProcesses start(Path root, String jvm, List<String> memberArgs, int size, Path parent)
             throws Exception {
         MemberProcesses m =
@@ -152,6 +148,15 @@ final class MemberProcesses implements AutoCloseable {
 
     List<String> addresses() {
         return members.stream().map(Member::address).toList();
+    }
+
+    /** A client given every member's address (the members run without TLS), each request retried for {@code timeout}. */
+    PoolClient client(Duration timeout) {
+        return PoolClient.builder()
+                .insecure()
+                .members(addresses())
+                .requestTimeout(timeout)
+                .build();
     }
 
     /** The member's process id (the JVM's: the launcher execs it). */

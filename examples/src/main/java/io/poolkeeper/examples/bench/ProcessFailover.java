@@ -28,11 +28,7 @@ final class ProcessFailover {
                 trials, memberJvm, memberArgs, LoadAverage.oneMinute());
         List<Double> millis = new ArrayList<>();
         try (MemberProcesses members = MemberProcesses.start(root, memberJvm, memberArgs, 3, dir);
-                PoolClient client = PoolClient.builder()
-                        .insecure()
-                        .members(members.addresses())
-                        .requestTimeout(Duration.ofSeconds(60))
-                        .build()) {
+                PoolClient client = members.client(Duration.ofSeconds(60))) {
             VmId vm = client.pool().createVm(VmSpec.of("failover", 1L << 30, 1)).join();
             for (int trial = 1; trial <= trials; trial++) {
                 members.awaitSettled(Duration.ofMinutes(2));

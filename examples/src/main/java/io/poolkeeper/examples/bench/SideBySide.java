@@ -44,6 +44,7 @@ final class SideBySide {
      * @param root the repository (its {@code poolkeeper} launcher starts the members)
      * @param parts which of {@link #PARTS} to run
      * @param memberJvm the members' JVM options (POOLKEEPER_JAVA_OPTS)
+     * @param memberArgs options added to every member's command line
      * @param window operations in flight
      * @param jit seconds of pipelined load on each system before any measurement
      * @param warmup seconds of load before each measured pipelined window
@@ -55,6 +56,7 @@ final class SideBySide {
             Path root,
             Set<String> parts,
             String memberJvm,
+            List<String> memberArgs,
             int window,
             Duration jit,
             Duration warmup,
@@ -79,12 +81,13 @@ final class SideBySide {
         long started = System.nanoTime();
         System.out.printf(
                 "poolkeeper side-by-side benchmark (issue 13): %d CPUs, %s, parts %s, member JVM options \"%s\","
-                        + " ZooKeeper JVM options: the JVM's defaults, window %d, JIT warm-up %d s, warm-up %d s,"
-                        + " measured %d s, sync writes %d after %d, load1 %.2f%n",
+                        + " member options %s, ZooKeeper JVM options: the JVM's defaults, window %d, JIT warm-up %d s,"
+                        + " warm-up %d s, measured %d s, sync writes %d after %d, load1 %.2f%n",
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                 settings.parts(),
                 settings.memberJvm(),
+                settings.memberArgs(),
                 settings.window(),
                 settings.jit().toSeconds(),
                 settings.warmup().toSeconds(),
@@ -107,7 +110,8 @@ final class SideBySide {
 
     private void poolkeeper(List<SideRow> rows) throws Exception {
         System.out.println("starting 3 member processes...");
-        try (MemberProcesses members = MemberProcesses.start(settings.root(), settings.memberJvm(), 3, dir)) {
+        try (MemberProcesses members =
+                MemberProcesses.start(settings.root(), settings.memberJvm(), settings.memberArgs(), 3, dir)) {
             members.awaitSettled(Duration.ofMinutes(1));
             int master = members.awaitMaster(Duration.ofMinutes(1));
             int slave = (master + 1) % members.size();
