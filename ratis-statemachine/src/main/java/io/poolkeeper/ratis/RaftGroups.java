@@ -161,7 +161,9 @@ public final class RaftGroups implements AutoCloseable {
         List<RaftPeer> initial =
                 raftGroup.getPeers().isEmpty() ? List.of(selfPeer()) : List.copyOf(raftGroup.getPeers());
         RaftGroupId id = raftGroup.getGroupId();
-        RenewingClient client = new RenewingClient(leader -> newClient(id, initial, leader));
+        RenewingClient client = new RenewingClient(
+                leader -> newClient(id, initial, leader),
+                timeouts.requestTimeout().multipliedBy(2));
         LeaderShortcut shortcut = new LeaderShortcut(server, raftGroup.getGroupId(), selfId(), client);
         CommandBatcher batcher = new CommandBatcher(shortcut::send, size -> batchSizes.accept(size));
         group = new Group(raftGroup.getGroupId(), client, shortcut, batcher);
