@@ -157,13 +157,16 @@ public final class RaftGroups implements AutoCloseable {
             }
         }
         // Ratis creates a division's state machine lazily, on first touch: this creates it now.
-        server.getDivision(raftGroup.getGroupId());
-        List<RaftPeer> initial =
-                raftGroup.getPeers().isEmpty() ? List.of(selfPeer()) : List.copyOf(raftGroup.getPeers());
+        List<RaftPeer> clientPeers = new ArrayList<>(raftGroup.getPeers());
+        RaftConfiguration conf = server.getDivision(raftGroup.getGroupId()).getRaftConf();
+        if (clientPeers.isEmpty()) {
+            clientPeers.addAll(conf.getCurrentPeers());
+        }
+        if (clientPeers.isEmpty()) {
+            clientPeers.add(selfPeer());
+        }
         RaftGroupId id = raftGroup.getGroupId();
-        RenewingClient client = new RenewingClient(
-                leader -> newClient(id, initial, leader),
-                timeouts.requestTimeout().multipliedBy(2));
+        RenewingClient client = new RenewingClient(leader -> newClient(id, clientPeers, leader));
         LeaderShortcut shortcut = new LeaderShortcut(server, raftGroup.getGroupId(), selfId(), client);
         CommandBatcher batcher = new CommandBatcher(shortcut::send, size -> batchSizes.accept(size));
         group = new Group(raftGroup.getGroupId(), client, shortcut, batcher);

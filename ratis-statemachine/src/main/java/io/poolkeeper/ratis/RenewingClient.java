@@ -1,7 +1,6 @@
 package io.poolkeeper.ratis;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.api.AsyncApi;
@@ -39,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * retrying, and on the way it closes its channel to every peer it guessed wrong with a graceful gRPC shutdown that
  * blocks its retries for up to 3 s (measured: a killed master's slaves acknowledged their next write 3 or 6 s later
  * instead of 1). A member's own Raft server hears of the new leader as soon as it is elected, so on that news a new
- * client is built aimed at it, every send still in flight is sent again through it, and the old client is closed a
- * while later, on a thread of its own, once admin calls begun on it have ended. Sending again is safe: writes carry request ids and are applied once ({@link
+ * client is built aimed at it, every send still in flight is sent again through it, and the old client is closed on
+ * a thread of its own. Sending again is safe: writes carry request ids and are applied once ({@link
  * CommandBatcher}); reads are read-only. A send completes with its first answer; it fails only when its latest
  * attempt fails. A leading member's client is aimed at itself the same way, so that its admin calls (configuration
  * changes) never go to a peer that left the group.
@@ -51,10 +49,6 @@ final class RenewingClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RenewingClient.class);
 
     private final Function<RaftPeerId, RaftClient> factory;
-    /** How long a client replaced by a switch stays open: admin calls begun on it (a join's configuration change) end. */
-    private final Duration retireAfter;
-    /** Clients replaced by a switch, closed after {@link #retireAfter} or with this one. */
-    private final Set<RaftClient> retiring = new LinkedHashSet<>();
     /** Builds and closes clients off Ratis's threads: leader news comes on threads holding the server's monitor. */
     private final ExecutorService switcher = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "raft-client-switch");
@@ -69,11 +63,9 @@ final class RenewingClient implements AutoCloseable {
 
     /**
      * @param factory builds a client aimed at the given leader (null: no guess)
-     * @param retireAfter how long a client replaced by a switch stays open for the admin calls begun on it
      */
-    RenewingClient(Function<RaftPeerId, RaftClient> factory, Duration retireAfter) {
+    RenewingClient(Function<RaftPeerId, RaftClient> factory) {
         this.factory = factory;
-        this.retireAfter = retireAfter;
         this.client = factory.apply(null);
     }
 
@@ -212,53 +204,27 @@ final class RenewingClient implements AutoCloseable {
             resent += again.size();
         }
         LOG.debug("Raft client aimed at new leader {}; {} sends in flight sent again", leader, resent);
-        retire(old);
-    }
-
-    /**
-     * Closes {@code old} once the admin calls begun on it have ended: they hold the client they got from {@link #get},
-     * and closing it at once would fail them (a join's configuration change, say).
-     */
-    private void retire(RaftClient old) {
-        synchronized (this) {
-            retiring.add(old);
-        }
-        CompletableFuture.delayedExecutor(retireAfter.toMillis(), TimeUnit.MILLISECONDS, this::closeLater)
-                .execute(() -> {
-                    boolean mine;
-                    synchronized (this) {
-                        mine = retiring.remove(old);
-                    }
-                    if (mine) {
-                        closeQuietly(old);
-                    }
-                });
+        closeLater(old);
     }
 
     private void closeLater(RaftClient old) {
-        if (old != null) {
-            closeLater(() -> closeQuietly(old));
+        if (old == null) {
+            return;
         }
-    }
-
-    /** On a thread of its own: closing a client can block for seconds (its channels' graceful shutdown). */
-    private void closeLater(Runnable closing) {
-        Thread closer = new Thread(closing, "raft-client-close");
+        Thread closer = new Thread(() -> closeQuietly(old), "raft-client-close");
         closer.setDaemon(true);
         closer.start();
     }
 
     @Override
     public void close() {
-        List<RaftClient> last;
+        RaftClient last;
         synchronized (this) {
             closed = true;
-            last = new ArrayList<>(retiring);
-            retiring.clear();
-            last.add(client);
+            last = client;
         }
         switcher.shutdown();
-        last.forEach(RenewingClient::closeQuietly);
+        closeQuietly(last);
     }
 
     private static void closeQuietly(RaftClient c) {
