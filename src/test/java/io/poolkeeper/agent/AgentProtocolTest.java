@@ -32,6 +32,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -287,6 +288,45 @@ class AgentProtocolTest {
         assertEquals(
                 PowerState.HALTED,
                 master.read(ReadConsistency.LINEARIZABLE).vm(vm).orElseThrow().powerState());
+    }
+
+    @Test
+    void aMigrationCommittedBeforeTheTargetsAgentActsIsHandedToItOnceItDoes() {
+        // The third host's agent answers listRunning only when the test says so: until then its member does not act.
+        CountDownLatch listed = new CountDownLatch(1);
+        AtomicInteger built = new AtomicInteger();
+        TestingPool.Builder builder = TestingPool.builder(dir).agents(h -> {
+            RecordingAgent agent = built.getAndIncrement() == 2 ? new RecordingAgent(h, listed) : new RecordingAgent(h);
+            synchronized (agents) {
+                agents.put(h.hostId(), agent);
+            }
+            return agent;
+        });
+        try (TestingPool pool = builder.insecure().start(3)) {
+            BlockingPool master = pool.pool(pool.awaitMaster());
+            HostId late = pool.host(2);
+            HostId source = pool.host(pool.others(2).get(0));
+            VmId vm = master.createVm(VmSpec.of("arriving", MEMORY, 1));
+            master.startVm(vm, Optional.of(source), false);
+            master.migrateVm(vm, late);
+            assertEquals(
+                    Optional.of(late),
+                    master.read(ReadConsistency.LINEARIZABLE)
+                            .vm(vm)
+                            .orElseThrow()
+                            .residentOn());
+            assertEquals(List.of(), agent(pool, 2).calls("migrateIn"), "the late agent does not act yet");
+
+            listed.countDown();
+
+            await().atMost(TestingPool.WAIT)
+                    .until(
+                            () -> agent(pool, 2).calls("migrateIn").stream()
+                                    .map(RecordingAgent.Call::vm)
+                                    .toList(),
+                            calls -> calls.equals(List.of(vm)));
+            assertEquals(List.of(), agent(pool, 2).violations());
+        }
     }
 
     @Test

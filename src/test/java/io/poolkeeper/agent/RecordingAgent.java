@@ -35,9 +35,16 @@ final class RecordingAgent implements HostAgent {
     private final Set<String> staleNext = ConcurrentHashMap.newKeySet();
     private final Set<String> hangAfter = ConcurrentHashMap.newKeySet();
     private final CountDownLatch never = new CountDownLatch(1);
+    private final CountDownLatch listed;
 
     RecordingAgent(SimulatedHypervisor hypervisor) {
+        this(hypervisor, new CountDownLatch(0));
+    }
+
+    /** An agent whose {@link #listRunning} waits for {@code listed}: its member does not act until then. */
+    RecordingAgent(SimulatedHypervisor hypervisor, CountDownLatch listed) {
         this.hypervisor = hypervisor;
+        this.listed = listed;
     }
 
     List<Call> calls() {
@@ -132,6 +139,11 @@ final class RecordingAgent implements HostAgent {
     @Override
     public Set<VmId> listRunning() {
         calls.add(new Call("listRunning", null, null, Thread.currentThread().getName()));
+        try {
+            listed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return hypervisor.listRunning();
     }
 

@@ -55,6 +55,9 @@ final class AgentDriver implements AutoCloseable {
     /** The call in hand for one VM: an operation's ({@code adoption} false) or a migration's arrival. */
     private record Lane(VmOperation operation, FencingToken token, String requestId, long epoch, boolean adoption) {}
 
+    /** A committed migration to this host, the VM as committed and the lane of its {@code migrateIn}. */
+    private record Arrival(Vm vm, Lane lane) {}
+
     private final HostId self;
     private final HostAgent agent;
     private final Function<PoolCommand, CompletableFuture<ResultCodec.Reply>> submit;
@@ -68,6 +71,11 @@ final class AgentDriver implements AutoCloseable {
     private final Optional<ExecutorService> owned;
     private final Resubmitter resubmitter;
     private final Map<VmId, Lane> lanes = new ConcurrentHashMap<>();
+    /**
+     * Migrations to this host committed while its agent did not act yet (a member starting or re-admitted, catching
+     * up): handed to the agent once it acts, if the VM still resides here. Guarded by this object.
+     */
+    private final Map<VmId, Arrival> arrivals = new TreeMap<>();
     /** Agent calls hold it shared; a fence takes it alone, so no call it did not see runs after it. */
     private final ReentrantReadWriteLock calls = new ReentrantReadWriteLock();
     /** The state before the next batch, to find the command that began an operation. Apply thread only. */
@@ -132,11 +140,19 @@ final class AgentDriver implements AutoCloseable {
         });
     }
 
-    private void act() {
+    private synchronized void act() {
         if (fenced || closed) {
             return; // fenced again meanwhile: the next re-admission enables
         }
         enabled = true;
+        PoolState now = latest.get().state();
+        arrivals.forEach((vm, arrival) -> {
+            Vm record = now.vms().get(vm);
+            if (record != null && record.residentOn().equals(Optional.of(self))) {
+                adoptLater(arrival.vm(), arrival.lane());
+            }
+        });
+        arrivals.clear();
         redispatch();
     }
 
@@ -261,6 +277,9 @@ final class AgentDriver implements AutoCloseable {
     void fence(FencingToken token) {
         fenced = true;
         enabled = false;
+        synchronized (this) {
+            arrivals.clear();
+        }
         fenceQuietly(token);
         calls.writeLock().lock();
         try {
@@ -301,7 +320,10 @@ final class AgentDriver implements AutoCloseable {
                 if (lane != null && lane.requestId().equals(c.command().requestId())) {
                     lanes.remove(done.vm(), lane);
                 }
-                if (enabled && c.outcome() instanceof Outcome.Applied ok) {
+                if (c.outcome() instanceof Outcome.Applied ok && !repeated(c, ok.next())) {
+                    // A later answer for the VM: a migration before it was taken over already (a log replayed after
+                    // a restart), and delivering it now would go back in the VM's tokens.
+                    arrivals.remove(done.vm());
                     arrived(done, ok.next(), c.sequence());
                 }
             }
@@ -309,6 +331,14 @@ final class AgentDriver implements AutoCloseable {
         if (enabled) {
             dispatch(commands, previous, after);
         }
+    }
+
+    /** A request id applied before (sent again): answered as then, it changed nothing and hands nothing over. */
+    private static boolean repeated(AppliedCommand c, PoolState next) {
+        return next.requests()
+                .find(c.command().requestId())
+                .filter(seen -> seen.logIndex() != c.sequence())
+                .isPresent();
     }
 
     private void dispatch(List<AppliedCommand> commands, PoolState previous, AppliedState after) {
@@ -331,7 +361,11 @@ final class AgentDriver implements AutoCloseable {
         }
     }
 
-    /** A migration to this host was committed: the target's agent takes the VM over (migrateIn). */
+    /**
+     * A migration to this host was committed: the target's agent takes the VM over (migrateIn), now or, when it does
+     * not act yet, once it does. Not acting is no reason to lose the call: the source already moved the VM here. After
+     * a restart this may deliver again a migrateIn made before it (the contract accepts a VM already here).
+     */
     private void arrived(Operation.VmCompleteOperation done, PoolState next, long sequence) {
         Vm vm = next.vms().get(done.vm());
         if (done.operation() != VmOperation.MIGRATE
@@ -345,6 +379,14 @@ final class AgentDriver implements AutoCloseable {
         // Its id never matches a completion's: only the adoption's own end releases the lane.
         Lane lane =
                 new Lane(VmOperation.MIGRATE, token, RequestIds.report("adopt", self, vm.uuid(), token), epoch, true);
+        if (enabled) {
+            adoptLater(vm, lane);
+        } else {
+            arrivals.put(vm.uuid(), new Arrival(vm, lane));
+        }
+    }
+
+    private void adoptLater(Vm vm, Lane lane) {
         if (lanes.putIfAbsent(vm.uuid(), lane) == null) {
             executor.execute(() -> adopt(vm, lane));
         }

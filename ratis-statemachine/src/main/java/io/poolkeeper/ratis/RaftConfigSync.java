@@ -105,13 +105,11 @@ public final class RaftConfigSync {
     }
 
     private RaftClientReply setConfiguration(List<RaftPeer> voters, List<RaftPeer> listeners) throws IOException {
-        return groups.client()
-                .admin()
-                .setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
-                        .setServersInNewConf(voters)
-                        .setListenersInNewConf(listeners)
-                        .setMode(SetConfigurationRequest.Mode.SET_UNCONDITIONALLY)
-                        .build());
+        return groups.admin(a -> a.setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(voters)
+                .setListenersInNewConf(listeners)
+                .setMode(SetConfigurationRequest.Mode.SET_UNCONDITIONALLY)
+                .build()));
     }
 
     static RaftPeer asRole(RaftPeer peer, boolean votes) {

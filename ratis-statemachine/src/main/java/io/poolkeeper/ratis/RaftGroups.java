@@ -304,9 +304,9 @@ public final class RaftGroups implements AutoCloseable {
         return requireGroup().batcher();
     }
 
-    /** The current group's client, for admin calls. */
-    RaftClient client() {
-        return requireGroup().client().get();
+    /** An admin call on the current group's client. */
+    <T> T admin(RenewingClient.AdminCall<T> call) throws IOException {
+        return requireGroup().client().admin(call);
     }
 
     /** The pool after a Raft read index: reflects every write acknowledged before the call. */
@@ -460,7 +460,7 @@ public final class RaftGroups implements AutoCloseable {
                     .setServersInNewConf(voters)
                     .setListenersInNewConf(newListeners);
         }
-        RaftClientReply reply = client().admin().setConfiguration(args.build());
+        RaftClientReply reply = admin(a -> a.setConfiguration(args.build()));
         if (!reply.isSuccess()) {
             throw new IOException("could not add " + host + " to the Raft group", reply.getException());
         }
@@ -468,10 +468,8 @@ public final class RaftGroups implements AutoCloseable {
 
     /** Planned leader change; returns once Raft reports it done. */
     public void transferLeadership(HostId target) throws IOException {
-        RaftClientReply reply = client().admin()
-                .transferLeadership(
-                        RaftPeerId.valueOf(target.toString()),
-                        timeouts.requestTimeout().toMillis());
+        RaftClientReply reply = admin(a -> a.transferLeadership(
+                RaftPeerId.valueOf(target.toString()), timeouts.requestTimeout().toMillis()));
         if (!reply.isSuccess()) {
             throw new IOException("leadership transfer failed: " + reply.getException());
         }

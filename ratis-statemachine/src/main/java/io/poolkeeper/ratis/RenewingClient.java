@@ -2,8 +2,11 @@ package io.poolkeeper.ratis;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.api.AdminApi;
 import org.apache.ratis.client.api.AsyncApi;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -38,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * blocks its retries for up to 3 s (measured: a killed master's slaves acknowledged their next write 3 or 6 s later
  * instead of 1). A member's own Raft server hears of the new leader as soon as it is elected, so on that news a new
  * client is built aimed at it, every send still in flight is sent again through it, and the old client is closed on
- * a thread of its own. Sending again is safe: writes carry request ids and are applied once ({@link
+ * a thread of its own once no admin call holds it. Sending again is safe: writes carry request ids and are applied once ({@link
  * CommandBatcher}); reads are read-only. A send completes with its first answer; it fails only when its latest
  * attempt fails. A leading member's client is aimed at itself the same way, so that its admin calls (configuration
  * changes) never go to a peer that left the group.
@@ -57,6 +61,10 @@ final class RenewingClient implements AutoCloseable {
     });
     /** Sends not answered yet, oldest first, so that they are sent again in their order. */
     private final Set<Send> inFlight = new LinkedHashSet<>();
+    /** Clients with admin calls under way, and how many: a replaced one is closed when its last call ends. */
+    private final Map<RaftClient, Integer> held = new IdentityHashMap<>();
+    /** Replaced clients that admin calls still hold. */
+    private final Set<RaftClient> retired = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private RaftClient client;
     private boolean closed;
@@ -69,9 +77,34 @@ final class RenewingClient implements AutoCloseable {
         this.client = factory.apply(null);
     }
 
-    /** The client of the moment, for admin calls. */
-    synchronized RaftClient get() {
-        return client;
+    /** An admin call of {@link #admin}. */
+    @FunctionalInterface
+    interface AdminCall<T> {
+        T call(AdminApi admin) throws IOException;
+    }
+
+    /**
+     * An admin call (a configuration change, a leadership transfer) on the client of the moment, which stays open
+     * until the call ends even if a switch replaces it meanwhile: closing it under the call would fail the call (a
+     * joining host's configuration change, say) for no reason of its own.
+     */
+    <T> T admin(AdminCall<T> call) throws IOException {
+        RaftClient used;
+        synchronized (this) {
+            used = client;
+            held.merge(used, 1, Integer::sum);
+        }
+        try {
+            return call.call(used.admin());
+        } finally {
+            boolean last;
+            synchronized (this) {
+                last = held.merge(used, -1, (a, b) -> a + b == 0 ? null : a + b) == null && retired.remove(used);
+            }
+            if (last) {
+                closeLater(used);
+            }
+        }
     }
 
     /** An ordered async send; a client given up by Ratis is replaced for the next send. */
@@ -165,7 +198,7 @@ final class RenewingClient implements AutoCloseable {
             }
         }
         // Not on this thread: it may be one of the broken client's own RPC callbacks.
-        closeLater(unused);
+        retire(unused);
     }
 
     /**
@@ -204,6 +237,17 @@ final class RenewingClient implements AutoCloseable {
             resent += again.size();
         }
         LOG.debug("Raft client aimed at new leader {}; {} sends in flight sent again", leader, resent);
+        retire(old);
+    }
+
+    /** Closes a replaced client now, or when the last admin call holding it ends. */
+    private void retire(RaftClient old) {
+        synchronized (this) {
+            if (held.containsKey(old)) {
+                retired.add(old);
+                return;
+            }
+        }
         closeLater(old);
     }
 
@@ -218,13 +262,15 @@ final class RenewingClient implements AutoCloseable {
 
     @Override
     public void close() {
-        RaftClient last;
+        List<RaftClient> last;
         synchronized (this) {
             closed = true;
-            last = client;
+            last = new ArrayList<>(retired);
+            retired.clear();
+            last.add(client);
         }
         switcher.shutdown();
-        closeQuietly(last);
+        last.forEach(RenewingClient::closeQuietly);
     }
 
     private static void closeQuietly(RaftClient c) {
