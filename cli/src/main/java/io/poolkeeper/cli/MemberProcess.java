@@ -32,6 +32,9 @@ import java.util.concurrent.TimeoutException;
  */
 final class MemberProcess implements AutoCloseable {
     private static final Set<Integer> HANDED_OUT = new HashSet<>();
+    /** How much of its log a member that failed to start shows in the error. */
+    private static final int LOG_TAIL_LINES = 30;
+
     private static final List<String> JVM_OPTIONS =
             List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
@@ -184,8 +187,18 @@ final class MemberProcess implements AutoCloseable {
         } catch (IOException e) {
             // The process died or its directory was removed: the exit below reports it.
         }
-        readyLine.completeExceptionally(new IllegalStateException(
-                name + " exited before it was ready (exit status " + exitStatus(started) + "); see " + log()));
+        readyLine.completeExceptionally(new IllegalStateException(name + " exited before it was ready (exit status "
+                + exitStatus(started) + "); see " + log() + ", which ends:\n" + tail(log(), LOG_TAIL_LINES)));
+    }
+
+    /** The last lines of {@code file}: what a member said before it exited, for the message that reports it. */
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 
     private static String exitStatus(Process p) {
@@ -204,7 +217,8 @@ final class MemberProcess implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException(name + " not ready after " + Values.human(timeout) + "; see " + log());
+            throw new IllegalStateException(name + " not ready after " + Values.human(timeout) + "; see " + log()
+                    + ", which ends:\n" + tail(log(), LOG_TAIL_LINES));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

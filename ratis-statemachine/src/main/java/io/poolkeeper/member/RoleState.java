@@ -146,8 +146,10 @@ public final class RoleState {
                     "member is founding generation " + next + " of its pool: retry once it is founded");
         }
         switch (state) {
-            case STARTING, CLOSED -> throw PoolException.of(
-                    ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running");
+            case STARTING -> throw PoolException.of(
+                    ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running: starting, or between generations");
+            case CLOSED -> throw PoolException.of(
+                    ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running: closed");
             case STALE -> throw PoolException.of(
                     ErrorCode.POOL_GENERATION_STALE,
                     List.of(Long.toString(generation), Long.toString(staleBy)),

@@ -322,7 +322,7 @@ public final class RaftGroups implements AutoCloseable {
     private Group requireGroup() {
         Group g = group;
         if (g == null) {
-            throw PoolException.of(ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running");
+            throw PoolException.of(ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running: in no Raft group");
         }
         return g;
     }
