@@ -328,9 +328,28 @@ final class AgentDriver implements AutoCloseable {
                 }
             }
         }
-        if (enabled) {
+        if (enabled && mayBeginOperations(commands)) {
             dispatch(commands, previous, after);
         }
+    }
+
+    /**
+     * Whether a command of the batch may have begun a VM operation. Creating, destroying or relabelling a VM, or a
+     * refusal, cannot; a batch of only those skips the scan of every VM, which a pool of a thousand VMs paid on every
+     * synchronous write (a fifth of the master's apply thread in the side-by-side benchmark).
+     */
+    private static boolean mayBeginOperations(List<AppliedCommand> commands) {
+        for (AppliedCommand c : commands) {
+            Operation op = c.command().operation();
+            boolean inert = c.outcome() instanceof Outcome.Rejected
+                    || op instanceof Operation.VmParamSet
+                    || op instanceof Operation.VmCreate
+                    || op instanceof Operation.VmDestroy;
+            if (!inert) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A request id applied before (sent again): answered as then, it changed nothing and hands nothing over. */

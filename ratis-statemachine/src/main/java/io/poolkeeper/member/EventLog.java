@@ -15,10 +15,13 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * The recent events of the pool as this member applied them, numbered by their sequence (the event token), and the
@@ -36,6 +39,10 @@ import java.util.function.Consumer;
  * throws does not end its subscription ({@link EventDelivery}).
  */
 final class EventLog implements AutoCloseable {
+    private static final Pattern CAMEL_HUMP = Pattern.compile("([a-z0-9])([A-Z])");
+    /** Record component names in xe spelling: bounded by the operations' fields. */
+    private static final Map<String, String> XE_NAMES = new ConcurrentHashMap<>();
+
     private static final String LOST = "EVENTS_LOST";
 
     private final int retention;
@@ -291,8 +298,9 @@ final class EventLog implements AutoCloseable {
         }
     }
 
-    /** {@code nameLabel} → {@code name-label}. */
+    /** {@code nameLabel} → {@code name-label}; a few dozen names, converted once each (the apply thread's time). */
     private static String xeName(String javaName) {
-        return javaName.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+        return XE_NAMES.computeIfAbsent(
+                javaName, n -> CAMEL_HUMP.matcher(n).replaceAll("$1-$2").toLowerCase(java.util.Locale.ROOT));
     }
 }
