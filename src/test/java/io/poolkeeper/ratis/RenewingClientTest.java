@@ -1,0 +1,213 @@
+package io.poolkeeper.ratis;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.testing.Ports;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientRpc;
+import org.apache.ratis.client.api.AdminApi;
+import org.apache.ratis.client.api.AsyncApi;
+import org.apache.ratis.client.api.BlockingApi;
+import org.apache.ratis.client.api.DataStreamApi;
+import org.apache.ratis.client.api.GroupManagementApi;
+import org.apache.ratis.client.api.LeaderElectionManagementApi;
+import org.apache.ratis.client.api.MessageStreamApi;
+import org.apache.ratis.client.api.SnapshotManagementApi;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link RenewingClient} against a real one-server Ratis group: a client replaced by a leader switch while an admin
+ * call runs on it stays open until that call ends (closing it under the call failed a joining host's configuration
+ * change), and is closed once it has.
+ */
+@Timeout(60)
+class RenewingClientTest {
+    private static final RaftPeerId SELF = RaftPeerId.valueOf("s1");
+    /** What the first client pretends to aim at, so that news of the real leader makes the member switch. */
+    private static final RaftPeerId ELSEWHERE = RaftPeerId.valueOf("elsewhere");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aClientReplacedUnderAnAdminCallIsClosedOnlyOnceTheCallEnds() throws Exception {
+        RaftPeer peer = RaftPeer.newBuilder()
+                .setId(SELF)
+                .setAddress("127.0.0.1:" + Ports.free())
+                .build();
+        RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);
+        try (RaftServer server = server(group, peer)) {
+            server.start();
+            List<Recorded> built = new CopyOnWriteArrayList<>();
+            RenewingClient renewing = new RenewingClient(leader -> {
+                Recorded c = new Recorded(real(group), built.isEmpty() ? ELSEWHERE : SELF);
+                built.add(c);
+                return c;
+            });
+            try (renewing) {
+                await().atMost(Duration.ofSeconds(30))
+                        .ignoreExceptions()
+                        .until(() ->
+                                renewing.send(Message.valueOf("warm")).join().isSuccess());
+                Recorded first = built.get(0);
+
+                RaftClientReply reply = renewing.admin(admin -> {
+                    renewing.leaderChanged(SELF);
+                    // A second piece of news asks the new client where it aims: by then the switcher has finished the
+                    // first switch, retirement of the old client included (one switcher thread, in order).
+                    renewing.leaderChanged(SELF);
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> built.size() == 2
+                                    && built.get(1).leaderAsked.get() > 0);
+                    assertFalse(first.closed.get(), "the client under the admin call was closed by the switch");
+                    return admin.setConfiguration(List.of(peer));
+                });
+
+                assertTrue(reply.isSuccess(), reply.toString());
+                await().atMost(Duration.ofSeconds(10)).untilTrue(first.closed);
+                assertFalse(built.get(1).closed.get(), "the client of the moment stays open");
+                assertTrue(renewing.send(Message.valueOf("after")).join().isSuccess());
+            }
+        }
+    }
+
+    private RaftServer server(RaftGroup group, RaftPeer peer) throws IOException {
+        RaftProperties p = RaftSettings.server(
+                dir, "127.0.0.1", Integer.parseInt(peer.getAddress().split(":")[1]), MemberTimeouts.defaults());
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+        return RaftServer.newBuilder()
+                .setServerId(SELF)
+                .setGroup(group)
+                .setProperties(p)
+                .setStateMachine(new Echo())
+                .build();
+    }
+
+    private static RaftClient real(RaftGroup group) {
+        return RaftClient.newBuilder()
+                .setRaftGroup(group)
+                .setLeaderId(SELF)
+                .setProperties(RaftSettings.client(MemberTimeouts.defaults()))
+                .build();
+    }
+
+    /** Applies nothing, answers every entry. */
+    private static final class Echo extends BaseStateMachine {
+        @Override
+        public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+            updateLastAppliedTermIndex(
+                    trx.getLogEntry().getTerm(), trx.getLogEntry().getIndex());
+            return CompletableFuture.completedFuture(Message.EMPTY);
+        }
+    }
+
+    /** A real client that records being closed and asked its leader, and may say it aims elsewhere than it does. */
+    private static final class Recorded implements RaftClient {
+        final RaftClient real;
+        final RaftPeerId saysLeader;
+        final AtomicBoolean closed = new AtomicBoolean();
+        final AtomicInteger leaderAsked = new AtomicInteger();
+
+        Recorded(RaftClient real, RaftPeerId saysLeader) {
+            this.real = real;
+            this.saysLeader = saysLeader;
+        }
+
+        @Override
+        public ClientId getId() {
+            return real.getId();
+        }
+
+        @Override
+        public RaftGroupId getGroupId() {
+            return real.getGroupId();
+        }
+
+        @Override
+        public RaftPeerId getLeaderId() {
+            leaderAsked.incrementAndGet();
+            return saysLeader;
+        }
+
+        @Override
+        public RaftClientRpc getClientRpc() {
+            return real.getClientRpc();
+        }
+
+        @Override
+        public AdminApi admin() {
+            return real.admin();
+        }
+
+        @Override
+        public GroupManagementApi getGroupManagementApi(RaftPeerId server) {
+            return real.getGroupManagementApi(server);
+        }
+
+        @Override
+        public SnapshotManagementApi getSnapshotManagementApi() {
+            return real.getSnapshotManagementApi();
+        }
+
+        @Override
+        public SnapshotManagementApi getSnapshotManagementApi(RaftPeerId server) {
+            return real.getSnapshotManagementApi(server);
+        }
+
+        @Override
+        public LeaderElectionManagementApi getLeaderElectionManagementApi(RaftPeerId server) {
+            return real.getLeaderElectionManagementApi(server);
+        }
+
+        @Override
+        public BlockingApi io() {
+            return real.io();
+        }
+
+        @Override
+        public AsyncApi async() {
+            return real.async();
+        }
+
+        @Override
+        public MessageStreamApi getMessageStreamApi() {
+            return real.getMessageStreamApi();
+        }
+
+        @Override
+        public DataStreamApi getDataStreamApi() {
+            return real.getDataStreamApi();
+        }
+
+        @Override
+        public void close() throws IOException {
+            closed.set(true);
+            real.close();
+        }
+    }
+}
