@@ -110,10 +110,6 @@ public final class PoolStateMachine extends BaseStateMachine {
      */
     public record AppliedCommand(long sequence, PoolCommand command, Outcome outcome) {}
 
-    public PoolStateMachine(ApplyListener listener) {
-        this(listener, (group, leader) -> {});
-    }
-
     /**
      * @param leaderSeen told a group and its leader whenever this member learns of a new one, on a Ratis thread that
      *     may hold the server's monitor: must return at once and must not call into Ratis
