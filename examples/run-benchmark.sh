@@ -12,13 +12,20 @@
 # With side=all it runs only the side-by-side benchmark of issue 13 (about 3 minutes): three `poolkeeper member`
 # processes, then a 3-server ZooKeeper 3.9.5 ensemble, pipelined and sync writes through the master and a slave, e.g.
 #   examples/run-benchmark.sh side=all memberJvm="-XX:+UseG1GC" writes=5000
+# heap=<size> sets the benchmark JVM's heap (default 2g), e.g. for many members in one JVM:
+#   examples/run-benchmark.sh scale=1000,10000 members=64 heap=12g
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
 # Each argument single-quoted, so that one with spaces (memberJvm="-Xmx1g -XX:+UseG1GC") stays one argument.
 args=""
+heap=2g
 for arg in "$@"; do
-  args="$args '${arg//\'/}'"
+  case "$arg" in
+    heap=*) heap="${arg#heap=}" ;; # the benchmark JVM's -Xms/-Xmx, not an argument of the benchmark
+    *) args="$args '${arg//\'/}'" ;;
+  esac
 done
-exec mvn -B -q -Pbenchmark -Dmaven.test.skip=true -Dspotless.check.skip=true package -Dbenchmark.args="$args"
+exec mvn -B -q -Pbenchmark -Dmaven.test.skip=true -Dspotless.check.skip=true package -Dbenchmark.heap="$heap" \
+  -Dbenchmark.args="$args"
