@@ -42,9 +42,9 @@ import org.slf4j.LoggerFactory;
  * blocks its retries for up to 3 s (measured: a killed master's slaves acknowledged their next write 3 or 6 s later
  * instead of 1). A member's own Raft server hears of the new leader as soon as it is elected, so on that news a new
  * client is built aimed at it, every send still in flight is sent again through it, and the old client is closed on
- * a thread of its own once no admin call holds it. Sending again is safe: writes carry request ids and are applied once ({@link
- * CommandBatcher}); reads are read-only. A send completes with its first answer; it fails only when its latest
- * attempt fails. A leading member's client is aimed at itself the same way, so that its admin calls (configuration
+ * a thread of its own once no admin call holds it. Sending again is safe: writes carry request ids and are applied
+ * once ({@link CommandBatcher}); reads are read-only. A send completes with its first answer; it fails only when its
+ * latest attempt fails. A leading member's client is aimed at itself the same way, so that its admin calls (configuration
  * changes) never go to a peer that left the group.
  *
  * <p>Thread-safe.
