@@ -320,7 +320,7 @@ final class AgentDriver implements AutoCloseable {
                 if (lane != null && lane.requestId().equals(c.command().requestId())) {
                     lanes.remove(done.vm(), lane);
                 }
-                if (c.outcome() instanceof Outcome.Applied ok && !repeated(c, ok.next())) {
+                if (c.outcome() instanceof Outcome.Applied ok && !AgentCalls.repeated(c, ok.next())) {
                     // A later answer for the VM: a migration before it was taken over already (a log replayed after
                     // a restart), and delivering it now would go back in the VM's tokens.
                     arrivals.remove(done.vm());
@@ -328,36 +328,9 @@ final class AgentDriver implements AutoCloseable {
                 }
             }
         }
-        if (enabled && mayBeginOperations(commands)) {
+        if (enabled && AgentCalls.mayBeginOperations(commands)) {
             dispatch(commands, previous, after);
         }
-    }
-
-    /**
-     * Whether a command of the batch may have begun a VM operation. Creating, destroying or relabelling a VM, or a
-     * refusal, cannot; a batch of only those skips the scan of every VM, which a pool of a thousand VMs paid on every
-     * synchronous write (a fifth of the master's apply thread in the side-by-side benchmark).
-     */
-    private static boolean mayBeginOperations(List<AppliedCommand> commands) {
-        for (AppliedCommand c : commands) {
-            Operation op = c.command().operation();
-            boolean inert = c.outcome() instanceof Outcome.Rejected
-                    || op instanceof Operation.VmParamSet
-                    || op instanceof Operation.VmCreate
-                    || op instanceof Operation.VmDestroy;
-            if (!inert) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** A request id applied before (sent again): answered as then, it changed nothing and hands nothing over. */
-    private static boolean repeated(AppliedCommand c, PoolState next) {
-        return next.requests()
-                .find(c.command().requestId())
-                .filter(seen -> seen.logIndex() != c.sequence())
-                .isPresent();
     }
 
     private void dispatch(List<AppliedCommand> commands, PoolState previous, AppliedState after) {
