@@ -19,6 +19,7 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.Vm;
 import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.testing.SimulatedHypervisor;
 import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,8 +67,13 @@ class AgentProtocolTest {
     private final Map<HostId, RecordingAgent> agents = new HashMap<>();
 
     private TestingPool.Builder recorded() {
+        return recorded(RecordingAgent::new);
+    }
+
+    /** A pool whose agents {@code make} builds, each recorded under its host. */
+    private TestingPool.Builder recorded(Function<SimulatedHypervisor, RecordingAgent> make) {
         return TestingPool.builder(dir).agents(h -> {
-            RecordingAgent agent = new RecordingAgent(h);
+            RecordingAgent agent = make.apply(h);
             synchronized (agents) {
                 agents.put(h.hostId(), agent);
             }
@@ -295,13 +302,8 @@ class AgentProtocolTest {
         // The third host's agent answers listRunning only when the test says so: until then its member does not act.
         CountDownLatch listed = new CountDownLatch(1);
         AtomicInteger built = new AtomicInteger();
-        TestingPool.Builder builder = TestingPool.builder(dir).agents(h -> {
-            RecordingAgent agent = built.getAndIncrement() == 2 ? new RecordingAgent(h, listed) : new RecordingAgent(h);
-            synchronized (agents) {
-                agents.put(h.hostId(), agent);
-            }
-            return agent;
-        });
+        TestingPool.Builder builder =
+                recorded(h -> built.getAndIncrement() == 2 ? new RecordingAgent(h, listed) : new RecordingAgent(h));
         try (TestingPool pool = builder.insecure().start(3)) {
             BlockingPool master = pool.pool(pool.awaitMaster());
             HostId late = pool.host(2);

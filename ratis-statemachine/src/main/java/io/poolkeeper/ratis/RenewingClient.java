@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * client is built aimed at it, every send still in flight is sent again through it, and the old client is closed on
  * a thread of its own once no admin call holds it. Sending again is safe: writes carry request ids and are applied
  * once ({@link CommandBatcher}); reads are read-only. A send completes with its first answer; it fails only when its
- * latest attempt fails. A leading member's client is aimed at itself the same way, so that its admin calls (configuration
- * changes) never go to a peer that left the group.
+ * latest attempt fails. A leading member's client is aimed at itself the same way, so that its admin calls
+ * (configuration changes) never go to a peer that left the group.
  *
  * <p>Thread-safe.
  */

@@ -150,7 +150,7 @@ final class MemberProcesses implements AutoCloseable {
         return members.stream().map(Member::address).toList();
     }
 
-    /** A client given every member's address (the members run without TLS), each request retried for {@code timeout}. */
+    /** A client given every member's address (members run without TLS), each request retried for {@code timeout}. */
     PoolClient client(Duration timeout) {
         return PoolClient.builder()
                 .insecure()
