@@ -134,7 +134,7 @@ class NemesisTest {
                         } catch (ConditionTimeoutException e) {
                             throw new AssertionError(fault + ": " + watch.violations() + "\n" + transcript, e);
                         }
-                        heal(pool, fault);
+                        heal(pool, fault, protectedVms, transcript);
                         long healed = System.nanoTime();
                         long settled = settle(pool, protectedVms, fault, transcript);
                         long vmsBy = Math.max(
@@ -211,15 +211,22 @@ class NemesisTest {
         fault.stopped().forEach(pool::stop);
     }
 
-    private void heal(TestingPool pool, NemesisSchedule.Fault fault) {
+    private void heal(TestingPool pool, NemesisSchedule.Fault fault, List<VmId> protectedVms, List<String> transcript) {
         pool.healAll();
         for (int host : fault.killed()) {
             // A real host's reboot outlasts the HA timeout: it comes back once the survivors declared it.
             HostId id = pool.host(host);
-            await().atMost(SETTLE).until(() -> pool.soleMaster()
-                    .map(m -> pool.member(m).applied().state().hosts().get(id))
-                    .filter(h -> !h.live())
-                    .isPresent());
+            try {
+                await().atMost(SETTLE).until(() -> pool.soleMaster()
+                        .map(m -> pool.member(m).applied().state().hosts().get(id))
+                        .filter(h -> !h.live())
+                        .isPresent());
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError(
+                        fault + ": the survivors did not declare host" + host + " dead within " + SETTLE.toSeconds()
+                                + " s of the heal: " + describe(pool, protectedVms) + "\ntranscript: " + transcript,
+                        e);
+            }
             pool.restart(host);
         }
         fault.stopped().forEach(pool::restart);
