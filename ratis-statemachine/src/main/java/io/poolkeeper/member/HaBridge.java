@@ -14,6 +14,7 @@ import io.poolkeeper.ha.HaEnvironment;
 import io.poolkeeper.ha.HaView;
 import io.poolkeeper.pool.CommandPool;
 import io.poolkeeper.port.HaBeat;
+import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.port.PeerStatus;
 import io.poolkeeper.port.Scheduler;
@@ -121,7 +122,7 @@ final class HaBridge implements HaEnvironment {
     @Override
     public HaView view() {
         MemberState now = role.get();
-        RaftGroups.LogPosition last = groups.logPosition();
+        LogPosition last = groups.logPosition();
         return new HaView(
                 groups.applied().state(),
                 now.inGroup() && groups.inGroup(),

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * The member's periodic work, on the {@link Scheduler}'s tick: first the state changes the tick observes (a master
  * known or not, emergency mode after {@code emergency-after}), then the current state's duties (hashicorp's
  * {@code runFollower} / {@code runLeader}, Proxmox {@code CRM.work}): the master judges liveness and probes
- * generations, a slave heartbeats, a member without a master probes for a newer generation; every heartbeat interval
+ * generations, a slave heartbeats (and follows the master's process), a member without a master probes for a newer generation; every heartbeat interval
  * the half-pool rule looks.
  *
  * <p>Ticks never overlap (the scheduler's contract); not otherwise thread-safe.
@@ -29,6 +29,7 @@ final class Monitor {
     private final MasterWatch watch;
     private final MasterDuties master;
     private final SlaveHeartbeats slave;
+    private final LeaderLoss leaderLoss;
     private final GenerationGuard generations;
     private final HalfPoolKeeper halfPool;
     private final BooleanSupplier haSurviving;
@@ -42,6 +43,7 @@ final class Monitor {
             MasterWatch watch,
             MasterDuties master,
             SlaveHeartbeats slave,
+            LeaderLoss leaderLoss,
             GenerationGuard generations,
             HalfPoolKeeper halfPool,
             BooleanSupplier haSurviving) {
@@ -53,6 +55,7 @@ final class Monitor {
         this.watch = watch;
         this.master = master;
         this.slave = slave;
+        this.leaderLoss = leaderLoss;
         this.generations = generations;
         this.halfPool = halfPool;
         this.haSurviving = haSurviving;
@@ -95,6 +98,7 @@ final class Monitor {
             switch (role.get()) {
                 case MASTER -> master.tick(nanos, beat);
                 case SLAVE -> {
+                    leaderLoss.follow();
                     if (beat) {
                         slave.beat();
                     }

@@ -17,6 +17,7 @@ import io.poolkeeper.ha.HaMonitor;
 import io.poolkeeper.metrics.MemberProbe;
 import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
+import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.port.MemberService;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.port.Scheduler;
@@ -159,7 +160,17 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 this::serviceAddress);
         this.ha = new HaMonitor(self, haBridge, config.ha());
         this.monitor = new Monitor(
-                config, scheduler, role, groups, watch, master, slave, generations, halfPool, ha::surviving);
+                config,
+                scheduler,
+                role,
+                groups,
+                watch,
+                master,
+                slave,
+                new LeaderLoss(self, peers, groups, this::poolState),
+                generations,
+                halfPool,
+                ha::surviving);
         role.listen(this::roleChanged);
         groups.onBatch(config.metrics()::batch);
         config.metrics().bind(new Probe());
@@ -352,6 +363,16 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     @Override
     public String raftAddress() {
         return config.raftAddress();
+    }
+
+    @Override
+    public LogPosition logPosition() {
+        return groups.logPosition();
+    }
+
+    /** The Raft leader this member follows (or is), as its Raft server knows it; for diagnostics and tests. */
+    public Optional<HostId> raftLeader() {
+        return groups.leaderId();
     }
 
     /** The hosts of this member's current Raft configuration (voters, then listeners), for diagnostics and tests. */

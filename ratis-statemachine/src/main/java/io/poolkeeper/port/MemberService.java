@@ -34,6 +34,9 @@ public interface MemberService {
     /** Where this member's Raft server listens. */
     String raftAddress();
 
+    /** The last entry of this member's Raft log. */
+    LogPosition logPosition();
+
     /** This member's copy of the pool (a LOCAL read). */
     AppliedState applied();
 

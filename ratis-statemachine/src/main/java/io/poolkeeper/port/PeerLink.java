@@ -21,6 +21,13 @@ public interface PeerLink extends AutoCloseable {
     /** A heartbeat to the master at {@code address}, within {@code deadline}. */
     CompletableFuture<Heartbeat.Answer> heartbeat(String address, Heartbeat beat, Duration deadline);
 
+    /**
+     * Completes once the connection to the member at {@code address} was open, closed, and a new one was refused: the
+     * member's process is gone while its host still answers (a crash, a kill). Never completes for a member that stays
+     * up, nor for a host gone silent (nothing refuses): those are for timeouts to find. One watch per address.
+     */
+    CompletableFuture<Void> whenGone(String address);
+
     /** An HA heartbeat to the member at {@code address}, within {@code deadline}; its answer means nothing. */
     CompletableFuture<Void> haHeartbeat(String address, HaBeat beat, Duration deadline);
 

@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param generation its pool generation, 0 when in none
  * @param inEmergencyMode whether it is in emergency mode
  * @param masterAddress the service address of the master it knows of, if any
+ * @param log the last entry of its Raft log
  */
 public record PeerStatus(
         String hostUuid,
@@ -19,4 +20,5 @@ public record PeerStatus(
         String poolUuid,
         long generation,
         boolean inEmergencyMode,
-        Optional<String> masterAddress) {}
+        Optional<String> masterAddress,
+        LogPosition log) {}

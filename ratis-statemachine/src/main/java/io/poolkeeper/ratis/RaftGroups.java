@@ -7,6 +7,7 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.HostRole;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.port.LinkFilter;
+import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.tls.TlsCredentials;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -341,6 +342,23 @@ public final class RaftGroups implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts an election now if this member is a voter that follows {@code leader}, whose process is known to be gone
+     * ({@link LeaderLossElection}); returns whether it did.
+     */
+    public boolean electInsteadOf(HostId leader) {
+        Group g = group;
+        if (g == null || server == null) {
+            return false;
+        }
+        try {
+            return LeaderLossElection.start(server, g.id(), selfId(), RaftPeerId.valueOf(leader.toString()));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("no election instead of {}: {}", leader, e.toString());
+            return false;
+        }
+    }
+
     /** The current group's configuration; empty when in no group. */
     public Optional<RaftConfiguration> configuration() {
         Group g = group;
@@ -379,25 +397,19 @@ public final class RaftGroups implements AutoCloseable {
                 .orElse(List.of());
     }
 
-    /**
-     * The (term, index) of the last entry of this member's log, committed or not; (0, 0) in no group. Raft's order
-     * of these says whose log is the most up to date.
-     */
+    /** The place of the last entry of this member's log, committed or not; {@link LogPosition#NONE} in no group. */
     public LogPosition logPosition() {
         Group g = group;
         if (g == null) {
-            return new LogPosition(0, 0);
+            return LogPosition.NONE;
         }
         try {
             TermIndex last = server.getDivision(g.id()).getRaftLog().getLastEntryTermIndex();
-            return last == null ? new LogPosition(0, 0) : new LogPosition(last.getTerm(), last.getIndex());
+            return last == null ? LogPosition.NONE : new LogPosition(last.getTerm(), last.getIndex());
         } catch (IOException | RuntimeException e) {
-            return new LogPosition(0, 0);
+            return LogPosition.NONE;
         }
     }
-
-    /** A log entry's place: its term and index. */
-    public record LogPosition(long term, long index) {}
 
     /**
      * Raft's numbers of the current group, as this member's division has them (for metrics).

@@ -1,5 +1,6 @@
 package io.poolkeeper.rpc;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.model.HostRole;
@@ -9,6 +10,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Result;
 import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
+import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.port.PeerStatus;
 import io.poolkeeper.proto.HaHeartbeatReply;
@@ -40,6 +42,10 @@ public final class GrpcPeerLink implements PeerLink {
     private final String self;
     private final TransportSecurity security;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> gone = new ConcurrentHashMap<>();
+    /** What a closed link watches with: nothing. */
+    private final CompletableFuture<Void> never = new CompletableFuture<>();
+
     private volatile boolean closed;
 
     public GrpcPeerLink(String self, TransportSecurity security) {
@@ -48,10 +54,50 @@ public final class GrpcPeerLink implements PeerLink {
     }
 
     private PoolServiceGrpc.PoolServiceStub stub(String address, Duration deadline) {
-        ManagedChannel channel = channels.computeIfAbsent(address, a -> security.channel(a)
+        return PoolServiceGrpc.newStub(channel(address)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, a -> security.channel(a)
                 .intercept(FaultInterceptors.caller(self))
                 .build());
-        return PoolServiceGrpc.newStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public CompletableFuture<Void> whenGone(String address) {
+        if (closed) {
+            return never;
+        }
+        return gone.computeIfAbsent(address, a -> {
+            CompletableFuture<Void> watch = new CompletableFuture<>();
+            follow(channel(a), watch, false);
+            watch.whenComplete((v, e) -> gone.remove(a, watch));
+            return watch;
+        });
+    }
+
+    /**
+     * Follows the channel's connectivity: a connection seen open, then lost, is asked for again at once, and its
+     * refusal (TRANSIENT_FAILURE) completes {@code watch}. A silent host leaves the channel READY (or CONNECTING),
+     * so only a refusing one is taken for gone.
+     */
+    private void follow(ManagedChannel channel, CompletableFuture<Void> watch, boolean wasReady) {
+        if (closed || watch.isDone()) {
+            return;
+        }
+        ConnectivityState state = channel.getState(false);
+        if (state == ConnectivityState.TRANSIENT_FAILURE && wasReady) {
+            watch.complete(null);
+            return;
+        }
+        if (state == ConnectivityState.SHUTDOWN) {
+            return;
+        }
+        boolean ready = wasReady || state == ConnectivityState.READY;
+        if (state == ConnectivityState.IDLE) {
+            channel.getState(true);
+        }
+        channel.notifyWhenStateChanged(state, () -> follow(channel, watch, ready));
     }
 
     @Override
@@ -120,7 +166,8 @@ public final class GrpcPeerLink implements PeerLink {
                 s.getPoolUuid(),
                 s.getGeneration(),
                 s.getInEmergencyMode(),
-                s.getMasterAddress().isEmpty() ? Optional.empty() : Optional.of(s.getMasterAddress()));
+                s.getMasterAddress().isEmpty() ? Optional.empty() : Optional.of(s.getMasterAddress()),
+                new LogPosition(s.getLogTerm(), s.getLogIndex()));
     }
 
     @Override

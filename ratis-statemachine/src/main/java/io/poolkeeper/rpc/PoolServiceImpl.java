@@ -22,6 +22,7 @@ import io.poolkeeper.core.Rejection;
 import io.poolkeeper.core.Result;
 import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
+import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.port.MemberService;
 import io.poolkeeper.proto.CommandFailure;
 import io.poolkeeper.proto.CommandResult;
@@ -494,6 +495,8 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                 .setInEmergencyMode(member.isInEmergencyMode())
                 .setAppliedIndex(applied.sequence())
                 .setRaftAddress(member.raftAddress());
+        LogPosition log = member.logPosition();
+        b.setLogTerm(log.term()).setLogIndex(log.index());
         state.pool().ifPresent(pool -> {
             b.setPoolUuid(pool.uuid().toString());
             pool.master().ifPresent(master -> {

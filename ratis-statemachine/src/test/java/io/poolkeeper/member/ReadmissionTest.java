@@ -7,6 +7,7 @@ import io.poolkeeper.api.model.Host;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.HostRole;
 import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.port.PeerStatus;
 import java.util.Optional;
 import java.util.UUID;
@@ -22,7 +23,7 @@ class ReadmissionTest {
             new Host(new HostId(new UUID(4, 4)), "h4", "127.0.0.1:7430", true, false, 8L << 30, HostRole.VOTER);
 
     private static PeerStatus status(String host, MemberRole role, String pool, long generation) {
-        return new PeerStatus(host, role, pool, generation, false, Optional.empty());
+        return new PeerStatus(host, role, pool, generation, false, Optional.empty(), LogPosition.NONE);
     }
 
     private static PeerStatus status(MemberRole role, String pool, long generation) {

@@ -1,0 +1,121 @@
+package io.poolkeeper.member;
+
+import io.poolkeeper.api.model.Host;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.port.LogPosition;
+import io.poolkeeper.port.PeerLink;
+import io.poolkeeper.port.PeerStatus;
+import io.poolkeeper.ratis.RaftGroups;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A slave's quick election when the master's process is gone: its connection to the master closed and a new one is
+ * refused ({@link PeerLink#whenGone}), which a crashed or killed member process shows at once while its host runs.
+ * Waiting for Raft's election timeout instead costs 300–600 ms before anyone moves, then often a refused pre-vote and
+ * another wait (docs/BENCHMARKS.md, "Failover").
+ *
+ * <p>The surviving voters ask each other for the last entry of their logs: none grows while there is no leader, so
+ * they all pick the same one, the most up to date (the lowest host UUID among equals), whom the others will vote
+ * for; only that one starts an election at once ({@link RaftGroups#electInsteadOf}). Two starting together would
+ * split the vote; a survivor that did not answer in time is left out, and if that makes two start, their election
+ * timers settle it as before. A host gone silent (power, cable) refuses nothing and is left to the timeouts.
+ *
+ * <p>Thread-safe.
+ */
+final class LeaderLoss {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderLoss.class);
+    /** How long the survivors wait for each other's log positions. */
+    static final Duration ASK_WITHIN = Duration.ofMillis(200);
+
+    private final HostId self;
+    private final PeerLink peers;
+    private final RaftGroups groups;
+    private final Supplier<PoolState> state;
+    /** The watches already followed, so a master seen again is not followed twice. */
+    private final Set<CompletableFuture<Void>> followed = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    LeaderLoss(HostId self, PeerLink peers, RaftGroups groups, Supplier<PoolState> state) {
+        this.self = self;
+        this.peers = peers;
+        this.groups = groups;
+        this.state = state;
+    }
+
+    /** Follows the current master's process; called on a slave's every tick. */
+    void follow() {
+        Optional<HostId> leader = groups.leaderId().filter(id -> !id.equals(self));
+        if (leader.isEmpty()) {
+            return;
+        }
+        Host host = state.get().hosts().get(leader.get());
+        if (host == null || host.address().isEmpty()) {
+            return;
+        }
+        CompletableFuture<Void> gone = peers.whenGone(host.address());
+        synchronized (followed) {
+            if (!followed.add(gone)) {
+                return;
+            }
+        }
+        gone.thenRun(() -> {
+            synchronized (followed) {
+                followed.remove(gone);
+            }
+            lost(leader.get());
+        });
+    }
+
+    private void lost(HostId leader) {
+        List<HostId> others = new ArrayList<>(groups.voters());
+        if (!others.remove(self) || !others.remove(leader) || !groups.leaderId().equals(Optional.of(leader))) {
+            return;
+        }
+        PoolState pool = state.get();
+        List<CompletableFuture<Optional<PeerStatus>>> answers = new ArrayList<>();
+        for (HostId other : others) {
+            Host host = pool.hosts().get(other);
+            answers.add(
+                    host == null
+                            ? CompletableFuture.completedFuture(Optional.empty())
+                            : peers.status(host.address(), ASK_WITHIN)
+                                    .thenApply(Optional::of)
+                                    .exceptionally(e -> Optional.empty()));
+        }
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            LogPosition mine = groups.logPosition();
+            for (CompletableFuture<Optional<PeerStatus>> answer : answers) {
+                Optional<PeerStatus> other = answer.join();
+                if (other.isPresent() && ahead(other.get(), mine)) {
+                    LOG.info(
+                            "master {} is gone; {} has the most up-to-date log and starts the election",
+                            leader,
+                            other.get().hostUuid());
+                    return;
+                }
+            }
+            boolean started = groups.electInsteadOf(leader);
+            LOG.info(
+                    "master {} is gone; this member's log is the most up to date ({}): election {}",
+                    leader,
+                    mine,
+                    started ? "started" : "not started (Raft moved on)");
+        });
+    }
+
+    /** Whether {@code other} should start the election rather than this member. */
+    private boolean ahead(PeerStatus other, LogPosition mine) {
+        int byLog = other.log().compareTo(mine);
+        return byLog > 0 || byLog == 0 && other.hostUuid().compareTo(self.toString()) < 0;
+    }
+}

@@ -1,0 +1,88 @@
+package io.poolkeeper.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.api.MemberTimeouts;
+import io.poolkeeper.api.VmSpec;
+import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.testing.TestingPool;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A master whose process dies is replaced without waiting for Raft's election timeout: the survivors see its
+ * connection refused and the one with the most up-to-date log starts an election at once ({@code LeaderLoss}). The
+ * election timeouts here are {@link #ELECTION_MIN}–3.5 s (the founder's first write waits out one), so a new master sooner than that after the kill can only come
+ * from it. A master cut off but alive refuses nothing: its followers wait for the timeout.
+ */
+@Timeout(150)
+class LeaderLossTest {
+    private static final Duration ELECTION_MIN = Duration.ofSeconds(3);
+    private static final MemberTimeouts SLOW_ELECTIONS = new MemberTimeouts(
+            Duration.ofMillis(100),
+            Duration.ofSeconds(20),
+            Duration.ofSeconds(40),
+            ELECTION_MIN,
+            Duration.ofMillis(3500),
+            Duration.ofSeconds(5));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theSurvivorsElectAtOnceWhenTheMastersProcessDies() {
+        try (TestingPool pool = TestingPool.builder(dir)
+                .timeouts(SLOW_ELECTIONS)
+                .await(Duration.ofSeconds(60))
+                .start(3)) {
+            int master = pool.awaitMaster();
+            VmId vm = pool.pool(master).createVm(VmSpec.of("before", 1L << 30, 1));
+            HostId killed = pool.host(master);
+            long killedAt = System.nanoTime();
+            pool.kill(master);
+            System.out.println(
+                    "leader loss: kill() returned after " + (System.nanoTime() - killedAt) / 1_000_000 + " ms");
+            int next = pool.awaitMaster();
+            long tookMillis = (System.nanoTime() - killedAt) / 1_000_000;
+            System.out.println("leader loss: new master " + pool.host(next) + " " + tookMillis + " ms after the kill");
+            assertTrue(
+                    tookMillis < ELECTION_MIN.toMillis(),
+                    "a new master only " + tookMillis + " ms after the kill: the survivors waited for the timeout");
+            // The new master takes writes and holds what the old one acknowledged.
+            VmId after = pool.pool(next).createVm(VmSpec.of("after", 1L << 30, 1));
+            for (int survivor : pool.others(master)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> pool.member(survivor)
+                        .applied()
+                        .state()
+                        .vms()
+                        .keySet()
+                        .containsAll(List.of(vm, after)));
+            }
+            assertTrue(!pool.host(next).equals(killed));
+        }
+    }
+
+    @Test
+    void aMasterCutOffButAliveIsLeftToTheElectionTimeout() {
+        try (TestingPool pool = TestingPool.builder(dir)
+                .timeouts(SLOW_ELECTIONS)
+                .await(Duration.ofSeconds(60))
+                .start(3)) {
+            int master = pool.awaitMaster();
+            HostId leader = pool.host(master);
+            for (int other : pool.others(master)) {
+                pool.cutBoth(master, other);
+            }
+            // Its connections stay open (a cut drops calls, as a pulled cable does): nothing says its process is gone.
+            await().during(ELECTION_MIN.minusSeconds(1)).atMost(ELECTION_MIN).until(() -> pool.others(master).stream()
+                    .allMatch(i -> pool.member(i).raftLeader().equals(Optional.of(leader))));
+        }
+    }
+}
