@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.port.MemberService;
 import io.poolkeeper.rpc.PoolServer;
 import io.poolkeeper.rpc.TransportSecurity;
@@ -167,6 +168,7 @@ class HaCommandsTest {
                     case "isInEmergencyMode" -> false;
                     case "raftAddress" -> "127.0.0.1:1";
                     case "applied" -> AppliedState.empty();
+                    case "logPosition" -> LogPosition.NONE;
                     case "toString" -> "member " + host + " (" + role + ")";
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
