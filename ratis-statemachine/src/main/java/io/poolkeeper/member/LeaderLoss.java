@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The surviving voters ask each other for the last entry of their logs: none grows while there is no leader, so
  * they all pick the same one, the most up to date (the lowest host UUID among equals), whom the others will vote
- * for; only that one starts an election at once ({@link RaftGroups#electInsteadOf}). Two starting together would
- * split the vote; a survivor that did not answer in time is left out, and if that makes two start, their election
- * timers settle it as before. A host gone silent (power, cable) refuses nothing and is left to the timeouts.
+ * for; only that one starts an election at once ({@link RaftGroups#electInsteadOf}), and only with a majority of
+ * the voters answering (without one, Raft's pre-vote is what keeps the term from rising in vain). Two starting
+ * together would split the vote; a survivor that did not answer in time is left out, and if that makes two start,
+ * their election timers settle it as before. A host gone silent (power, cable) refuses nothing and is left to the
+ * timeouts.
  *
  * <p>Thread-safe.
  */
@@ -77,7 +79,8 @@ final class LeaderLoss {
     }
 
     private void lost(HostId leader) {
-        List<HostId> others = new ArrayList<>(groups.voters());
+        List<HostId> voters = groups.voters();
+        List<HostId> others = new ArrayList<>(voters);
         if (!others.remove(self) || !others.remove(leader) || !groups.leaderId().equals(Optional.of(leader))) {
             return;
         }
@@ -94,15 +97,25 @@ final class LeaderLoss {
         }
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenRun(() -> {
             LogPosition mine = groups.logPosition();
+            int reachable = 1;
             for (CompletableFuture<Optional<PeerStatus>> answer : answers) {
                 Optional<PeerStatus> other = answer.join();
-                if (other.isPresent() && ahead(other.get(), mine)) {
+                if (other.isEmpty()) {
+                    continue;
+                }
+                reachable++;
+                if (ahead(other.get(), mine)) {
                     LOG.info(
                             "master {} is gone; {} has the most up-to-date log and starts the election",
                             leader,
                             other.get().hostUuid());
                     return;
                 }
+            }
+            if (reachable * 2 <= voters.size()) {
+                // No majority to win with: an election without Raft's pre-vote would only raise the term.
+                LOG.info("master {} is gone; {} of {} voters reachable, no election", leader, reachable, voters.size());
+                return;
             }
             boolean started = groups.electInsteadOf(leader);
             LOG.info(

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * The member's periodic work, on the {@link Scheduler}'s tick: first the state changes the tick observes (a master
  * known or not, emergency mode after {@code emergency-after}), then the current state's duties (hashicorp's
  * {@code runFollower} / {@code runLeader}, Proxmox {@code CRM.work}): the master judges liveness and probes
- * generations, a slave heartbeats (and follows the master's process), a member without a master probes for a newer generation; every heartbeat interval
- * the half-pool rule looks.
+ * generations, a slave heartbeats (and follows the master's process), a member without a master probes for a newer
+ * generation; every heartbeat interval the half-pool rule looks.
  *
  * <p>Ticks never overlap (the scheduler's contract); not otherwise thread-safe.
  */

@@ -375,6 +375,11 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         return groups.leaderId();
     }
 
+    /** This member's current Raft term; 0 in no group. For diagnostics and tests. */
+    public long raftTerm() {
+        return groups.progress().map(RaftGroups.Progress::term).orElse(0L);
+    }
+
     /** The hosts of this member's current Raft configuration (voters, then listeners), for diagnostics and tests. */
     public List<HostId> raftPeers() {
         return groups.peers();
