@@ -127,14 +127,6 @@ final class AgentCalls {
         return false;
     }
 
-    /** A request id applied before (sent again): answered as then, it changed nothing and hands nothing over. */
-    static boolean repeated(AppliedCommand c, PoolState next) {
-        return next.requests()
-                .find(c.command().requestId())
-                .filter(seen -> seen.logIndex() != c.sequence())
-                .isPresent();
-    }
-
     private static boolean inProgress(PoolState state, VmId vm) {
         Vm record = state.vms().get(vm);
         return record != null && record.currentOperation().isPresent();

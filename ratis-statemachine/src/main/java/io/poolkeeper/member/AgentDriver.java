@@ -320,7 +320,7 @@ final class AgentDriver implements AutoCloseable {
                 if (lane != null && lane.requestId().equals(c.command().requestId())) {
                     lanes.remove(done.vm(), lane);
                 }
-                if (c.outcome() instanceof Outcome.Applied ok && !AgentCalls.repeated(c, ok.next())) {
+                if (c.outcome() instanceof Outcome.Applied ok && !c.repeated()) {
                     // A later answer for the VM: a migration before it was taken over already (a log replayed after
                     // a restart), and delivering it now would go back in the VM's tokens.
                     arrivals.remove(done.vm());

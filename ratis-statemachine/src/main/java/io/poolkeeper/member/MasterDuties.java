@@ -94,7 +94,7 @@ final class MasterDuties {
             scheduler.execute(this::recordMaster);
         }
         for (PoolStateMachine.AppliedCommand a : commands) {
-            if (!(a.outcome() instanceof Outcome.Applied)) {
+            if (!(a.outcome() instanceof Outcome.Applied) || a.repeated()) {
                 continue;
             }
             if (a.command().operation() instanceof Operation.HostFenced fenced) {

@@ -179,8 +179,10 @@ public final class MemberPool extends CommandPool {
             if (own != null && a.outcome() instanceof Outcome.Applied) {
                 own.appliedHere = true;
             }
+            // A completion applied again (a resend) answers an operation that already ended, not the one now begun.
             if (a.command().operation() instanceof Operation.VmCompleteOperation c
-                    && a.outcome() instanceof Outcome.Applied) {
+                    && a.outcome() instanceof Outcome.Applied
+                    && !a.repeated()) {
                 waiters.values().stream().filter(w -> w.vm.equals(c.vm())).forEach(w -> w.answer = c);
             }
         }

@@ -107,8 +107,15 @@ public final class PoolStateMachine extends BaseStateMachine {
      * @param sequence its event token
      * @param command the command
      * @param outcome its outcome (for an applied one, {@code next} is the state after it)
+     * @param repeated whether its request id had been applied before (a client's resend that Raft logged twice): it
+     *     was answered as then and changed nothing, so nothing that reacts to a change may react to it
      */
-    public record AppliedCommand(long sequence, PoolCommand command, Outcome outcome) {}
+    public record AppliedCommand(long sequence, PoolCommand command, Outcome outcome, boolean repeated) {
+        /** A command applied for the first time (or refused). */
+        public AppliedCommand(long sequence, PoolCommand command, Outcome outcome) {
+            this(sequence, command, outcome, false);
+        }
+    }
 
     /**
      * @param leaderSeen told a group and its leader whenever this member learns of a new one, on a Ratis thread that
@@ -240,11 +247,13 @@ public final class PoolStateMachine extends BaseStateMachine {
         long sequence = before.sequence();
         for (PoolCommand command : commands) {
             sequence++;
+            boolean seen = !command.requestId().isEmpty()
+                    && state.requests().find(command.requestId()).isPresent();
             Outcome outcome = Transition.apply(state, command, new ApplyContext(index, sequence));
             if (outcome instanceof Outcome.Applied ok) {
                 state = ok.next();
             }
-            applied.add(new AppliedCommand(sequence, command, outcome));
+            applied.add(new AppliedCommand(sequence, command, outcome, seen && outcome instanceof Outcome.Applied));
         }
         return new AppliedState(state, index, sequence);
     }
