@@ -91,7 +91,8 @@ final class LeaderLoss {
             answers.add(
                     host == null
                             ? CompletableFuture.completedFuture(Optional.empty())
-                            : peers.status(host.address(), ASK_WITHIN)
+                            // Afresh: a survivor restarted since this one last failed to reach it still counts.
+                            : peers.statusNow(host.address(), ASK_WITHIN)
                                     .thenApply(Optional::of)
                                     .exceptionally(e -> Optional.empty()));
         }

@@ -18,6 +18,13 @@ public interface PeerLink extends AutoCloseable {
     /** The member's view of itself, within {@code deadline}. */
     CompletableFuture<PeerStatus> status(String address, Duration deadline);
 
+    /**
+     * {@link #status}, but connecting afresh first if need be: a member that restarted while an earlier connection to
+     * it was failing answers within the deadline, where {@link #status} may fail at once until the link's reconnect
+     * back-off (seconds) runs out.
+     */
+    CompletableFuture<PeerStatus> statusNow(String address, Duration deadline);
+
     /** A heartbeat to the master at {@code address}, within {@code deadline}. */
     CompletableFuture<Heartbeat.Answer> heartbeat(String address, Heartbeat beat, Duration deadline);
 

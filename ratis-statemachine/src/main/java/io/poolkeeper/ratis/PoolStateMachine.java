@@ -344,6 +344,12 @@ public final class PoolStateMachine extends BaseStateMachine {
         // Called on the apply thread: a throw here would close the division like one from applyTransaction (seen
         // when a member closing its duty executor became leader at that moment).
         try {
+            // Writes this member's Raft client sent to it before it was ready were refused (not ready) and wander
+            // the other peers on the client's retries (150 ms and more after a failover, measured): sent again now.
+            RaftPeerId self = getId();
+            if (self != null) {
+                leaderSeen.accept(getGroupId(), self);
+            }
             listener.leaderReady();
         } catch (RuntimeException e) {
             LOG.warn("leader-ready listener failed", e);

@@ -145,11 +145,25 @@ public final class GrpcPeerLink implements PeerLink {
 
     @Override
     public CompletableFuture<PeerStatus> status(String address, Duration deadline) {
+        return status(address, deadline, false);
+    }
+
+    @Override
+    public CompletableFuture<PeerStatus> statusNow(String address, Duration deadline) {
+        return status(address, deadline, true);
+    }
+
+    private CompletableFuture<PeerStatus> status(String address, Duration deadline, boolean now) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("closed"));
         }
+        PoolServiceGrpc.PoolServiceStub stub = stub(address, deadline);
+        if (now) {
+            channel(address).resetConnectBackoff();
+            stub = stub.withWaitForReady();
+        }
         CompletableFuture<MemberStatus> reply = new CompletableFuture<>();
-        stub(address, deadline).getMemberStatus(MemberStatusRequest.getDefaultInstance(), into(reply));
+        stub.getMemberStatus(MemberStatusRequest.getDefaultInstance(), into(reply));
         // Failures name the address and the cause ("cannot reach a:7001: connection refused"), not gRPC's text.
         return reply.exceptionally(e -> {
                     throw Errors.fromStatus(address, deadline, e);
