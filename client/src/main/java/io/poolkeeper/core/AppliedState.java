@@ -7,7 +7,8 @@ import java.util.Objects;
  *
  * @param state the pool state
  * @param logIndex the last log index that changed it (or was applied)
- * @param sequence the number of pool commands applied so far: the event token of the last one
+ * @param sequence the number of pool commands applied so far, a resend answered as before not counted: the event
+ *     token of the last one
  */
 public record AppliedState(PoolState state, long logIndex, long sequence) {
     public AppliedState {

@@ -101,6 +101,9 @@ final class EventLog implements AutoCloseable {
     synchronized void append(List<PoolStateMachine.AppliedCommand> applied) {
         List<PoolEvent> fresh = new ArrayList<>(applied.size());
         for (PoolStateMachine.AppliedCommand a : applied) {
+            if (a.repeated()) {
+                continue; // a resend answered as before: no change, no token
+            }
             if (a.sequence() <= lastToken) {
                 continue; // re-applied after a restart: already held from the journal
             }

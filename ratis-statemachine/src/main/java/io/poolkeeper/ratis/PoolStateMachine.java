@@ -104,11 +104,12 @@ public final class PoolStateMachine extends BaseStateMachine {
     /**
      * One applied command with its event sequence number and what it returned.
      *
-     * @param sequence its event token
+     * @param sequence its event token; a repeated command takes none and carries the token before it
      * @param command the command
      * @param outcome its outcome (for an applied one, {@code next} is the state after it)
      * @param repeated whether its request id had been applied before (a client's resend that Raft logged twice): it
-     *     was answered as then and changed nothing, so nothing that reacts to a change may react to it
+     *     was answered as then and changed nothing, so it is no event and nothing that reacts to a change may react
+     *     to it
      */
     public record AppliedCommand(long sequence, PoolCommand command, Outcome outcome, boolean repeated) {
         /** A command applied for the first time (or refused). */
@@ -246,14 +247,18 @@ public final class PoolStateMachine extends BaseStateMachine {
         PoolState state = before.state();
         long sequence = before.sequence();
         for (PoolCommand command : commands) {
-            sequence++;
             boolean seen = !command.requestId().isEmpty()
                     && state.requests().find(command.requestId()).isPresent();
-            Outcome outcome = Transition.apply(state, command, new ApplyContext(index, sequence));
+            Outcome outcome = Transition.apply(state, command, new ApplyContext(index, sequence + 1));
+            boolean repeated = seen && outcome instanceof Outcome.Applied;
+            // A resend answered as before changed nothing: it is no event, so it takes no token.
+            if (!repeated) {
+                sequence++;
+            }
             if (outcome instanceof Outcome.Applied ok) {
                 state = ok.next();
             }
-            applied.add(new AppliedCommand(sequence, command, outcome, seen && outcome instanceof Outcome.Applied));
+            applied.add(new AppliedCommand(sequence, command, outcome, repeated));
         }
         return new AppliedState(state, index, sequence);
     }

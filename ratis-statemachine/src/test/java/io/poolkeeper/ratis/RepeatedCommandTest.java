@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A command logged again under a request id already applied (a client's resend that reached the log twice) is
- * answered as the first time and marked {@code repeated}, so the member's reactions to changes (the agent's
- * hand-over, the master's duties, waiters) skip it; a first application, a refusal and a command without a request
- * id are not marked.
+ * answered as the first time, marked {@code repeated} and given no event token of its own, so the member's reactions
+ * to changes (events, the agent's hand-over, the master's duties, waiters) skip it; a first application, a refusal
+ * and a command without a request id are not marked.
  */
 @Timeout(10)
 class RepeatedCommandTest {
@@ -53,6 +53,11 @@ class RepeatedCommandTest {
         assertEquals(
                 List.of(false, false, false, true, false, false),
                 applied.stream().map(PoolStateMachine.AppliedCommand::repeated).toList());
+        // The resend is no event: it takes no token of its own, the commands after it number on without a gap.
+        assertEquals(
+                List.of(1L, 2L, 3L, 3L, 4L, 5L),
+                applied.stream().map(PoolStateMachine.AppliedCommand::sequence).toList());
+        assertEquals(5, again.sequence());
         // The resend is answered as the first time, and the VM is there once.
         assertEquals(
                 ((Outcome.Applied) applied.get(1).outcome()).result(),
