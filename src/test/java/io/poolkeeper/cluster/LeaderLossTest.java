@@ -37,12 +37,16 @@ class LeaderLossTest {
     @TempDir
     Path dir;
 
-    @Test
-    void theSurvivorsElectAtOnceWhenTheMastersProcessDies() {
-        try (TestingPool pool = TestingPool.builder(dir)
+    private TestingPool start(int hosts) {
+        return TestingPool.builder(dir)
                 .timeouts(SLOW_ELECTIONS)
                 .await(Duration.ofSeconds(60))
-                .start(3)) {
+                .start(hosts);
+    }
+
+    @Test
+    void theSurvivorsElectAtOnceWhenTheMastersProcessDies() {
+        try (TestingPool pool = start(3)) {
             int master = pool.awaitMaster();
             VmId vm = pool.pool(master).createVm(VmSpec.of("before", 1L << 30, 1));
             HostId killed = pool.host(master);
@@ -72,10 +76,7 @@ class LeaderLossTest {
 
     @Test
     void aSurvivorWithoutAMajorityStartsNoElection() {
-        try (TestingPool pool = TestingPool.builder(dir)
-                .timeouts(SLOW_ELECTIONS)
-                .await(Duration.ofSeconds(60))
-                .start(2)) {
+        try (TestingPool pool = start(2)) {
             int master = pool.awaitMaster();
             int survivor = pool.others(master).get(0);
             long term = pool.member(survivor).raftTerm();
@@ -90,10 +91,7 @@ class LeaderLossTest {
 
     @Test
     void aMasterCutOffButAliveIsLeftToTheElectionTimeout() {
-        try (TestingPool pool = TestingPool.builder(dir)
-                .timeouts(SLOW_ELECTIONS)
-                .await(Duration.ofSeconds(60))
-                .start(3)) {
+        try (TestingPool pool = start(3)) {
             int master = pool.awaitMaster();
             HostId leader = pool.host(master);
             for (int other : pool.others(master)) {

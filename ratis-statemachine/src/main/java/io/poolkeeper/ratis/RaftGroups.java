@@ -310,9 +310,17 @@ public final class RaftGroups implements AutoCloseable {
         return requireGroup().client().admin(call);
     }
 
-    /** The pool after a Raft read index: reflects every write acknowledged before the call. */
+    /**
+     * The pool after a Raft read index: reflects every write acknowledged before the call. In no group the future
+     * fails (MEMBER_NOT_RUNNING); the call never throws, so a caller on a pool thread does not die of a group dropped
+     * under it (an ejection during the agent's catch-up did, failing SlaveFailureTest).
+     */
     public CompletableFuture<AppliedState> readLinearizable() {
-        return requireGroup().client().sendReadOnly(PoolStateMachine.READ_STATE).thenApply(reply -> {
+        Group g = group;
+        if (g == null) {
+            return CompletableFuture.failedFuture(notRunning());
+        }
+        return g.client().sendReadOnly(PoolStateMachine.READ_STATE).thenApply(reply -> {
             if (!reply.isSuccess()) {
                 throw PoolException.of(ErrorCode.NO_QUORUM, List.of(), String.valueOf(reply.getException()));
             }
@@ -323,9 +331,13 @@ public final class RaftGroups implements AutoCloseable {
     private Group requireGroup() {
         Group g = group;
         if (g == null) {
-            throw PoolException.of(ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running: in no Raft group");
+            throw notRunning();
         }
         return g;
+    }
+
+    private static PoolException notRunning() {
+        return PoolException.of(ErrorCode.MEMBER_NOT_RUNNING, List.of(), "member is not running: in no Raft group");
     }
 
     /** The leader of the current group as this member knows it. */
