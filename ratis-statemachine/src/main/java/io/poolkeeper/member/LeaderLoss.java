@@ -96,11 +96,13 @@ final class LeaderLoss {
                                     .thenApply(Optional::of)
                                     .exceptionally(e -> Optional.empty()));
         }
+        long generation = pool.pool().map(p -> p.generation()).orElse(0L);
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenRun(() -> {
             LogPosition mine = groups.logPosition();
             int reachable = 1;
             for (CompletableFuture<Optional<PeerStatus>> answer : answers) {
-                Optional<PeerStatus> other = answer.join();
+                // A log of another generation is another group's: no measure of this one's.
+                Optional<PeerStatus> other = answer.join().filter(s -> s.generation() == generation);
                 if (other.isEmpty()) {
                     continue;
                 }
