@@ -63,6 +63,11 @@ public final class RaftSettings {
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
         RaftServerConfigKeys.setStagingCatchupGap(p, 256);
+        // The log appender holds a new entry until 1 ms (default) has passed since its last send to that follower,
+        // and a synchronous write arrives just after the append that told the followers the previous write's
+        // commit: it waited most of that millisecond twice (leader to each follower). Our group commit already makes
+        // entries few under load, so the throttle buys nothing; measured in docs/BENCHMARKS.md (session 13).
+        RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(timeouts.requestTimeout()));
         return p;
     }
