@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -15,6 +17,8 @@ import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Ratis settings of a member, in one place: every trap of {@code reference/ratis-3.3.0.md} handled here
@@ -28,7 +32,29 @@ public final class RaftSettings {
     /** Take a snapshot every this many log entries (default). */
     public static final long SNAPSHOT_THRESHOLD = 4_096;
 
+    /** The system property that sizes the JVM's common pool, and the size a member wants at least. */
+    public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftSettings.class);
+    private static final AtomicBoolean COMMON_POOL_WARNED = new AtomicBoolean();
+
     private RaftSettings() {}
+
+    /**
+     * Warns once per JVM when the common pool has fewer than two threads (the JVM's default on one or two cores):
+     * CompletableFuture then starts a new thread for each task run without an executor, and Ratis runs a step of
+     * every append a follower receives that way. A sync write took 0.4 ms longer through member processes on two
+     * cores (docs/BENCHMARKS.md, session 13). The property must be set when the JVM starts.
+     */
+    static void warnIfCommonPoolIsSerial() {
+        if (ForkJoinPool.getCommonPoolParallelism() < 2 && COMMON_POOL_WARNED.compareAndSet(false, true)) {
+            LOG.warn(
+                    "the JVM's common pool has {} thread: Ratis will start a thread per Raft append this member"
+                            + " receives; start the JVM with -D{}=2 (the poolkeeper launcher does)",
+                    ForkJoinPool.getCommonPoolParallelism(),
+                    COMMON_POOL_PARALLELISM);
+        }
+    }
 
     public static RaftProperties server(Path storage, String host, int raftPort, MemberTimeouts timeouts) {
         return server(storage, host, raftPort, timeouts, SNAPSHOT_THRESHOLD);
