@@ -16,19 +16,12 @@ import io.poolkeeper.proto.PoolSnapshot;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
-import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -38,7 +31,6 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -56,10 +48,14 @@ import org.apache.ratis.util.MD5FileUtil;
  * <p>On the leader, {@link #startTransaction} stamps every command with the pool time ({@link PoolClock}; the request
  * window ages by it, see {@link io.poolkeeper.core.AppliedRequests}) before anything is logged. {@link
  * #applyTransaction} never throws. State is swapped atomically, so reads ({@link #current()}, {@link #query}) run
- * lock-free beside the apply thread. Snapshots are {@link PoolSnapshot}
- * files (protobuf, not Java serialization). One instance per server start (Ratis cannot re-initialize one).
+ * lock-free beside the apply thread. Snapshots are {@link PoolSnapshot} files (protobuf, not Java serialization),
+ * written by a {@link SnapshotWriter} off the apply thread. One instance per server start (Ratis cannot re-initialize
+ * one).
  */
 public final class PoolStateMachine extends BaseStateMachine {
+    /** How long pausing waits for a snapshot being written. */
+    private static final long PAUSE_WAIT_MILLIS = 30_000;
+
     /** The query that reads the whole state. */
     static final Message READ_STATE = Message.valueOf("read-state");
 
@@ -68,6 +64,7 @@ public final class PoolStateMachine extends BaseStateMachine {
     private final BiConsumer<RaftGroupId, RaftPeerId> leaderSeen;
     private final PoolClock clock = new PoolClock();
     private volatile AppliedState current = AppliedState.empty();
+    private final SnapshotWriter snapshots = new SnapshotWriter(storage, "pool-snapshot-writer");
 
     /** Told about every applied batch, on the apply thread: must be quick and must not call back into Ratis. */
     public interface ApplyListener {
@@ -142,6 +139,8 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public void pause() {
+        // A snapshot being written is left to finish, so that the one installed next is the latest.
+        snapshots.awaitWritten(PAUSE_WAIT_MILLIS);
         // Snapshot installation requires PAUSED (Ratis otherwise closes the division): BaseStateMachine's is a no-op.
         getLifeCycle().transition(LifeCycle.State.PAUSING);
         getLifeCycle().transition(LifeCycle.State.PAUSED);
@@ -153,6 +152,12 @@ public final class PoolStateMachine extends BaseStateMachine {
         load(storage.loadLatestSnapshot());
         getLifeCycle().transition(LifeCycle.State.STARTING);
         getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+
+    @Override
+    public void close() throws IOException {
+        snapshots.close();
+        super.close();
     }
 
     @Override
@@ -317,31 +322,7 @@ public final class PoolStateMachine extends BaseStateMachine {
             return -1;
         }
         // On the apply thread (Ratis' state machine updater): every applied batch has reached the listener.
-        listener.beforeSnapshot();
-        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-        PoolSnapshot snapshot = SnapshotCodec.encode(now.state(), last.getIndex()).toBuilder()
-                .setLastEventSequence(now.sequence())
-                .build();
-        // Write aside, then publish complete: log appenders look for the latest snapshot concurrently
-        // (SimpleStateMachineStorage.getLatestSnapshot scans the directory while none is cached) and would cache a
-        // half-written file under its final name, with its size at that moment and no digest, and send a new member
-        // that truncated snapshot.
-        Path partial = file.toPath().resolveSibling(file.getName() + ".partial");
-        try (FileChannel channel = FileChannel.open(
-                        partial,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE);
-                OutputStream out = Channels.newOutputStream(channel)) {
-            snapshot.writeTo(out);
-            out.flush();
-            channel.force(true);
-        }
-        MD5Hash md5 = MD5FileUtil.computeMd5ForFile(partial.toFile());
-        MD5FileUtil.saveMD5File(file, md5);
-        Files.move(partial, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-        return last.getIndex();
+        return snapshots.take(now, last, listener::beforeSnapshot);
     }
 
     @Override

@@ -1,0 +1,138 @@
+package io.poolkeeper.ratis;
+
+import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.proto.PoolSnapshot;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * Writes the pool's snapshots on a thread of its own. Ratis asks for a snapshot on its apply thread; the state is
+ * immutable, so handing it over costs nothing there, where encoding and writing it made every write wait (100 to
+ * 300 ms at the request window's cap of 250,000 ids, each time; docs/BENCHMARKS.md, session 13).
+ *
+ * <p>Ratis learns of a snapshot on its first request after the snapshot is complete ({@link #take} returns its index
+ * then), and only then purges the log it covers; until then, or if a write fails, the log is kept and the snapshot
+ * before stays the latest. One snapshot is written at a time.
+ *
+ * <p>Thread-safe: {@link #take} is called on the apply thread, {@link #awaitWritten} when the state machine pauses
+ * or closes.
+ */
+final class SnapshotWriter implements AutoCloseable {
+    private final SimpleStateMachineStorage storage;
+    private final ExecutorService thread;
+
+    /** The snapshot being written, or written and not yet reported to Ratis; guarded by {@code this}. */
+    private CompletableFuture<TermIndex> writing;
+
+    SnapshotWriter(SimpleStateMachineStorage storage, String name) {
+        this.storage = storage;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * The index of a snapshot completed since the last call, if there is one; otherwise -1, after starting to write
+     * {@code state} as the snapshot at {@code last} unless one is being written already ({@code beforeWrite} runs on
+     * the caller's thread first).
+     *
+     * @throws IOException the last snapshot could not be written (the next call starts another)
+     */
+    synchronized long take(AppliedState state, TermIndex last, Runnable beforeWrite) throws IOException {
+        if (writing != null) {
+            if (!writing.isDone()) {
+                return -1;
+            }
+            CompletableFuture<TermIndex> done = writing;
+            writing = null;
+            try {
+                return done.join().getIndex();
+            } catch (CompletionException e) {
+                throw new IOException("snapshot not written: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
+        beforeWrite.run();
+        writing = CompletableFuture.supplyAsync(() -> write(state, last), thread);
+        return -1;
+    }
+
+    /** Waits (at most {@code timeoutMillis}) until no snapshot is being written; a failed one is left to take. */
+    void awaitWritten(long timeoutMillis) {
+        CompletableFuture<TermIndex> pending;
+        synchronized (this) {
+            pending = writing;
+        }
+        if (pending == null) {
+            return;
+        }
+        try {
+            pending.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Reported by the next take(), or lost with the closing state machine: the snapshot before stays.
+        }
+    }
+
+    private TermIndex write(AppliedState state, TermIndex last) {
+        try {
+            File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+            PoolSnapshot snapshot = SnapshotCodec.encode(state.state(), last.getIndex()).toBuilder()
+                    .setLastEventSequence(state.sequence())
+                    .build();
+            // Write aside, then publish complete: log appenders look for the latest snapshot concurrently
+            // (SimpleStateMachineStorage.getLatestSnapshot scans the directory while none is cached) and would cache a
+            // half-written file under its final name, with its size at that moment and no digest, and send a new
+            // member that truncated snapshot.
+            Path partial = file.toPath().resolveSibling(file.getName() + ".partial");
+            try (FileChannel channel = FileChannel.open(
+                            partial,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING,
+                            StandardOpenOption.WRITE);
+                    OutputStream out = Channels.newOutputStream(channel)) {
+                snapshot.writeTo(out);
+                out.flush();
+                channel.force(true);
+            }
+            MD5Hash md5 = MD5FileUtil.computeMd5ForFile(partial.toFile());
+            MD5FileUtil.saveMD5File(file, md5);
+            Files.move(partial, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // Only ever forward: a snapshot installed from the leader meanwhile stays the latest.
+            storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+            return last;
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    /** Lets a snapshot being written finish (bounded), then stops the thread. */
+    @Override
+    public void close() {
+        awaitWritten(TimeUnit.SECONDS.toMillis(30));
+        thread.shutdownNow();
+    }
+}

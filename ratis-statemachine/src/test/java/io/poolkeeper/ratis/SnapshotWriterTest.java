@@ -1,0 +1,105 @@
+package io.poolkeeper.ratis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poolkeeper.codec.SnapshotCodec;
+import io.poolkeeper.core.AppliedRequests;
+import io.poolkeeper.core.AppliedState;
+import io.poolkeeper.core.PoolState;
+import io.poolkeeper.core.Result;
+import io.poolkeeper.proto.PoolSnapshot;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.util.FileUtils;
+import org.apache.ratis.util.SizeInBytes;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Snapshots are written on the writer's thread: the apply thread hands the state over and learns of the snapshot on
+ * its next request, and a failed write is reported there and written again after.
+ */
+@Timeout(30)
+class SnapshotWriterTest {
+    @TempDir
+    Path dir;
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final AtomicInteger beforeWrites = new AtomicInteger();
+
+    @BeforeEach
+    void initStorage() throws IOException {
+        RaftStorage raftStorage = RaftStorage.newBuilder()
+                .setDirectory(dir.toFile())
+                .setOption(RaftStorage.StartupOption.FORMAT)
+                .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION)
+                .setStorageFreeSpaceMin(SizeInBytes.ONE_MB)
+                .build();
+        raftStorage.initialize();
+        storage.init(raftStorage);
+    }
+
+    @Test
+    void theSnapshotIsWrittenAsideAndReportedOnTheNextRequest() throws Exception {
+        AppliedState state = stateWithRequests(5_000);
+        try (SnapshotWriter writer = new SnapshotWriter(storage, "test-snapshot-writer")) {
+            assertEquals(-1, writer.take(state, TermIndex.valueOf(2, 40), beforeWrites::incrementAndGet));
+            writer.awaitWritten(20_000);
+
+            assertEquals(40, writer.take(state, TermIndex.valueOf(2, 41), beforeWrites::incrementAndGet));
+            assertEquals(1, beforeWrites.get(), "a report starts no write");
+            assertEquals(40, storage.getLatestSnapshot().getIndex());
+            File file = storage.getSnapshotFile(2, 40);
+            PoolSnapshot written;
+            try (InputStream in = Files.newInputStream(file.toPath())) {
+                written = PoolSnapshot.parseFrom(in);
+            }
+            assertEquals(state.state(), SnapshotCodec.decode(written));
+            assertEquals(state.sequence(), written.getLastEventSequence());
+
+            assertEquals(-1, writer.take(state, TermIndex.valueOf(2, 42), beforeWrites::incrementAndGet));
+            assertEquals(2, beforeWrites.get(), "the next request starts the next write");
+        }
+    }
+
+    @Test
+    void aFailedWriteIsReportedOnceAndTheNextRequestWritesAgain() throws Exception {
+        AppliedState state = stateWithRequests(10);
+        File smDir = storage.getSnapshotFile(1, 1).getParentFile();
+        FileUtils.deleteFully(smDir);
+        try (SnapshotWriter writer = new SnapshotWriter(storage, "test-snapshot-writer")) {
+            assertEquals(-1, writer.take(state, TermIndex.valueOf(1, 7), beforeWrites::incrementAndGet));
+            writer.awaitWritten(20_000);
+            IOException failed =
+                    assertThrows(IOException.class, () -> writer.take(state, TermIndex.valueOf(1, 8), () -> {}));
+            assertTrue(failed.getMessage().startsWith("snapshot not written"), failed.getMessage());
+
+            assertTrue(smDir.mkdirs());
+            assertEquals(-1, writer.take(state, TermIndex.valueOf(1, 9), beforeWrites::incrementAndGet));
+            writer.awaitWritten(20_000);
+            assertEquals(9, writer.take(state, TermIndex.valueOf(1, 10), beforeWrites::incrementAndGet));
+            assertEquals(9, storage.getLatestSnapshot().getIndex());
+            assertEquals(2, beforeWrites.get());
+        }
+    }
+
+    private static AppliedState stateWithRequests(int count) {
+        AppliedRequests window = AppliedRequests.empty();
+        for (int i = 0; i < count; i++) {
+            window = window.plus("request-" + i, i, 1_000 + i, Result.DONE);
+        }
+        return new AppliedState(PoolState.empty().withRequests(window), count, count);
+    }
+}
