@@ -233,6 +233,7 @@ public final class PoolStateMachine extends BaseStateMachine {
         applied.forEach(a -> reply.addResults(ResultCodec.encode(a.outcome())));
         current = after;
         updateLastAppliedTermIndex(entry.getTerm(), index);
+        snapshots.logged(entry.getStateMachineLogEntry().getLogData().size());
         try {
             listener.applied(index, applied, after);
         } catch (RuntimeException e) {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Snapshots are written on the writer's thread: the apply thread hands the state over and learns of the snapshot on
- * its next request, and a failed write is reported there and written again after.
+ * its next request, a failed write is reported there and written again after, and a snapshot is due only once the log
+ * since the last one holds a quarter of its size.
  */
 @Timeout(30)
 class SnapshotWriterTest {
@@ -69,8 +70,18 @@ class SnapshotWriterTest {
             assertEquals(state.state(), SnapshotCodec.decode(written));
             assertEquals(state.sequence(), written.getLastEventSequence());
 
+            long size = Files.size(file.toPath());
+            writer.logged(size / SnapshotWriter.SNAPSHOT_BYTES_PER_LOG_BYTE - 1);
             assertEquals(-1, writer.take(state, TermIndex.valueOf(2, 42), beforeWrites::incrementAndGet));
-            assertEquals(2, beforeWrites.get(), "the next request starts the next write");
+            writer.awaitWritten(20_000);
+            assertEquals(40, storage.getLatestSnapshot().getIndex(), "just short of a quarter: no snapshot yet");
+            assertEquals(1, beforeWrites.get());
+
+            writer.logged(SnapshotWriter.SNAPSHOT_BYTES_PER_LOG_BYTE);
+            assertEquals(-1, writer.take(state, TermIndex.valueOf(2, 43), beforeWrites::incrementAndGet));
+            assertEquals(2, beforeWrites.get(), "a quarter of the last snapshot logged: the next write starts");
+            writer.awaitWritten(20_000);
+            assertEquals(43, writer.take(state, TermIndex.valueOf(2, 44), beforeWrites::incrementAndGet));
         }
     }
 

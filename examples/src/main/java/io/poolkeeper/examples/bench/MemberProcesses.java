@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  */
 final class MemberProcesses implements AutoCloseable {
     /** The launcher's own default for POOLKEEPER_JAVA_OPTS (see the {@code poolkeeper} script). */
-    static final String LAUNCHER_JVM = "-XX:+UseG1GC";
+    static final String LAUNCHER_JVM = "-XX:+UseG1GC -Xms1g -Xmx1g -XX:+AlwaysPreTouch";
 
     private static final Duration START = Duration.ofMinutes(2);
     private static final Duration BUILD = Duration.ofMinutes(10);
