@@ -42,9 +42,9 @@ import org.apache.ratis.util.MD5FileUtil;
  * after loading the snapshot.
  *
  * <p>Thread-safe: {@link #take} is called on the apply thread, {@link #awaitWritten} when the state machine pauses
- * or closes.
+ * or closes. Public for {@link #writeDurably} only; not part of the poolkeeper API.
  */
-final class SnapshotWriter implements AutoCloseable {
+public final class SnapshotWriter implements AutoCloseable {
     /** The next snapshot is due once the log since the last one holds 1/4 of that one's size. */
     static final int SNAPSHOT_BYTES_PER_LOG_BYTE = 4;
 
@@ -140,16 +140,7 @@ final class SnapshotWriter implements AutoCloseable {
             // half-written file under its final name, with its size at that moment and no digest, and send a new
             // member that truncated snapshot.
             Path partial = file.toPath().resolveSibling(file.getName() + ".partial");
-            try (FileChannel channel = FileChannel.open(
-                            partial,
-                            StandardOpenOption.CREATE,
-                            StandardOpenOption.TRUNCATE_EXISTING,
-                            StandardOpenOption.WRITE);
-                    OutputStream out = Channels.newOutputStream(channel)) {
-                snapshot.writeTo(out);
-                out.flush();
-                channel.force(true);
-            }
+            writeDurably(snapshot, partial);
             MD5Hash md5 = MD5FileUtil.computeMd5ForFile(partial.toFile());
             MD5FileUtil.saveMD5File(file, md5);
             Files.move(partial, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -162,6 +153,23 @@ final class SnapshotWriter implements AutoCloseable {
             return last;
         } catch (IOException e) {
             throw new CompletionException(e);
+        }
+    }
+
+    /**
+     * Writes {@code snapshot} to {@code file} and forces it to the disk: the write of every snapshot (public for the
+     * scale benchmark, which times it).
+     */
+    public static void writeDurably(PoolSnapshot snapshot, Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(
+                        file,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE);
+                OutputStream out = Channels.newOutputStream(channel)) {
+            snapshot.writeTo(out);
+            out.flush();
+            channel.force(true);
         }
     }
 

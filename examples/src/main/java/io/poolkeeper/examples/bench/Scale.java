@@ -11,15 +11,12 @@ import io.poolkeeper.codec.SnapshotCodec;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.proto.PoolSnapshot;
+import io.poolkeeper.ratis.SnapshotWriter;
 import io.poolkeeper.testing.TestingPool;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -265,17 +262,7 @@ final class Scale {
         Path file = dir.resolve("bench.snapshot");
         for (int i = 0; i < 3; i++) {
             long t0 = System.nanoTime();
-            PoolSnapshot snapshot = SnapshotCodec.encode(applied.state(), applied.logIndex());
-            try (FileChannel channel = FileChannel.open(
-                            file,
-                            StandardOpenOption.CREATE,
-                            StandardOpenOption.TRUNCATE_EXISTING,
-                            StandardOpenOption.WRITE);
-                    OutputStream out = Channels.newOutputStream(channel)) {
-                snapshot.writeTo(out);
-                out.flush();
-                channel.force(true);
-            }
+            SnapshotWriter.writeDurably(SnapshotCodec.encode(applied.state(), applied.logIndex()), file);
             write[i] = (System.nanoTime() - t0) / 1e6;
             long t1 = System.nanoTime();
             try (InputStream in = Files.newInputStream(file)) {
