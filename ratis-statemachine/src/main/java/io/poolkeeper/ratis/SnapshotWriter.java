@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.ratis.io.MD5Hash;
@@ -36,10 +37,9 @@ import org.apache.ratis.util.MD5FileUtil;
  * before stays the latest. One snapshot is written at a time.
  *
  * <p>Ratis asks for one every so many log entries, whatever their size. A snapshot is written only once the log since
- * the last one holds at least a quarter of its size: entries of one command each (one
- * synchronous writer) would otherwise have the whole request window, up to 13.7 MB, rewritten for every 4,096
- * commands, the disk and CPU it takes slowing every write meanwhile. A restart then replays at most that much log
- * after loading the snapshot.
+ * the last one holds at least a quarter of its size: entries of one command each (one synchronous writer) would
+ * otherwise have the whole request window, up to 13.7 MB, rewritten for every 4,096 commands, the disk and CPU it
+ * takes slowing every write meanwhile. A restart then replays at most that much log after loading the snapshot.
  *
  * <p>Thread-safe: {@link #take} is called on the apply thread, {@link #awaitWritten} when the state machine pauses
  * or closes. Public for {@link #writeDurably} only; not part of the poolkeeper API.
@@ -86,15 +86,20 @@ public final class SnapshotWriter implements AutoCloseable {
             try {
                 return done.join().getIndex();
             } catch (CompletionException e) {
-                throw new IOException("snapshot not written: " + e.getCause().getMessage(), e.getCause());
+                throw new IOException("snapshot not written: " + e.getCause(), e.getCause());
             }
         }
         if (logged * SNAPSHOT_BYTES_PER_LOG_BYTE < latestSnapshotBytes()) {
             return -1;
         }
         beforeWrite.run();
+        try {
+            writing = CompletableFuture.supplyAsync(() -> write(state, last), thread);
+        } catch (RejectedExecutionException e) {
+            // Ratis handles an IOException from takeSnapshot; anything else would end its apply thread.
+            throw new IOException("snapshot writer closed", e);
+        }
         logged = 0;
-        writing = CompletableFuture.supplyAsync(() -> write(state, last), thread);
         return -1;
     }
 

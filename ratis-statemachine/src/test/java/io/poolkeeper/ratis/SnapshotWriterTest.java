@@ -106,6 +106,16 @@ class SnapshotWriterTest {
         }
     }
 
+    @Test
+    void aClosedWriterRefusesWithAnIoExceptionWhichRatisHandles() {
+        SnapshotWriter writer = new SnapshotWriter(storage, "test-snapshot-writer");
+        writer.close();
+        IOException refused = assertThrows(
+                IOException.class,
+                () -> writer.take(stateWithRequests(1), TermIndex.valueOf(1, 1), beforeWrites::incrementAndGet));
+        assertEquals("snapshot writer closed", refused.getMessage());
+    }
+
     private static AppliedState stateWithRequests(int count) {
         AppliedRequests window = AppliedRequests.empty();
         for (int i = 0; i < count; i++) {
