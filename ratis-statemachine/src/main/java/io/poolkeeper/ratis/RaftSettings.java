@@ -32,8 +32,8 @@ public final class RaftSettings {
     /** Take a snapshot every this many log entries (default). */
     public static final long SNAPSHOT_THRESHOLD = 4_096;
 
-    /** The system property that sizes the JVM's common pool, and the size a member wants at least. */
-    public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    /** The system property that sizes the JVM's common pool; a member wants it at 2 or more. */
+    private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftSettings.class);
     private static final AtomicBoolean COMMON_POOL_WARNED = new AtomicBoolean();
