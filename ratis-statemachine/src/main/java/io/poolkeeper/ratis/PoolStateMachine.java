@@ -53,9 +53,6 @@ import org.apache.ratis.util.MD5FileUtil;
  * one).
  */
 public final class PoolStateMachine extends BaseStateMachine {
-    /** How long pausing waits for a snapshot being written. */
-    private static final long PAUSE_WAIT_MILLIS = 30_000;
-
     /** The query that reads the whole state. */
     static final Message READ_STATE = Message.valueOf("read-state");
 
@@ -140,7 +137,7 @@ public final class PoolStateMachine extends BaseStateMachine {
     @Override
     public void pause() {
         // A snapshot being written is left to finish, so that the one installed next is the latest.
-        snapshots.awaitWritten(PAUSE_WAIT_MILLIS);
+        snapshots.awaitWritten();
         // Snapshot installation requires PAUSED (Ratis otherwise closes the division): BaseStateMachine's is a no-op.
         getLifeCycle().transition(LifeCycle.State.PAUSING);
         getLifeCycle().transition(LifeCycle.State.PAUSED);

@@ -48,6 +48,9 @@ public final class SnapshotWriter implements AutoCloseable {
     /** The next snapshot is due once the log since the last one holds 1/4 of that one's size. */
     static final int SNAPSHOT_BYTES_PER_LOG_BYTE = 4;
 
+    /** How long a pause or close waits for a snapshot being written. */
+    private static final long WAIT_MILLIS = 30_000;
+
     private final SimpleStateMachineStorage storage;
     private final ExecutorService thread;
 
@@ -74,7 +77,8 @@ public final class SnapshotWriter implements AutoCloseable {
      * {@code state} as the snapshot at {@code last} unless one is being written already ({@code beforeWrite} runs on
      * the caller's thread first).
      *
-     * @throws IOException the last snapshot could not be written (the next call starts another)
+     * @throws IOException the last snapshot could not be written (the next one starts once due, as after a written
+     *     one)
      */
     synchronized long take(AppliedState state, TermIndex last, Runnable beforeWrite) throws IOException {
         if (writing != null) {
@@ -116,6 +120,11 @@ public final class SnapshotWriter implements AutoCloseable {
         return snapshotBytes;
     }
 
+    /** Waits (at most {@link #WAIT_MILLIS}) until no snapshot is being written; a failed one is left to take. */
+    void awaitWritten() {
+        awaitWritten(WAIT_MILLIS);
+    }
+
     /** Waits (at most {@code timeoutMillis}) until no snapshot is being written; a failed one is left to take. */
     void awaitWritten(long timeoutMillis) {
         CompletableFuture<TermIndex> pending;
@@ -150,10 +159,10 @@ public final class SnapshotWriter implements AutoCloseable {
             MD5FileUtil.saveMD5File(file, md5);
             Files.move(partial, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             // Only ever forward: a snapshot installed from the leader meanwhile stays the latest.
-            long size = Files.size(file.toPath());
-            storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+            FileInfo written = new FileInfo(file.toPath(), md5);
+            storage.updateLatestSnapshot(new SingleFileSnapshotInfo(written, last));
             synchronized (this) {
-                snapshotBytes = size;
+                snapshotBytes = written.getFileSize();
             }
             return last;
         } catch (IOException e) {
@@ -181,7 +190,7 @@ public final class SnapshotWriter implements AutoCloseable {
     /** Lets a snapshot being written finish (bounded), then stops the thread. */
     @Override
     public void close() {
-        awaitWritten(TimeUnit.SECONDS.toMillis(30));
+        awaitWritten();
         thread.shutdownNow();
     }
 }
