@@ -6,6 +6,7 @@ import io.poolkeeper.api.PoolView;
 import io.poolkeeper.api.ReadConsistency;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.testing.Ports;
 import io.poolkeeper.tls.CertificateRole;
 import io.poolkeeper.tls.PoolCertificateAuthority;
 import java.io.ByteArrayOutputStream;
@@ -85,7 +86,7 @@ final class DemoScript {
         MemberProcess m = new MemberProcess(
                 "host" + index,
                 host,
-                MemberProcess.freePortPair(),
+                Ports.freePair(),
                 dir.resolve("host" + index),
                 timeouts,
                 true,

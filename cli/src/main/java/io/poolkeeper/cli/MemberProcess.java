@@ -7,19 +7,15 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +27,6 @@ import java.util.concurrent.TimeoutException;
  * its parent ({@code --watch-parent}), so a killed demo leaves no orphan. Thread-safe.
  */
 final class MemberProcess implements AutoCloseable {
-    private static final Set<Integer> HANDED_OUT = new HashSet<>();
     /** How much of its log a member that failed to start shows in the error. */
     private static final int LOG_TAIL_LINES = 30;
 
@@ -272,34 +267,5 @@ final class MemberProcess implements AutoCloseable {
     @Override
     public void close() {
         kill();
-    }
-
-    /**
-     * A port whose successor is free too (a member's Raft port is its service port + 1), never handed out twice in
-     * this JVM. Another process may still take it before the member binds it; that member then fails to start.
-     */
-    static int freePortPair() {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            try (ServerSocket first = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-                int port = first.getLocalPort();
-                if (port >= 65535) {
-                    continue;
-                }
-                try (ServerSocket second = new ServerSocket(port + 1, 50, InetAddress.getLoopbackAddress())) {
-                    synchronized (HANDED_OUT) {
-                        if (!HANDED_OUT.contains(port) && !HANDED_OUT.contains(port + 1)) {
-                            HANDED_OUT.add(port);
-                            HANDED_OUT.add(port + 1);
-                            return port;
-                        }
-                    }
-                } catch (IOException taken) {
-                    // The next port is busy: try another pair.
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("no free port", e);
-            }
-        }
-        throw new IllegalStateException("no free pair of ports after 200 attempts");
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.poolkeeper.testing.Ports;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -225,8 +226,8 @@ class CliParsingTest {
 
     @Test
     void anUnreachablePoolIsUnavailableNotARefusal() {
-        String closed = "127.0.0.1:" + MemberProcess.freePortPair();
-        String alsoClosed = "127.0.0.1:" + MemberProcess.freePortPair();
+        String closed = "127.0.0.1:" + Ports.freePair();
+        String alsoClosed = "127.0.0.1:" + Ports.freePair();
         // The default request timeout (10 s): nothing listens, so the command fails at once, not after it.
         long started = System.nanoTime();
         CliRunner.Result r = cli.run("vm-list", "-s", closed + "," + alsoClosed);
@@ -251,10 +252,10 @@ class CliParsingTest {
 
     @Test
     void serversComeFromTheOptionThenTheEnvironment() {
-        String closed = "127.0.0.1:" + MemberProcess.freePortPair();
+        String closed = "127.0.0.1:" + Ports.freePair();
         CliRunner fromEnv = new CliRunner(List.of(closed));
         assertTrue(fromEnv.run("vm-list", "--timeout", "3s").err().contains("members tried: " + closed));
-        String other = "127.0.0.1:" + MemberProcess.freePortPair();
+        String other = "127.0.0.1:" + Ports.freePair();
         CliRunner.Result option = fromEnv.run("-s", other, "vm-list", "--timeout", "3s");
         assertTrue(option.err().contains("members tried: " + other), option.err());
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.testing.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,8 +49,8 @@ class MetricsEndpointTest {
 
     @Test
     void memberServesItsMetersInPrometheusFormat() throws Exception {
-        member = new MemberProcess("metrics", HOST, MemberProcess.freePortPair(), dir.resolve("m"), TIMEOUTS);
-        int metricsPort = MemberProcess.freePortPair();
+        member = new MemberProcess("metrics", HOST, Ports.freePair(), dir.resolve("m"), TIMEOUTS);
+        int metricsPort = Ports.freePair();
         member.start(List.of("--create-pool", "metrics", "--metrics-listen", "127.0.0.1:" + metricsPort));
         String ready = member.awaitReady(START);
         assertTrue(ready.contains(" metrics=127.0.0.1:" + metricsPort), ready);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.api.model.HostId;
+import io.poolkeeper.testing.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ class PulledCableProcessTest {
         MemberProcess m = new MemberProcess(
                 "host" + i,
                 HostId.of(String.format("%08d-0000-4000-8000-00000000000%d", i, i)),
-                MemberProcess.freePortPair(),
+                Ports.freePair(),
                 dir.resolve("host" + i),
                 TIMEOUTS);
         members.add(m);

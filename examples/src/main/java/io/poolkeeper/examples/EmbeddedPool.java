@@ -10,6 +10,7 @@ import io.poolkeeper.api.VmSpec;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.PowerState;
 import io.poolkeeper.api.model.VmId;
+import io.poolkeeper.testing.Ports;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ public final class EmbeddedPool {
         try {
             String token = null;
             for (int i = 0; i < ids.size(); i++) {
-                addresses.add("127.0.0.1:" + LoopbackPool.freePortPair());
+                addresses.add("127.0.0.1:" + Ports.freePair());
                 agents.add(new TemplateHostAgent(ids.get(i)));
                 // --- from the README's "Embedding"
                 PoolMember.Builder builder = PoolMember.builder()

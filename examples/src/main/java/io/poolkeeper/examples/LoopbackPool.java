@@ -7,16 +7,12 @@ import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.PoolMember;
 import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.api.model.MemberRole;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
+import io.poolkeeper.testing.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -44,9 +40,8 @@ final class LoopbackPool implements AutoCloseable {
     static final long HOST_MEMORY = 16L << 30;
 
     /** Ports handed out in this JVM: Raft listens on the service port + 1, so both are reserved. */
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-
     private final Path dir;
+
     private final List<HostId> hosts = new ArrayList<>();
     private final List<String> addresses = new ArrayList<>();
     private final List<TemplateHostAgent> agents = new ArrayList<>();
@@ -70,7 +65,7 @@ final class LoopbackPool implements AutoCloseable {
     int add(boolean witness) {
         int index = hosts.size();
         hosts.add(HostId.of(String.format("446a3c0e-0000-4000-8000-%012d", index + 1)));
-        addresses.add("127.0.0.1:" + freePortPair());
+        addresses.add("127.0.0.1:" + Ports.freePair());
         agents.add(new TemplateHostAgent(hosts.get(index)));
         witnesses.add(witness);
         members.add(null);
@@ -169,27 +164,5 @@ final class LoopbackPool implements AutoCloseable {
                 m.kill(); // an example's pool is thrown away: no goodbyes needed
             }
         });
-    }
-
-    /** A free port P whose P + 1 is free too (Raft's), neither handed out before in this JVM. */
-    static int freePortPair() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket service = new ServerSocket(0)) {
-                int port = service.getLocalPort();
-                if (port >= 65_535 || HANDED_OUT.contains(port) || HANDED_OUT.contains(port + 1)) {
-                    continue;
-                }
-                try (ServerSocket raft = new ServerSocket(port + 1)) {
-                    if (HANDED_OUT.add(port) && HANDED_OUT.add(port + 1)) {
-                        return port;
-                    }
-                } catch (IOException taken) {
-                    // P + 1 is in use: try another P
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("no free port", e);
-            }
-        }
-        throw new IllegalStateException("no free pair of ports after 100 attempts");
     }
 }

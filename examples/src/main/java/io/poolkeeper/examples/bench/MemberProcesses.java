@@ -2,6 +2,7 @@ package io.poolkeeper.examples.bench;
 
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.model.MemberRole;
+import io.poolkeeper.testing.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +59,7 @@ final class MemberProcesses implements AutoCloseable {
             members.add(new Member(
                     "host" + i,
                     String.format("%08d-0000-4000-8000-%012d", i, i),
-                    FreePorts.pair(),
+                    Ports.freePair(),
                     dir.resolve("host" + i)));
         }
         processes = new ChildProcess[size];

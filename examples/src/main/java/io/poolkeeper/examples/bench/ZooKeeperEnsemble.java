@@ -1,5 +1,6 @@
 package io.poolkeeper.examples.bench;
 
+import io.poolkeeper.testing.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,7 +35,7 @@ final class ZooKeeperEnsemble implements AutoCloseable {
 
     private ZooKeeperEnsemble(Path dir, int size) {
         this.dir = dir;
-        this.clientPorts = IntStream.range(0, size).map(i -> FreePorts.one()).toArray();
+        this.clientPorts = IntStream.range(0, size).map(i -> Ports.free()).toArray();
         hook = new Thread(this::destroyAll, "zookeeper-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
     }
@@ -58,9 +59,9 @@ final class ZooKeeperEnsemble implements AutoCloseable {
             quorum.append("server.")
                     .append(i)
                     .append("=127.0.0.1:")
-                    .append(FreePorts.one())
+                    .append(Ports.free())
                     .append(':')
-                    .append(FreePorts.one())
+                    .append(Ports.free())
                     .append('\n');
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -1,0 +1,64 @@
+package io.poolkeeper.testing;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class PortsTest {
+    private static final Path EPHEMERAL = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+
+    @Test
+    void pairsAreFreeDistinctAndOutsideTheEphemeralRange() throws IOException {
+        assumeTrue(Files.isReadable(EPHEMERAL), "Linux only: the range is read from " + EPHEMERAL);
+        String[] range = Files.readAllLines(EPHEMERAL, StandardCharsets.US_ASCII)
+                .get(0)
+                .trim()
+                .split("\\s+");
+        int low = Integer.parseInt(range[0]);
+        int high = Integer.parseInt(range[1]);
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            int port = Ports.freePair();
+            for (int p : new int[] {port, port + 1}) {
+                assertFalse(p >= low && p <= high, p + " is in the ephemeral range " + low + "-" + high);
+                assertTrue(seen.add(p), p + " handed out twice");
+                try (ServerSocket socket = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
+                    assertTrue(socket.isBound());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPortInUseIsNotHandedOut() throws IOException {
+        Set<ServerSocket> held = new HashSet<>();
+        Set<Integer> heldPorts = new HashSet<>();
+        try {
+            // Hold every port handed out in a first round, then ask again: none may come back.
+            for (int i = 0; i < 50; i++) {
+                int port = Ports.free();
+                held.add(new ServerSocket(port, 1, InetAddress.getLoopbackAddress()));
+                heldPorts.add(port);
+            }
+            for (int i = 0; i < 50; i++) {
+                assertFalse(heldPorts.contains(Ports.free()));
+            }
+        } finally {
+            for (ServerSocket socket : held) {
+                socket.close();
+            }
+        }
+    }
+}
