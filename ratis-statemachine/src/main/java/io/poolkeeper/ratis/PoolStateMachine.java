@@ -56,7 +56,7 @@ public final class PoolStateMachine extends BaseStateMachine {
     /** The query that reads the whole state. */
     static final Message READ_STATE = Message.valueOf("read-state");
 
-    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final SimpleStateMachineStorage storage = new PoolSnapshotStorage();
     private final ApplyListener listener;
     private final BiConsumer<RaftGroupId, RaftPeerId> leaderSeen;
     private final PoolClock clock = new PoolClock();
