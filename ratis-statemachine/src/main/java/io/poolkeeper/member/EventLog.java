@@ -7,6 +7,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.pool.EventDelivery;
 import io.poolkeeper.ratis.PoolStateMachine;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -15,11 +16,9 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -40,8 +39,26 @@ import java.util.regex.Pattern;
  */
 final class EventLog implements AutoCloseable {
     private static final Pattern CAMEL_HUMP = Pattern.compile("([a-z0-9])([A-Z])");
-    /** Record component names in xe spelling: bounded by the operations' fields. */
-    private static final Map<String, String> XE_NAMES = new ConcurrentHashMap<>();
+    /** A record component an event shows: its xe name and accessor. */
+    private record Shown(String xeName, Method accessor) {}
+
+    /**
+     * Each record type's components to show, looked up once per type: {@code Class.getRecordComponents} builds them
+     * anew on every call, which was most of an event's cost on the apply thread (docs/BENCHMARKS.md, session 14).
+     */
+    private static final ClassValue<List<Shown>> SHOWN = new ClassValue<>() {
+        @Override
+        protected List<Shown> computeValue(Class<?> type) {
+            List<Shown> shown = new ArrayList<>();
+            for (RecordComponent c : type.getRecordComponents()) {
+                if (c.getName().equals("secretSha256")) {
+                    continue; // a join token's hash: events are read by any client, and a hash allows offline guessing
+                }
+                shown.add(new Shown(xeName(c.getName()), c.getAccessor()));
+            }
+            return List.copyOf(shown);
+        }
+    };
 
     private static final String LOST = "EVENTS_LOST";
 
@@ -278,12 +295,9 @@ final class EventLog implements AutoCloseable {
     }
 
     private static void addComponents(Record record, SortedMap<String, String> out) {
-        for (RecordComponent c : record.getClass().getRecordComponents()) {
-            if (c.getName().equals("secretSha256")) {
-                continue; // a join token's hash: events are read by any client, and a hash allows offline guessing
-            }
+        for (Shown c : SHOWN.get(record.getClass())) {
             try {
-                Object value = c.getAccessor().invoke(record);
+                Object value = c.accessor().invoke(record);
                 if (value instanceof Optional<?> o) {
                     value = o.map(String::valueOf).orElse("");
                 }
@@ -293,17 +307,16 @@ final class EventLog implements AutoCloseable {
                 if (value instanceof Record nested && !(value instanceof io.poolkeeper.api.model.ObjectId)) {
                     addComponents(nested, out);
                 } else {
-                    out.put(xeName(c.getName()), String.valueOf(value));
+                    out.put(c.xeName(), String.valueOf(value));
                 }
             } catch (ReflectiveOperationException e) {
-                out.put(xeName(c.getName()), "?");
+                out.put(c.xeName(), "?");
             }
         }
     }
 
-    /** {@code nameLabel} → {@code name-label}; a few dozen names, converted once each (the apply thread's time). */
+    /** {@code nameLabel} → {@code name-label}; converted once per record type and component ({@link #SHOWN}). */
     private static String xeName(String javaName) {
-        return XE_NAMES.computeIfAbsent(
-                javaName, n -> CAMEL_HUMP.matcher(n).replaceAll("$1-$2").toLowerCase(java.util.Locale.ROOT));
+        return CAMEL_HUMP.matcher(javaName).replaceAll("$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 }
