@@ -34,7 +34,8 @@ import org.apache.ratis.util.MD5FileUtil;
  *
  * <p>Ratis learns of a snapshot on its first request after the snapshot is complete ({@link #take} returns its index
  * then), and only then purges the log it covers; until then, or if a write fails, the log is kept and the snapshot
- * before stays the latest. One snapshot is written at a time.
+ * before stays the latest. Meanwhile Ratis asks again after every applied entry, and cleans up after each request
+ * ({@link PoolSnapshotStorage} makes that free while no snapshot is new). One snapshot is written at a time.
  *
  * <p>Ratis asks for one every so many log entries, whatever their size. A snapshot is written only once the log since
  * the last one holds at least a quarter of its size: entries of one command each (one synchronous writer) would
