@@ -46,7 +46,7 @@ final class SideBySide {
      * @param memberJvm the members' JVM options (POOLKEEPER_JAVA_OPTS)
      * @param memberArgs options added to every member's command line
      * @param window operations in flight
-     * @param jit seconds of pipelined load on each system before any measurement
+     * @param jit seconds of pipelined load through each measured path of each system before any measurement
      * @param warmup seconds of load before each measured pipelined window
      * @param measure seconds of each measured pipelined window
      * @param syncWarmup unmeasured synchronous writes before each sync run
@@ -133,7 +133,8 @@ final class SideBySide {
             try (PoolClient toMaster = client(members.member(master).address());
                     PoolClient toSlave = client(members.member(slave).address())) {
                 List<VmId> seeded = Benchmark.seedVms(toMaster.pool());
-                jitWarmup(POOLKEEPER, Benchmark.transitions(toMaster.pool(), seeded));
+                jitWarmup(POOLKEEPER, "via master", Benchmark.transitions(toMaster.pool(), seeded));
+                jitWarmup(POOLKEEPER, "via slave", Benchmark.transitions(toSlave.pool(), seeded));
                 rows.add(
                         pipelined(POOLKEEPER, PIPELINED_MASTER, meter, Benchmark.transitions(toMaster.pool(), seeded)));
                 rows.add(pipelined(POOLKEEPER, PIPELINED_SLAVE, meter, Benchmark.transitions(toSlave.pool(), seeded)));
@@ -167,7 +168,8 @@ final class SideBySide {
                     ZooKeeperClient toFollower = ZooKeeperClient.connect(zk.address(follower))) {
                 toLeader.seed();
                 toFollower.use(toLeader.seededPaths());
-                jitWarmup(ZOOKEEPER, toLeader.operations());
+                jitWarmup(ZOOKEEPER, "via leader", toLeader.operations());
+                jitWarmup(ZOOKEEPER, "via follower", toFollower.operations());
                 rows.add(pipelined(ZOOKEEPER, PIPELINED_MASTER, meter, toLeader.operations()));
                 rows.add(pipelined(ZOOKEEPER, PIPELINED_SLAVE, meter, toFollower.operations()));
                 rows.add(sync(ZOOKEEPER, SYNC_MASTER, meter, toLeader::setDataSync));
@@ -186,7 +188,7 @@ final class SideBySide {
             RatisPoolMember master = pool.member(pool.masterIndex());
             CpuMeter meter = new CpuMeter().addSelf();
             List<VmId> seeded = Benchmark.seedVms(master.pool());
-            jitWarmup(EMBEDDED, Benchmark.transitions(master.pool(), seeded));
+            jitWarmup(EMBEDDED, "on the master", Benchmark.transitions(master.pool(), seeded));
             rows.add(pipelined(EMBEDDED, PIPELINED_MASTER, meter, Benchmark.transitions(master.pool(), seeded)));
             VmId vm = seeded.get(0);
             rows.add(sync(EMBEDDED, SYNC_MASTER, meter, () -> setLabel(master.pool(), vm)));
@@ -201,12 +203,18 @@ final class SideBySide {
         pool.setVmParam(vm, "name-label", "sync-" + System.nanoTime()).join();
     }
 
-    private void jitWarmup(String side, Supplier<CompletableFuture<?>> operations) throws InterruptedException {
+    /**
+     * Unmeasured pipelined load for the JIT, through each path that is measured: a slave's (follower's) path runs
+     * code the master's does not (forwarding), which would otherwise be compiled while it is measured.
+     */
+    private void jitWarmup(String side, String path, Supplier<CompletableFuture<?>> operations)
+            throws InterruptedException {
         if (settings.jit().isZero()) {
             return;
         }
         System.out.printf(
-                "%s: warming up (JIT) for %d s...%n", side, settings.jit().toSeconds());
+                "%s: warming up (JIT) %s for %d s...%n",
+                side, path, settings.jit().toSeconds());
         Throughput t =
                 PipelinedLoad.run(side + " warm-up", settings.window(), Duration.ZERO, settings.jit(), operations);
         System.out.printf("  warm-up: %.0f ops/s%n", t.opsPerSecond());
