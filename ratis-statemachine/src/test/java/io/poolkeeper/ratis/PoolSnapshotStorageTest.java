@@ -10,14 +10,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.ratis.io.MD5Hash;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
-import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.util.MD5FileUtil;
-import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,14 +37,7 @@ class PoolSnapshotStorageTest {
 
     @BeforeEach
     void initStorage() throws IOException {
-        RaftStorage raftStorage = RaftStorage.newBuilder()
-                .setDirectory(dir.toFile())
-                .setOption(RaftStorage.StartupOption.FORMAT)
-                .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION)
-                .setStorageFreeSpaceMin(SizeInBytes.ONE_MB)
-                .build();
-        raftStorage.initialize();
-        storage.init(raftStorage);
+        storage.init(RaftStorages.formatted(dir));
     }
 
     @Test

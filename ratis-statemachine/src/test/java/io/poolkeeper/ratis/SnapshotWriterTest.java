@@ -16,12 +16,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.util.FileUtils;
-import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,14 +39,7 @@ class SnapshotWriterTest {
 
     @BeforeEach
     void initStorage() throws IOException {
-        RaftStorage raftStorage = RaftStorage.newBuilder()
-                .setDirectory(dir.toFile())
-                .setOption(RaftStorage.StartupOption.FORMAT)
-                .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION)
-                .setStorageFreeSpaceMin(SizeInBytes.ONE_MB)
-                .build();
-        raftStorage.initialize();
-        storage.init(raftStorage);
+        storage.init(RaftStorages.formatted(dir));
     }
 
     @Test
