@@ -1,15 +1,20 @@
 package io.poolkeeper.rpc;
 
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.poolkeeper.port.MemberService;
+import io.poolkeeper.proto.PoolServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /** The gRPC server of a member: serves {@link PoolServiceImpl} on the member's service address. */
@@ -22,6 +27,13 @@ public final class PoolServer implements AutoCloseable {
 
     /** Largest request metadata (headers) a member takes. */
     public static final int MAX_METADATA_BYTES = 16 << 10;
+
+    /** The calls that run on the transport's thread ({@link #executor}). */
+    private static final Set<String> ON_TRANSPORT_THREAD = Set.of(
+            PoolServiceGrpc.getSubmitMethod().getFullMethodName(),
+            PoolServiceGrpc.getSubmitBatchMethod().getFullMethodName());
+
+    private static final Executor DIRECT = Runnable::run;
 
     private final Server server;
 
@@ -54,6 +66,7 @@ public final class PoolServer implements AutoCloseable {
             }
             Server server = security.secure(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)))
                     .addService(service)
+                    .callExecutor(PoolServer::executor)
                     .maxInboundMessageSize(MAX_REQUEST_BYTES)
                     .maxInboundMetadataSize(MAX_METADATA_BYTES)
                     .build()
@@ -62,6 +75,19 @@ public final class PoolServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve PoolService on " + host + ":" + port, e);
         }
+    }
+
+    /**
+     * Submit and SubmitBatch run on the transport's own thread, everything else on gRPC's executor. Their handlers
+     * never block: they check the commands, queue them in the member's batcher and return, the answer going out from
+     * whichever thread completes it (the batcher keeps at most four entries in flight, far inside the Raft client's
+     * window of 256, whose send would otherwise wait for room). A hand-off to an executor thread for each of these
+     * calls cost the members a sixth of their CPU per pipelined write (docs/BENCHMARKS.md, session 14). The other
+     * calls may wait (a read index, a watch's history), which must not hold up the connection's other calls.
+     */
+    private static <Q, R> Executor executor(ServerCall<Q, R> call, Metadata headers) {
+        String method = call.getMethodDescriptor().getFullMethodName();
+        return ON_TRANSPORT_THREAD.contains(method) ? DIRECT : null;
     }
 
     public int port() {
