@@ -82,7 +82,7 @@ public final class PoolServer implements AutoCloseable {
      * never block: they check the commands, queue them in the member's batcher and return, the answer going out from
      * whichever thread completes it (the batcher keeps at most four entries in flight, far inside the Raft client's
      * window of 256, whose send would otherwise wait for room). A hand-off to an executor thread for each of these
-     * calls cost the members a sixth of their CPU per pipelined write (docs/BENCHMARKS.md, session 14). The other
+     * calls cost the members about a fifth of their CPU per pipelined write (docs/BENCHMARKS.md, session 14). The other
      * calls may wait (a read index, a watch's history), which must not hold up the connection's other calls.
      */
     private static <Q, R> Executor executor(ServerCall<Q, R> call, Metadata headers) {

@@ -7,8 +7,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -24,14 +24,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * Thread-safe.
  */
 public final class Ports {
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-    /** Below this are well-known and registered services' ports. */
+    /** Ports claimed in this JVM; guarded by itself. */
+    private static final Set<Integer> HANDED_OUT = new HashSet<>();
+    /** Below this sit most well-known services' ports. */
     private static final int LOWEST = 10_000;
 
     private static final int HIGHEST = 65_535;
     private static final int ATTEMPTS = 1_000;
     private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
-    /** Below LOWEST, then above the ephemeral range: the ports chosen from. */
+    /** The ports chosen from: from LOWEST up to the ephemeral range, then above it. */
     private static final int[] CHOSEN_FROM = outsideEphemeral();
 
     private Ports() {}

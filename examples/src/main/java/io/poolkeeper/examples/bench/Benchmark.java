@@ -55,9 +55,9 @@ import java.util.stream.Stream;
  * benchmark of issue 13 ({@link SideBySide}): three {@code poolkeeper member} processes started by the launcher with
  * {@code memberJvm} as their JVM options (default the launcher's), then a 3-server ZooKeeper ensemble, each driven
  * pipelined and synchronously through a client of the master (leader) and one of a slave (follower). Defaults:
- * {@code jit} 20 s per path (master and slave) of each system, {@code warmup} 3 s, {@code measure} 10 s, {@code writes} 5,000 sync writes after
- * {@code syncWarmup} 5,000 (a sync write's path is not the pipelined one, and 500 left it half compiled: on one pool, a
- * mean of 7.2 ms a write after 200 writes, 3.6 ms after 7,000 more).
+ * {@code jit} 20 s per path (master and slave) of each system, {@code warmup} 3 s, {@code measure} 10 s, {@code
+ * writes} 5,000 sync writes after {@code syncWarmup} 5,000 (a sync write's path is not the pipelined one, and 500 left
+ * it half compiled: on one pool, a mean of 7.2 ms a write after 200 writes, 3.6 ms after 7,000 more).
  *
  * <p>With {@code failover=N} it runs only the kill -9 failover benchmark of issue 13 on member processes
  * ({@link ProcessFailover}): N trials of master process killed to next acknowledged write.
