@@ -14,6 +14,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.poolkeeper.api.ErrorCode;
+import io.poolkeeper.core.Rejection;
 import io.poolkeeper.port.RefusalLog;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -134,6 +135,11 @@ final class BadInput {
                 peer,
                 () -> "refused " + method + " from " + peer + ": " + code.name() + " (" + size + " bytes): "
                         + oneLine(detail));
+    }
+
+    /** As {@link #refused(ServerCall, int, ErrorCode, String)}, for the call being served on this thread. */
+    void refused(int size, Rejection rejection) {
+        refused(CALL_PEER.get(), CALL_METHOD.get(), size, rejection.code(), rejection.message());
     }
 
     /** The address of the peer of {@code call}, without its port (a new connection has a new one). */

@@ -2,7 +2,6 @@ package io.poolkeeper.rpc;
 
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.ErrorCode;
@@ -24,7 +23,6 @@ import io.poolkeeper.port.HaBeat;
 import io.poolkeeper.port.Heartbeat;
 import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.port.MemberService;
-import io.poolkeeper.proto.CommandFailure;
 import io.poolkeeper.proto.CommandResult;
 import io.poolkeeper.proto.DesignateNewMasterRequest;
 import io.poolkeeper.proto.EmergencyReply;
@@ -50,47 +48,39 @@ import io.poolkeeper.proto.RecoverSlavesReply;
 import io.poolkeeper.proto.RecoverSlavesRequest;
 import io.poolkeeper.proto.SubmitBatchReply;
 import io.poolkeeper.proto.SubmitBatchRequest;
-import io.poolkeeper.proto.SubmitOutcome;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
 import io.poolkeeper.proto.WatchRequest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * PoolService on one member. Writes go to the pool through this member (its Raft client reaches the master);
- * refusals travel as results, availability problems as gRPC statuses ({@link Errors}). Commands are decoded with
- * {@link CommandCodec#fromProto}, so garbage fields come back as a refusal with a code, never as a crash.
+ * PoolService on one member. Writes go to the pool through this member (its Raft client reaches the master): Submit
+ * and SubmitBatch in {@link SubmitCalls}, the emergency calls in {@link EmergencyCalls}, fault injection in {@link
+ * LinkFaultCalls}; reads, watches, joins, heartbeats and status here. Refusals travel as results, availability
+ * problems as gRPC statuses ({@link Errors}); garbage in a request comes back as a refusal with a code, never as a
+ * crash.
  */
 final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     /** Longest text taken as a host id before parsing it (a UUID has 36 characters; braces, case aside). */
     private static final int UUID_TEXT = InputLimits.SHORT_TEXT;
 
-    /** Most commands one SubmitBatch may carry; clients send at most {@code SubmitCoalescer.MAX_BATCH}. */
-    static final int MAX_BATCH = 1024;
-
     private final MemberService member;
     private final LinkFaultCalls linkFaults;
     /** One log line per bad request at most, and one per peer a minute. */
     private final BadInput badInput = new BadInput();
-    /** Emergency calls block for seconds (group changes, elections, nested member calls): their own threads. */
-    private final ExecutorService emergencyCalls = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "emergency-call");
-        t.setDaemon(true);
-        return t;
-    });
+
+    private final SubmitCalls submits;
+    private final EmergencyCalls emergencies;
 
     /** @param faults the member's fault-injection switch, empty unless it was started allowing fault injection */
     PoolServiceImpl(MemberService member, Optional<InjectedLinkFaults> faults) {
         this.member = member;
         this.linkFaults = new LinkFaultCalls(member.hostId(), faults);
+        this.submits = new SubmitCalls(member, badInput);
+        this.emergencies = new EmergencyCalls(member, badInput);
     }
 
     /**
@@ -108,109 +98,12 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void submit(SubmitRequest request, StreamObserver<SubmitReply> out) {
-        submitOne(request.getCommand(), request.getSerializedSize()).whenComplete((result, error) -> {
-            if (error != null) {
-                out.onError(Errors.toStatus(error));
-            } else {
-                reply(out, SubmitReply.newBuilder().setResult(result).build());
-            }
-        });
+        submits.submit(request, out);
     }
 
-    /**
-     * Every command submitted alone: {@link #submit} would take each. The valid ones reach the member's batcher
-     * together, so they travel in few log entries; the reply waits for all of them.
-     */
     @Override
     public void submitBatch(SubmitBatchRequest request, StreamObserver<SubmitBatchReply> out) {
-        int count = request.getCommandsCount();
-        Optional<Rejection> tooMany = InputLimits.count("submit-batch commands", count, MAX_BATCH);
-        if (tooMany.isPresent()) {
-            refused(out, request.getSerializedSize(), tooMany.get());
-            Rejection r = tooMany.get();
-            out.onError(Errors.toStatus(PoolException.of(r.code(), r.params(), r.message())));
-            return;
-        }
-        List<CompletableFuture<CommandResult>> results = member.together(() -> {
-            List<CompletableFuture<CommandResult>> submitted = new ArrayList<>(count);
-            for (io.poolkeeper.proto.PoolCommand command : request.getCommandsList()) {
-                submitted.add(submitOne(command, command.getSerializedSize()));
-            }
-            return submitted;
-        });
-        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((done, ignored) -> {
-            SubmitBatchReply.Builder reply = SubmitBatchReply.newBuilder();
-            Throwable firstFailure = null;
-            boolean allFailedAlike = count > 0;
-            for (CompletableFuture<CommandResult> result : results) {
-                // All complete: join() does not block.
-                SubmitOutcome.Builder outcome = SubmitOutcome.newBuilder();
-                try {
-                    outcome.setResult(result.join());
-                    allFailedAlike = false;
-                } catch (RuntimeException e) {
-                    Status status = Errors.toStatus(e).getStatus();
-                    if (firstFailure == null) {
-                        firstFailure = e;
-                    } else if (Errors.toStatus(firstFailure).getStatus().getCode() != status.getCode()) {
-                        allFailedAlike = false;
-                    }
-                    outcome.setFailure(CommandFailure.newBuilder()
-                            .setStatusCode(status.getCode().value())
-                            .setDescription(String.valueOf(status.getDescription())));
-                }
-                reply.addOutcomes(outcome);
-            }
-            if (allFailedAlike) {
-                // No master, no quorum: the whole call fails as a Submit would, so the caller tries elsewhere.
-                out.onError(Errors.toStatus(firstFailure));
-            } else {
-                reply(out, reply.build());
-            }
-        });
-    }
-
-    /**
-     * The result of one command of a Submit or SubmitBatch: a refusal, never proposed, of a malformed command, one
-     * over the input limits or an internal operation; else what the member answers. Fails only with the member's
-     * failure to get it decided (no master, a timeout).
-     */
-    private CompletableFuture<CommandResult> submitOne(io.poolkeeper.proto.PoolCommand proto, int size) {
-        PoolCommand command = CommandCodec.fromProto(proto);
-        Optional<Rejection> bad = command.operation() instanceof Operation.Invalid invalid
-                ? Optional.of(Rejection.of(invalid.code(), invalid.detail()))
-                : InputLimits.check(command);
-        if (bad.isPresent()) {
-            // Refused here, never proposed: the member's write path would refuse it too, but without a trace.
-            refused(size, bad.get());
-            return CompletableFuture.completedFuture(ResultCodec.encode(bad.get()));
-        }
-        if (internal(command.operation())) {
-            // Pools are created and re-founded, masters recorded, hosts judged and agents' answers committed by
-            // members themselves, never by a remote command.
-            return CompletableFuture.completedFuture(ResultCodec.encode(Rejection.of(
-                    ErrorCode.UNKNOWN_OPERATION, command.operation().xeName())));
-        }
-        return member.submit(command)
-                .thenApply(result -> result.rejection().isPresent()
-                        ? ResultCodec.encode(result.rejection().get())
-                        : ResultCodec.encode(result.result().orElseThrow()));
-    }
-
-    private static boolean internal(Operation op) {
-        // pool-join only through Join, where the master checks the joiner's token: its id alone is no secret.
-        return op instanceof Operation.PoolCreate
-                || op instanceof Operation.PoolJoin
-                || op instanceof Operation.PoolImport
-                || op instanceof Operation.PoolImportBegin
-                || op instanceof Operation.PoolImportChunk
-                || op instanceof Operation.PoolImportCommit
-                || op instanceof Operation.PoolSetMaster
-                || op instanceof Operation.HostSetLive
-                || op instanceof Operation.HostFenced
-                || op instanceof Operation.PoolAlert
-                || op instanceof Operation.PoolSetHaPlan
-                || op instanceof Operation.VmCompleteOperation;
+        submits.submitBatch(request, out);
     }
 
     @Override
@@ -276,7 +169,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             bad = Optional.of(Rejection.of(invalid.code(), invalid.detail()));
         }
         if (bad.isPresent()) {
-            refused(out, request.getSerializedSize(), bad.get());
+            badInput.refused(request.getSerializedSize(), bad.get());
             reply(
                     out,
                     JoinReply.newBuilder()
@@ -319,7 +212,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     public void haHeartbeat(HaHeartbeatRequest request, StreamObserver<HaHeartbeatReply> out) {
         Optional<Rejection> bad = haBeatRefusal(request);
         if (bad.isPresent()) {
-            refused(out, request.getSerializedSize(), bad.get());
+            badInput.refused(request.getSerializedSize(), bad.get());
             Rejection r = bad.get();
             out.onError(Errors.toStatus(PoolException.of(r.code(), r.params(), r.message())));
             return;
@@ -362,59 +255,17 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void emergencyTransitionToMaster(EmergencyTransitionRequest request, StreamObserver<EmergencyReply> out) {
-        emergency(out, member::emergencyTransitionToMaster);
+        emergencies.transitionToMaster(out);
     }
 
     @Override
     public void emergencyResetMaster(EmergencyResetMasterRequest request, StreamObserver<EmergencyReply> out) {
-        // The member would call that address and wait for it: only a real address is worth it.
-        Optional<Rejection> bad = InputLimits.address("master-address", request.getMasterAddress());
-        if (bad.isPresent()) {
-            refused(out, request.getSerializedSize(), bad.get());
-            reply(
-                    out,
-                    EmergencyReply.newBuilder()
-                            .setStatus(status(member))
-                            .setRejected(ResultCodec.encode(bad.get()).getRejected())
-                            .build());
-            return;
-        }
-        emergency(out, () -> member.emergencyResetMaster(request.getMasterAddress()));
+        emergencies.resetMaster(request, out);
     }
 
     @Override
     public void recoverSlaves(RecoverSlavesRequest request, StreamObserver<RecoverSlavesReply> out) {
-        try {
-            List<HostId> recovered = member.recoverSlaves();
-            RecoverSlavesReply.Builder reply = RecoverSlavesReply.newBuilder();
-            recovered.forEach(h -> reply.addRecoveredHostUuids(h.toString()));
-            member.applied().state().hosts().keySet().stream()
-                    .filter(h -> !h.equals(member.hostId()) && !recovered.contains(h))
-                    .forEach(h -> reply.addSkippedHostUuids(h.toString()));
-            reply(out, reply.build());
-        } catch (RuntimeException e) {
-            out.onError(Errors.toStatus(e));
-        }
-    }
-
-    /** Emergency calls are slow (group changes, elections): run off the gRPC event loop, refusals as replies. */
-    private void emergency(StreamObserver<EmergencyReply> out, Runnable call) {
-        java.util.concurrent.CompletableFuture.runAsync(call, emergencyCalls).whenComplete((ok, error) -> {
-            if (error == null) {
-                reply(out, EmergencyReply.newBuilder().setStatus(status(member)).build());
-            } else if (Errors.unwrap(error) instanceof PoolException p) {
-                reply(
-                        out,
-                        EmergencyReply.newBuilder()
-                                .setStatus(status(member))
-                                .setRejected(ResultCodec.encode(new io.poolkeeper.core.Rejection(
-                                                p.code(), p.params(), String.valueOf(p.getMessage())))
-                                        .getRejected())
-                                .build());
-            } else {
-                out.onError(Errors.toStatus(error));
-            }
-        });
+        emergencies.recoverSlaves(out);
     }
 
     @Override
@@ -429,7 +280,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             target = HostId.of(request.getHostUuid());
         } catch (IllegalArgumentException e) {
             Rejection bad = Rejection.of(ErrorCode.INVALID_VALUE, "host-uuid", BadInput.quote(request.getHostUuid()));
-            refused(out, request.getSerializedSize(), bad);
+            badInput.refused(request.getSerializedSize(), bad);
             reply(
                     out,
                     SubmitReply.newBuilder().setResult(ResultCodec.encode(bad)).build());
@@ -461,17 +312,6 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
             return;
         }
         reply(out, reply);
-    }
-
-    /** Logs (one line at most, see {@link BadInput}) that the request {@code out} answers was refused as bad input. */
-    private void refused(StreamObserver<?> out, int size, Rejection rejection) {
-        refused(size, rejection);
-    }
-
-    /** As {@link #refused(StreamObserver, int, Rejection)}, for the call being served on this thread. */
-    private void refused(int size, Rejection rejection) {
-        badInput.refused(
-                BadInput.CALL_PEER.get(), BadInput.CALL_METHOD.get(), size, rejection.code(), rejection.message());
     }
 
     /** A failure that is the pool's refusal, as a result; availability problems stay gRPC statuses. */
@@ -509,7 +349,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
         return b.build();
     }
 
-    private static <T> void reply(StreamObserver<T> out, T value) {
+    static <T> void reply(StreamObserver<T> out, T value) {
         out.onNext(value);
         out.onCompleted();
     }
