@@ -32,7 +32,6 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -343,16 +342,7 @@ public final class RaftGroups implements AutoCloseable {
 
     /** The leader of the current group as this member knows it. */
     public Optional<HostId> leaderId() {
-        Group g = group;
-        if (g == null || server == null) {
-            return Optional.empty();
-        }
-        try {
-            RaftPeerId id = server.getDivision(g.id()).getInfo().getLeaderId();
-            return id == null ? Optional.empty() : Optional.of(HostId.of(id.toString()));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
+        return division().leaderId();
     }
 
     /**
@@ -374,54 +364,28 @@ public final class RaftGroups implements AutoCloseable {
 
     /** The current group's configuration; empty when in no group. */
     public Optional<RaftConfiguration> configuration() {
-        Group g = group;
-        if (g == null || server == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(server.getDivision(g.id()).getRaftConf());
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return division().configuration();
     }
 
     /** The hosts of the current configuration: voters, then listeners. */
     public List<HostId> peers() {
-        Optional<RaftConfiguration> conf = configuration();
-        if (conf.isEmpty()) {
-            return List.of();
-        }
-        List<HostId> out = new ArrayList<>();
-        conf.get()
-                .getCurrentPeers(RaftPeerRole.FOLLOWER)
-                .forEach(p -> out.add(HostId.of(p.getId().toString())));
-        conf.get()
-                .getCurrentPeers(RaftPeerRole.LISTENER)
-                .forEach(p -> out.add(HostId.of(p.getId().toString())));
-        return out;
+        return division().peers();
     }
 
     /** The voters of the current configuration. */
     public List<HostId> voters() {
-        return configuration()
-                .map(c -> c.getCurrentPeers(RaftPeerRole.FOLLOWER).stream()
-                        .map(p -> HostId.of(p.getId().toString()))
-                        .toList())
-                .orElse(List.of());
+        return division().voters();
     }
 
     /** The place of the last entry of this member's log, committed or not; {@link LogPosition#NONE} in no group. */
     public LogPosition logPosition() {
+        return division().logPosition();
+    }
+
+    /** This member's division of the current group, as far as there is one. */
+    private DivisionView division() {
         Group g = group;
-        if (g == null) {
-            return LogPosition.NONE;
-        }
-        try {
-            TermIndex last = server.getDivision(g.id()).getRaftLog().getLastEntryTermIndex();
-            return last == null ? LogPosition.NONE : new LogPosition(last.getTerm(), last.getIndex());
-        } catch (IOException | RuntimeException e) {
-            return LogPosition.NONE;
-        }
+        return DivisionView.of(server, g == null ? null : g.id());
     }
 
     /**
@@ -435,19 +399,7 @@ public final class RaftGroups implements AutoCloseable {
 
     /** Raft's numbers of the current group; empty in no group (or while the division is not there). */
     public Optional<Progress> progress() {
-        Group g = group;
-        if (g == null || server == null) {
-            return Optional.empty();
-        }
-        try {
-            RaftServer.Division division = server.getDivision(g.id());
-            return Optional.of(new Progress(
-                    division.getInfo().getCurrentTerm(),
-                    division.getRaftLog().getLastCommittedIndex(),
-                    division.getInfo().getLastAppliedIndex()));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
+        return division().progress();
     }
 
     /** Told the number of commands of every log entry the batchers send (metrics); replaces the previous one. */
