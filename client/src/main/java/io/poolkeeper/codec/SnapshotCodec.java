@@ -14,9 +14,12 @@ import io.poolkeeper.core.Result;
 import io.poolkeeper.proto.AppliedRequest;
 import io.poolkeeper.proto.JoinTokenRecord;
 import io.poolkeeper.proto.PoolSnapshot;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.pcollections.TreePMap;
 
@@ -132,10 +135,6 @@ public final class SnapshotCodec {
     }
 
     private static void encodeRequests(AppliedRequests requests, PoolSnapshot.Builder out) {
-        if (requests.byId().size() != requests.byIndex().size()) {
-            throw new IllegalArgumentException("request window inconsistent: "
-                    + requests.byId().size() + " ids, " + requests.byIndex().size() + " indexes");
-        }
         for (Map.Entry<Long, AppliedRequests.Entry> applied : requests.byIndex().entrySet()) {
             AppliedRequests.Entry entry = applied.getValue();
             // No lookup by id per entry: the snapshot holds the entries by index only (a decode rebuilds both maps
@@ -171,8 +170,8 @@ public final class SnapshotCodec {
             throw new IllegalArgumentException("applied_requests: " + snapshot.getAppliedRequestsCount()
                     + " entries over the capacity " + capacity);
         }
-        TreePMap<String, AppliedRequests.Entry> byId = TreePMap.empty();
-        TreePMap<Long, AppliedRequests.Entry> byIndex = TreePMap.empty();
+        List<AppliedRequests.Entry> entries = new ArrayList<>(snapshot.getAppliedRequestsCount());
+        Set<String> ids = new HashSet<>();
         long previous = Long.MIN_VALUE;
         long previousTime = 0;
         for (AppliedRequest applied : snapshot.getAppliedRequestsList()) {
@@ -182,17 +181,17 @@ public final class SnapshotCodec {
             if (id.isEmpty()) {
                 throw new IllegalArgumentException("applied_requests: an entry has no request_id");
             }
-            if (!byIndex.isEmpty() && index <= previous) {
+            if (!entries.isEmpty() && index <= previous) {
                 throw new IllegalArgumentException(
                         "applied_requests: log_index " + index + " after " + previous + ", not oldest first");
             }
             // Pool time never goes back, and the window gives its time to entries of unknown time (0) as soon as it
             // knows one: eviction by age looks at the oldest entry only, so it relies on this order.
-            if (time < previousTime || (time > 0 && previousTime == 0 && !byIndex.isEmpty())) {
+            if (time < previousTime || (time > 0 && previousTime == 0 && !entries.isEmpty())) {
                 throw new IllegalArgumentException("applied_requests: applied_at_ms " + time + " after " + previousTime
                         + ", not in pool-time order");
             }
-            if (byId.containsKey(id)) {
+            if (!ids.add(id)) {
                 throw new IllegalArgumentException("applied_requests: request_id " + Wire.quote(id) + " twice");
             }
             Result result;
@@ -202,12 +201,11 @@ public final class SnapshotCodec {
                 throw new IllegalArgumentException("applied_requests[" + Wire.quote(id) + "]: " + e.getMessage(), e);
             }
             AppliedRequests.Entry entry = new AppliedRequests.Entry(id, index, time, result);
-            byId = byId.plus(id, entry);
-            byIndex = byIndex.plus(index, entry);
+            entries.add(entry);
             previous = index;
             previousTime = time;
         }
-        return new AppliedRequests(byId, byIndex, capacity, horizon);
+        return AppliedRequests.of(entries, capacity, horizon);
     }
 
     private static <P, T, K extends Comparable<? super K>> TreePMap<K, T> byId(

@@ -1,5 +1,9 @@
 package io.poolkeeper.core;
 
+import com.google.common.hash.HashFunction;
+import com.google.common.hash.Hashing;
+import io.vavr.collection.HashMap;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.pcollections.TreePMap;
@@ -68,15 +72,20 @@ import org.pcollections.TreePMap;
  * shared (load 8 to 11, so times are high):
  *
  * <ul>
- *   <li><b>Heap</b>: 225 bytes an entry (two persistent trees sharing each entry, the id, the entry), so 56 MB at
- *       250,000 entries against 2.2 MB at 10,000.
+ *   <li><b>Heap</b>: about 250 bytes an entry (the by-index tree and the by-id trie sharing each entry, the id, its
+ *       hashed key, the entry; 225 with two trees), so 62 MB at 250,000 entries against 2.5 MB at 10,000.
  *   <li><b>Snapshot</b>: 55 bytes an entry, so 13.75 MB at the cap against 0.55 MB at 10,000. Encoding it took 0.7 to
- *       1.1 s (43 ms at 10,000) and decoding 1.8 to 2 s. Ratis takes snapshots on the apply thread, every 4,096 log
- *       entries (about every 40 s at the full rate), so a full window costs that pause each time; reads do not carry
- *       the window ({@code SnapshotCodec.encode(AppliedState)}).
- *   <li><b>Apply</b>: adding an entry does the same tree operations as the old count-only window of the same size,
- *       but at 250,000 entries the trees no longer fit in the CPU caches and each addition took 2 to 3 times as long
- *       as at 10,000 (10 to 25 µs against 4 to 8 µs under that load).
+ *       1.1 s under that load (43 ms at 10,000), 75 to 160 ms on a quiet machine; a member writes snapshots on a
+ *       thread of their own ({@code SnapshotWriter}), and reads do not carry the window ({@code
+ *       SnapshotCodec.encode(AppliedState)}). Decoding it (a restart, an installed snapshot) took 1.8 to 2 s under
+ *       load, and 0.8 to 1.5 s quiet when both maps were trees built by insertion; 0.57 to 0.79 s now ({@link #of}).
+ *   <li><b>Apply</b>: a command looks its id up, adds it and, at the cap, evicts the oldest. With the ids in a
+ *       persistent binary tree (PCollections' {@code TreePMap}), those three took 4.3 to 6.6 µs together at 250,000
+ *       entries (the tree no longer fits the CPU's caches: each is about 18 cache misses deep) against 0.3 µs for
+ *       the by-index tree, whose ends stay cached. In a hash trie (Vavr's {@code HashMap}, about 4 levels) the same
+ *       three take 0.9 to 1.6 µs, SipHash aside (session 15, throwaway mains, quiet machine). Through this class,
+ *       a lookup and an addition at the cap took 1.7 to 2.1 µs, against 3.7 to 6.8 µs with the tree, on every
+ *       member for every command; 0.66 µs of it is hashing the three ids (SipHash, 220 ns each, below).
  * </ul>
  *
  * <h2>Re-founded pools</h2>
@@ -88,18 +97,13 @@ import org.pcollections.TreePMap;
  * #newest}; about 0.55 MB): a forced transition comes at least {@code emergencyAfter} (60 s by default), or with HA
  * the fence deadline, after the master was lost, far past R, so no client is still retrying the older ids.
  *
- * <p>Immutable and deterministic: the same calls give equal windows on every replica. Both maps hold the same
- * {@link Entry} objects; the oldest and newest entries are at the ends of {@code byIndex}, so eviction and pool time
- * cost no lookup by id.
- *
- * @param byId the entries by request id
- * @param byIndex the same entries by the command sequence that applied them (negative: imported from an earlier
- *     generation's log), for eviction in log order
- * @param capacity the most entries kept
- * @param horizonMillis how much pool time an entry is kept for, at least
+ * <p>Immutable and deterministic: the same calls give equal windows on every replica. Two persistent maps hold the
+ * same {@link Entry} objects: by index, a tree whose ends hold the oldest and newest entries, so eviction and pool time
+ * cost no lookup by id, and which is what snapshots carry and windows compare by; and by id, a hash trie for the lookup
+ * every command makes. The ids' hashes are SipHash, not {@link String#hashCode}: request ids are chosen by clients, and
+ * ids made to collide would turn the trie's lookups into list scans on every member's apply thread.
  */
-public record AppliedRequests(
-        TreePMap<String, Entry> byId, TreePMap<Long, Entry> byIndex, int capacity, long horizonMillis) {
+public final class AppliedRequests {
 
     /** The default count cap; see the class comment for why and what it costs. */
     public static final int DEFAULT_CAPACITY = 250_000;
@@ -109,6 +113,13 @@ public record AppliedRequests(
 
     /** The most entries a pool import carries: what fits in one log entry with room for the pool's objects. */
     public static final int IMPORT_LIMIT = 10_000;
+
+    private static final HashFunction ID_HASH = Hashing.sipHash24();
+
+    private final HashMap<Id, Entry> byId;
+    private final TreePMap<Long, Entry> byIndex;
+    private final int capacity;
+    private final long horizonMillis;
 
     /**
      * One remembered request.
@@ -132,15 +143,38 @@ public record AppliedRequests(
         }
     }
 
-    public AppliedRequests {
-        Objects.requireNonNull(byId, "byId");
-        Objects.requireNonNull(byIndex, "byIndex");
+    /** A request id as a key of the by-id trie: hashed with SipHash (see the class comment), once. */
+    private static final class Id {
+        private final String value;
+        private final int hash;
+
+        Id(String value) {
+            this.value = value;
+            this.hash = ID_HASH.hashUnencodedChars(value).asInt();
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Id id && hash == id.hash && value.equals(id.value);
+        }
+    }
+
+    private AppliedRequests(HashMap<Id, Entry> byId, TreePMap<Long, Entry> byIndex, int capacity, long horizonMillis) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity < 1");
         }
         if (horizonMillis < 1) {
             throw new IllegalArgumentException("horizonMillis < 1");
         }
+        this.byId = byId;
+        this.byIndex = byIndex;
+        this.capacity = capacity;
+        this.horizonMillis = horizonMillis;
     }
 
     /** An empty window with the default bounds. */
@@ -150,12 +184,52 @@ public record AppliedRequests(
 
     /** An empty window with the given bounds. */
     public static AppliedRequests empty(int capacity, long horizonMillis) {
-        return new AppliedRequests(TreePMap.empty(), TreePMap.empty(), capacity, horizonMillis);
+        return new AppliedRequests(HashMap.empty(), TreePMap.empty(), capacity, horizonMillis);
+    }
+
+    /**
+     * A window holding {@code entries}, oldest first, as they were (a snapshot's): nothing evicted, nothing restamped.
+     *
+     * @throws IllegalArgumentException when two entries have the same request id or log index, or the log indexes do
+     *     not increase
+     */
+    public static AppliedRequests of(List<Entry> entries, int capacity, long horizonMillis) {
+        HashMap<Id, Entry> ids = HashMap.empty();
+        java.util.TreeMap<Long, Entry> indexes = new java.util.TreeMap<>();
+        for (Entry entry : entries) {
+            if (!indexes.isEmpty() && entry.logIndex() <= indexes.lastKey()) {
+                throw new IllegalArgumentException(
+                        "log_index " + entry.logIndex() + " after " + indexes.lastKey() + ", not oldest first");
+            }
+            Id id = new Id(entry.requestId());
+            if (ids.containsKey(id)) {
+                throw new IllegalArgumentException("request_id " + entry.requestId() + " twice");
+            }
+            ids = ids.put(id, entry);
+            indexes.put(entry.logIndex(), entry);
+        }
+        // Built from sorted entries in one pass rather than by as many path-copying insertions.
+        return new AppliedRequests(ids, TreePMap.fromSortedMap(indexes), capacity, horizonMillis);
+    }
+
+    /** The entries by the command sequence that applied them (negative: imported from an earlier generation's log). */
+    public TreePMap<Long, Entry> byIndex() {
+        return byIndex;
+    }
+
+    /** The most entries kept. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** How much pool time an entry is kept for, at least. */
+    public long horizonMillis() {
+        return horizonMillis;
     }
 
     /** The result the request id was applied with, if it is still in the window. */
     public Optional<Entry> find(String requestId) {
-        return Optional.ofNullable(byId.get(requestId));
+        return byId.get(new Id(requestId)).toJavaOptional();
     }
 
     /** The number of entries. */
@@ -177,18 +251,19 @@ public record AppliedRequests(
         long known = poolTimeMillis();
         long now = Math.max(known, issuedAtMillis);
         AppliedRequests window = known == 0 && now > 0 ? restamped(now) : this;
-        TreePMap<String, Entry> ids = window.byId;
+        HashMap<Id, Entry> ids = window.byId;
         TreePMap<Long, Entry> indexes = window.byIndex;
+        Id id = new Id(requestId);
         Entry added = new Entry(requestId, sequence, now, result);
-        TreePMap<String, Entry> withAdded = ids.plus(requestId, added);
+        HashMap<Id, Entry> withAdded = ids.put(id, added);
         if (withAdded.size() == ids.size()) {
             // The id was there already (the rules look it up first, so only a direct caller gets here).
-            indexes = indexes.minus(ids.get(requestId).logIndex());
+            indexes = indexes.minus(ids.get(id).get().logIndex());
         }
         ids = withAdded;
         indexes = indexes.plus(sequence, added);
         while (indexes.size() > capacity || isExpired(indexes.firstEntry().getValue(), now)) {
-            ids = ids.minus(indexes.firstEntry().getValue().requestId());
+            ids = ids.remove(new Id(indexes.firstEntry().getValue().requestId()));
             indexes = indexes.minusFirstEntry();
         }
         return new AppliedRequests(ids, indexes, capacity, horizonMillis);
@@ -204,16 +279,12 @@ public record AppliedRequests(
      * are at least as old, but nothing says how much older, and evicting them early could apply a retry twice.
      */
     private AppliedRequests restamped(long now) {
-        AppliedRequests window = empty(capacity, horizonMillis);
-        for (Entry entry : byIndex.values()) {
-            window = window.with(entry.at(entry.logIndex(), now));
-        }
-        return window;
-    }
-
-    private AppliedRequests with(Entry entry) {
-        return new AppliedRequests(
-                byId.plus(entry.requestId(), entry), byIndex.plus(entry.logIndex(), entry), capacity, horizonMillis);
+        return of(
+                byIndex.values().stream()
+                        .map(entry -> entry.at(entry.logIndex(), now))
+                        .toList(),
+                capacity,
+                horizonMillis);
     }
 
     /**
@@ -222,20 +293,20 @@ public record AppliedRequests(
      * entries would outlive the new requests (each evicted first, as the lowest) or collide with them.
      */
     public AppliedRequests renumberedBeforeZero() {
-        AppliedRequests window = empty(capacity, horizonMillis);
-        long index = -byIndex.size();
+        long first = -byIndex.size();
+        List<Entry> renumbered = new java.util.ArrayList<>(byIndex.size());
         for (Entry entry : byIndex.values()) {
-            window = window.with(entry.at(index++, entry.appliedAtMillis()));
+            renumbered.add(entry.at(first + renumbered.size(), entry.appliedAtMillis()));
         }
-        return window;
+        return of(renumbered, capacity, horizonMillis);
     }
 
     /** This window with only its newest {@code count} entries (all of them if it has no more). */
     public AppliedRequests newest(int count) {
-        TreePMap<String, Entry> ids = byId;
+        HashMap<Id, Entry> ids = byId;
         TreePMap<Long, Entry> indexes = byIndex;
         while (indexes.size() > count) {
-            ids = ids.minus(indexes.firstEntry().getValue().requestId());
+            ids = ids.remove(new Id(indexes.firstEntry().getValue().requestId()));
             indexes = indexes.minusFirstEntry();
         }
         return new AppliedRequests(ids, indexes, capacity, horizonMillis);
@@ -244,5 +315,25 @@ public record AppliedRequests(
     /** This window's bounds with no entries: what a state read carries (clients never need the ids). */
     public AppliedRequests withoutEntries() {
         return empty(capacity, horizonMillis);
+    }
+
+    /** Equal windows hold equal entries in the same order under the same bounds (the by-id trie is derived). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof AppliedRequests w
+                && capacity == w.capacity
+                && horizonMillis == w.horizonMillis
+                && byIndex.equals(w.byIndex);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(byIndex, capacity, horizonMillis);
+    }
+
+    @Override
+    public String toString() {
+        return "AppliedRequests[size=" + size() + ", capacity=" + capacity + ", horizonMillis=" + horizonMillis
+                + ", byIndex=" + byIndex + "]";
     }
 }

@@ -46,7 +46,7 @@ public record StagedImport(
     Optional<StagedImport> plus(PoolState part) {
         PoolState m = merged;
         boolean head = part.pool().isPresent();
-        if ((head && m.pool().isPresent()) || (!head && !part.requests().byId().isEmpty())) {
+        if ((head && m.pool().isPresent()) || (!head && part.requests().size() > 0)) {
             return Optional.empty();
         }
         if (overlaps(m.hosts(), part.hosts())

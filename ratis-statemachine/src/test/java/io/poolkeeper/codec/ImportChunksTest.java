@@ -44,7 +44,7 @@ class ImportChunksTest {
         assertTrue(parts.get(0).pool().isPresent());
         assertTrue(parts.stream()
                 .skip(1)
-                .allMatch(p -> p.pool().isEmpty() && p.requests().byId().isEmpty()));
+                .allMatch(p -> p.pool().isEmpty() && p.requests().size() == 0));
         assertEquals(
                 StagedImport.objectCount(large),
                 parts.stream().mapToLong(StagedImport::objectCount).sum());

@@ -151,7 +151,8 @@ class SnapshotCodecTest {
                 window.plus("req-7", 70, 6_450, Result.DONE), decoded.requests().plus("req-7", 70, 6_450, Result.DONE));
         assertEquals(
                 List.of("req-5", "req-7"),
-                decoded.requests().plus("req-7", 70, 6_450, Result.DONE).byId().keySet().stream()
+                decoded.requests().plus("req-7", 70, 6_450, Result.DONE).byIndex().values().stream()
+                        .map(AppliedRequests.Entry::requestId)
                         .toList(),
                 "req-3 over the capacity, req-4 over the horizon");
     }

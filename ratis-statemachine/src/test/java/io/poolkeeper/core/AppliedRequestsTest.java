@@ -49,6 +49,28 @@ class AppliedRequestsTest {
         assertEquals(3, w.size());
     }
 
+    /** "Aa" and "BB" have equal {@link String#hashCode}s, so any string of them has the hash of all its equal-length kin. */
+    @Test
+    void idsWithEqualStringHashesAreKeptApart() {
+        List<String> colliding = new ArrayList<>(List.of(""));
+        for (int round = 0; round < 8; round++) {
+            List<String> longer = new ArrayList<>();
+            colliding.forEach(prefix -> {
+                longer.add(prefix + "Aa");
+                longer.add(prefix + "BB");
+            });
+            colliding = longer;
+        }
+        assertEquals(1, colliding.stream().map(String::hashCode).distinct().count(), "all 256 ids collide");
+        AppliedRequests w = AppliedRequests.empty(200, HORIZON);
+        for (int i = 0; i < colliding.size(); i++) {
+            w = w.plus(colliding.get(i), i + 1, T0, Result.DONE);
+        }
+        assertEquals(colliding.subList(56, 256), ids(w), "the 200 newest, oldest first");
+        assertTrue(w.find(colliding.get(55)).isEmpty(), "evicted");
+        assertEquals(57, w.find(colliding.get(56)).orElseThrow().logIndex());
+    }
+
     @Test
     void theDefaultsKeepTwentyThousandCommandsOfTenSeconds() {
         // The case: at about 12,000 commands/s, 20,000 later commands (under 2 s) must not push a request out.
@@ -234,7 +256,8 @@ class AppliedRequestsTest {
     }
 
     private static List<String> ids(AppliedRequests w) {
-        assertEquals(w.byId().size(), w.byIndex().size());
+        // The by-id index holds exactly the entries by index.
+        w.byIndex().values().forEach(e -> assertEquals(Optional.of(e), w.find(e.requestId())));
         return w.byIndex().values().stream()
                 .map(AppliedRequests.Entry::requestId)
                 .toList();

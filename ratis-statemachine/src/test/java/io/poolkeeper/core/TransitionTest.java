@@ -236,7 +236,7 @@ class TransitionTest {
         assertEquals(Optional.empty(), state.requests().find("z"), "the oldest left");
         assertEquals(11, state.requests().find("m").orElseThrow().logIndex());
         assertEquals(12, state.requests().find("a").orElseThrow().logIndex());
-        assertEquals(2, state.requests().byId().size());
+        assertEquals(2, state.requests().size());
         assertEquals(List.of(11L, 12L), List.copyOf(state.requests().byIndex().keySet()));
 
         // An evicted request is applied again (here: refused, as the VM exists); a kept one is answered.
@@ -258,7 +258,7 @@ class TransitionTest {
                 .next();
         assertEquals(Optional.empty(), state.requests().find("b"));
         assertEquals(21, state.requests().find("a").orElseThrow().logIndex());
-        assertEquals(1, state.requests().byId().size());
+        assertEquals(1, state.requests().size());
     }
 
     @Test
