@@ -12,10 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -65,8 +63,6 @@ import java.util.stream.Stream;
 public final class Benchmark {
     private static final int SEED_VMS = 1_000;
 
-    private static final String[] ALL_PATHS = {"master", "slave", "remote", "bare"};
-
     private final int window;
     private final Duration warmup;
     private final Duration measure;
@@ -96,161 +92,40 @@ public final class Benchmark {
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis", "error");
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.client.impl.OrderedAsync", "off");
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.util.JvmPauseMonitor", "warn");
-        int window = 1000;
-        int jit = 40;
-        int warmup = 5;
-        int measure = 10;
-        int trials = 10;
-        Set<String> paths = Set.of(ALL_PATHS);
-        List<Duration> haTimeouts = List.of();
-        int plannerTrials = 0;
-        int tlsRounds = 0;
-        int writes = 2_000;
-        List<Integer> scaleVms = List.of();
-        int scaleMembers = 8;
-        int readSeconds = 3;
-        Set<String> side = Set.of();
-        String memberJvm = MemberProcesses.LAUNCHER_JVM;
-        List<String> memberArgs = List.of();
-        int stabilitySeconds = 0;
-        int syncWarmup = 5_000;
-        int processFailovers = 0;
-        Set<String> given = new java.util.HashSet<>();
-        List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
-        for (String arg : args) {
-            String[] kv = arg.split("=", 2);
-            String value = kv.length == 2 ? kv[1] : "";
-            given.add(kv[0]);
-            switch (kv[0]) {
-                case "window" -> window = Integer.parseInt(value);
-                case "jit" -> jit = Integer.parseInt(value);
-                case "warmup" -> warmup = Integer.parseInt(value);
-                case "measure" -> measure = Integer.parseInt(value);
-                case "trials" -> trials = Integer.parseInt(value);
-                case "paths" -> paths = Set.of(value.split(","));
-                case "ha" -> haTimeouts = Arrays.stream(value.split(","))
-                        .map(s -> Duration.ofSeconds(Long.parseLong(s)))
-                        .toList();
-                case "planner" -> plannerTrials = Integer.parseInt(value);
-                case "tls" -> tlsRounds = Integer.parseInt(value);
-                case "writes" -> writes = Integer.parseInt(value);
-                case "scale" -> scaleVms =
-                        Arrays.stream(value.split(",")).map(Integer::parseInt).toList();
-                case "members" -> scaleMembers = Integer.parseInt(value);
-                case "reads" -> readSeconds = Integer.parseInt(value);
-                case "side" -> side =
-                        value.isEmpty() || value.equals("all") ? SideBySide.PARTS : Set.of(value.split(","));
-                case "memberJvm" -> memberJvm = value;
-                case "memberArgs" -> memberArgs =
-                        value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
-                case "syncWarmup" -> syncWarmup = Integer.parseInt(value);
-                case "failover" -> processFailovers = Integer.parseInt(value);
-                case "stability" -> stabilitySeconds = Integer.parseInt(value);
-                case "scenarios" -> scenarios = Arrays.stream(value.split(","))
-                        .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
-                        .toList();
-                default -> throw new IllegalArgumentException(
-                        "unknown argument " + arg
-                                + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
-                                + " writes=, scale=, members=, reads=, side=, memberJvm=, memberArgs=, syncWarmup=, failover=, stability=)");
-            }
-        }
-        if (!scaleVms.isEmpty()) {
-            Scale.run(scaleVms, scaleMembers, Duration.ofSeconds(readSeconds)); // issue 13, item 5
+        BenchmarkArgs a = BenchmarkArgs.parse(args);
+        if (!a.scaleVms().isEmpty()) {
+            Scale.run(a.scaleVms(), a.scaleMembers(), Duration.ofSeconds(a.readSeconds())); // issue 13, item 5
             System.exit(0);
         }
-        if (plannerTrials > 0) {
-            HaPlanner.run(plannerTrials); // issue 11: pure computation, seconds
+        if (a.plannerTrials() > 0) {
+            HaPlanner.run(a.plannerTrials()); // issue 11: pure computation, seconds
             System.exit(0);
         }
-        Path root = Path.of(System.getProperty("poolkeeper.root", ".."))
-                .toAbsolutePath()
-                .normalize();
-        if (stabilitySeconds > 0) {
-            Path stabilityDir = Files.createTempDirectory("poolkeeper-stability");
-            int status = 0;
-            try {
-                LeaderStability.run(root, memberJvm, memberArgs, stabilitySeconds, window, stabilityDir);
-            } catch (Exception | Error e) {
-                e.printStackTrace();
-                status = 1;
-            }
-            deleteTree(stabilityDir);
-            System.exit(status);
-        }
-        if (processFailovers > 0) {
-            Path failoverDir = Files.createTempDirectory("poolkeeper-failoverbench");
-            failoverDir.toFile().deleteOnExit();
-            int status = 0;
-            try {
-                ProcessFailover.run(root, memberJvm, memberArgs, processFailovers, failoverDir);
-            } catch (Exception | Error e) {
-                e.printStackTrace();
-                status = 1;
-            }
-            deleteTree(failoverDir);
-            System.exit(status);
-        }
-        if (!side.isEmpty()) {
-            if (!SideBySide.PARTS.containsAll(side)) {
-                throw new IllegalArgumentException("side= takes all or a subset of " + SideBySide.PARTS);
-            }
-            if (memberJvm.isBlank()) {
-                throw new IllegalArgumentException("memberJvm= must not be empty (the launcher would use its default)");
-            }
-            // Shorter defaults than the issue-3 benchmark's: two systems, each JIT-warmed, in about 3 minutes.
-            Path sideDir = Files.createTempDirectory("poolkeeper-sidebench");
-            // On Ctrl-C: removed after the shutdown hooks of MemberProcesses and ZooKeeperEnsemble emptied it.
-            sideDir.toFile().deleteOnExit();
-            try {
-                new SideBySide(
-                                new SideBySide.Settings(
-                                        root,
-                                        side,
-                                        memberJvm,
-                                        memberArgs,
-                                        window,
-                                        Duration.ofSeconds(given.contains("jit") ? jit : 20),
-                                        Duration.ofSeconds(given.contains("warmup") ? warmup : 3),
-                                        Duration.ofSeconds(given.contains("measure") ? measure : 10),
-                                        syncWarmup,
-                                        given.contains("writes") ? writes : 5_000),
-                                sideDir)
-                        .run();
-            } catch (Exception | Error e) {
-                // Exit (running the shutdown hooks that kill the processes it started): Ratis and gRPC threads
-                // would keep this JVM alive.
-                e.printStackTrace();
-                deleteTree(sideDir);
-                System.exit(1);
-            }
-            deleteTree(sideDir);
-            System.exit(0);
-        }
-        if (tlsRounds > 0) {
+        ProcessBenchmarks.runIfAsked(a);
+        if (a.tlsRounds() > 0) {
             // Shorter defaults: 2 x tlsRounds pools, each measured twice, must fit in about 6 minutes.
             runTls(
-                    tlsRounds,
-                    window,
-                    Duration.ofSeconds(given.contains("jit") ? jit : 40),
-                    Duration.ofSeconds(given.contains("warmup") ? warmup : 3),
-                    Duration.ofSeconds(given.contains("measure") ? measure : 8),
-                    writes);
+                    a.tlsRounds(),
+                    a.window(),
+                    a.seconds("jit", a.jit(), 40),
+                    a.seconds("warmup", a.warmup(), 3),
+                    a.seconds("measure", a.measure(), 8),
+                    a.writes());
             System.exit(0);
         }
-        if (!haTimeouts.isEmpty()) {
-            runHa(haTimeouts, scenarios, trials);
+        if (!a.haTimeouts().isEmpty()) {
+            runHa(a.haTimeouts(), a.scenarios(), a.trials());
             System.exit(0);
         }
         Path dir = Files.createTempDirectory("poolkeeper-bench");
         try {
             new Benchmark(
-                            window,
-                            Duration.ofSeconds(jit),
-                            Duration.ofSeconds(warmup),
-                            Duration.ofSeconds(measure),
-                            trials,
-                            paths)
+                            a.window(),
+                            Duration.ofSeconds(a.jit()),
+                            Duration.ofSeconds(a.warmup()),
+                            Duration.ofSeconds(a.measure()),
+                            a.trials(),
+                            a.paths())
                     .run(dir);
         } finally {
             deleteTree(dir);
