@@ -47,7 +47,6 @@ class TwoHostSlaveFailureTest {
     @TempDir
     Path dir;
 
-    /** Every state change of {@code member} from now on. */
     /**
      * Waits until {@code m} masters generation 2 with the pool imported into it. It leads the new Raft group before the
      * import commits, and until just after it refuses writes as MEMBER_NOT_RUNNING, before proposing them (clients
@@ -64,6 +63,7 @@ class TwoHostSlaveFailureTest {
                                 .isPresent());
     }
 
+    /** Every state change of {@code member} from now on. */
     private static List<RoleState.Change> record(RatisPoolMember member) {
         List<RoleState.Change> changes = new CopyOnWriteArrayList<>();
         member.onRoleChange(changes::add);

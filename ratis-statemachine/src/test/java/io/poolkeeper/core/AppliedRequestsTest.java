@@ -49,7 +49,7 @@ class AppliedRequestsTest {
         assertEquals(3, w.size());
     }
 
-    /** "Aa" and "BB" have equal {@link String#hashCode}s, so any string of them has the hash of all its equal-length kin. */
+    /** "Aa" and "BB" have equal {@link String#hashCode}s: so do all strings of them of one length. */
     @Test
     void idsWithEqualStringHashesAreKeptApart() {
         List<String> colliding = new ArrayList<>(List.of(""));

@@ -29,9 +29,10 @@ import java.util.stream.Stream;
  * with one command per log entry under the same Raft settings, and master-killed-to-first-write over several trials.
  * Prints a table; see docs/BENCHMARKS.md.
  *
- * <p>Arguments ({@code key=value}, all optional): {@code window} operations in flight (default 1000), {@code jit}
- * seconds of load before any measurement (40), {@code warmup} and {@code measure} seconds per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the
- * throughput runs to make, as a comma-separated subset of {@code master,slave,remote,bare} (all).
+ * <p>Arguments ({@code key=value}, all optional; parsed by {@link BenchmarkArgs}): {@code window} operations in flight
+ * (default 1000), {@code jit} seconds of load before any measurement (40), {@code warmup} and {@code measure} seconds
+ * per throughput run (5, 10), {@code trials} failover trials (10), {@code paths} the throughput runs to make, as a
+ * comma-separated subset of {@code master,slave,remote,bare} (all).
  *
  * <p>With {@code ha=} (HA timeouts in seconds, comma-separated, e.g. {@code ha=5,30}) it runs only the HA failover
  * benchmark of issue 10 instead ({@link HaFailover}): {@code trials} trials of each scenario at each timeout, the
