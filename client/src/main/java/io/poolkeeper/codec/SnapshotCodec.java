@@ -15,11 +15,9 @@ import io.poolkeeper.proto.AppliedRequest;
 import io.poolkeeper.proto.JoinTokenRecord;
 import io.poolkeeper.proto.PoolSnapshot;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import org.pcollections.TreePMap;
 
@@ -171,8 +169,6 @@ public final class SnapshotCodec {
                     + " entries over the capacity " + capacity);
         }
         List<AppliedRequests.Entry> entries = new ArrayList<>(snapshot.getAppliedRequestsCount());
-        Set<String> ids = new HashSet<>();
-        long previous = Long.MIN_VALUE;
         long previousTime = 0;
         for (AppliedRequest applied : snapshot.getAppliedRequestsList()) {
             String id = applied.getRequestId();
@@ -181,18 +177,11 @@ public final class SnapshotCodec {
             if (id.isEmpty()) {
                 throw new IllegalArgumentException("applied_requests: an entry has no request_id");
             }
-            if (!entries.isEmpty() && index <= previous) {
-                throw new IllegalArgumentException(
-                        "applied_requests: log_index " + index + " after " + previous + ", not oldest first");
-            }
             // Pool time never goes back, and the window gives its time to entries of unknown time (0) as soon as it
             // knows one: eviction by age looks at the oldest entry only, so it relies on this order.
             if (time < previousTime || (time > 0 && previousTime == 0 && !entries.isEmpty())) {
                 throw new IllegalArgumentException("applied_requests: applied_at_ms " + time + " after " + previousTime
                         + ", not in pool-time order");
-            }
-            if (!ids.add(id)) {
-                throw new IllegalArgumentException("applied_requests: request_id " + Wire.quote(id) + " twice");
             }
             Result result;
             try {
@@ -202,10 +191,15 @@ public final class SnapshotCodec {
             }
             AppliedRequests.Entry entry = new AppliedRequests.Entry(id, index, time, result);
             entries.add(entry);
-            previous = index;
             previousTime = time;
         }
-        return AppliedRequests.of(entries, capacity, horizon);
+        // The window checks the order of log indexes and that no request id comes twice as it builds its maps: once
+        // per id, where a check here would hash and look up every id of a full window a second time.
+        try {
+            return AppliedRequests.of(entries, capacity, horizon);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("applied_requests: " + e.getMessage(), e);
+        }
     }
 
     private static <P, T, K extends Comparable<? super K>> TreePMap<K, T> byId(

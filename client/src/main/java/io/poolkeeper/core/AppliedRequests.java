@@ -203,11 +203,12 @@ public final class AppliedRequests {
                 throw new IllegalArgumentException(
                         "log_index " + entry.logIndex() + " after " + indexes.lastKey() + ", not oldest first");
             }
-            Id id = new Id(entry.requestId());
-            if (ids.containsKey(id)) {
-                throw new IllegalArgumentException("request_id " + entry.requestId() + " twice");
+            int before = ids.size();
+            // One walk of the trie: a put that leaves the size as it was replaced an entry of the same id.
+            ids = ids.put(new Id(entry.requestId()), entry);
+            if (ids.size() == before) {
+                throw new IllegalArgumentException("request_id '" + entry.requestId() + "' twice");
             }
-            ids = ids.put(id, entry);
             indexes.put(entry.logIndex(), entry);
         }
         // Built from sorted entries in one pass rather than by as many path-copying insertions.

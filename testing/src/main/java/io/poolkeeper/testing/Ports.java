@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntSupplier;
 
 /**
  * Free loopback ports for tests, the demo and the benchmarks, each handed out once per JVM: members started from
@@ -39,20 +40,31 @@ public final class Ports {
 
     /** A free port. */
     public static int free() {
-        return choose(1);
+        return choose(1, Ports::random);
     }
 
     /** A free port whose successor is free too: a member's Raft port is its service port + 1. */
     public static int freePair() {
-        return choose(2);
+        return choose(2, Ports::random);
     }
 
-    private static int choose(int count) {
+    /** A port to try, at random from those chosen from. */
+    private static int random() {
         int below = CHOSEN_FROM[1] - CHOSEN_FROM[0];
         int above = CHOSEN_FROM[3] - CHOSEN_FROM[2];
+        int pick = ThreadLocalRandom.current().nextInt(below + above);
+        return pick < below ? CHOSEN_FROM[0] + pick : CHOSEN_FROM[2] + pick - below;
+    }
+
+    /** Whether {@code port} is one of those chosen from (outside the ephemeral range). */
+    static boolean choosable(int port) {
+        return (port >= CHOSEN_FROM[0] && port < CHOSEN_FROM[1]) || (port >= CHOSEN_FROM[2] && port < CHOSEN_FROM[3]);
+    }
+
+    /** {@code count} consecutive free ports, the first of them tried in the order {@code candidates} gives. */
+    static int choose(int count, IntSupplier candidates) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            int pick = ThreadLocalRandom.current().nextInt(below + above);
-            int port = pick < below ? CHOSEN_FROM[0] + pick : CHOSEN_FROM[2] + pick - below;
+            int port = candidates.getAsInt();
             if (port + count - 1 > HIGHEST || !claim(port, count)) {
                 continue;
             }
@@ -76,6 +88,13 @@ public final class Ports {
                 HANDED_OUT.add(p);
             }
             return true;
+        }
+    }
+
+    /** Whether this JVM claimed {@code port} already (handed out, or found in use). */
+    static boolean claimed(int port) {
+        synchronized (HANDED_OUT) {
+            return HANDED_OUT.contains(port);
         }
     }
 
