@@ -95,7 +95,6 @@ public final class RaftGroups implements AutoCloseable {
     public void start(String host, int raftPort, Optional<LinkFilter> faults) throws IOException {
         // A bind failure would otherwise call System.exit and take the embedding JVM down.
         RatisExit.disableSystemExit();
-        RaftSettings.warnIfCommonPoolIsSerial();
         tls.ifPresent(credentials -> GrpcConfigKeys.TLS.setConf(
                 parameters,
                 // Only members talk Raft: a client certificate of the pool must not reach the log around

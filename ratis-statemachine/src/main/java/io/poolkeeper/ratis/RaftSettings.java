@@ -5,9 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -17,8 +15,6 @@ import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Ratis settings of a member, in one place: every trap of {@code reference/ratis-3.3.0.md} handled here
@@ -32,29 +28,7 @@ public final class RaftSettings {
     /** Take a snapshot every this many log entries (default). */
     public static final long SNAPSHOT_THRESHOLD = 4_096;
 
-    /** The system property that sizes the JVM's common pool; a member wants it at 2 or more. */
-    private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
-
-    private static final Logger LOG = LoggerFactory.getLogger(RaftSettings.class);
-    private static final AtomicBoolean COMMON_POOL_WARNED = new AtomicBoolean();
-
     private RaftSettings() {}
-
-    /**
-     * Warns once per JVM when the common pool has fewer than two threads (the JVM's default on one or two cores):
-     * CompletableFuture then starts a new thread for each task run without an executor, and Ratis runs a step of
-     * every append a follower receives that way. A sync write took 0.4 ms longer through member processes on two
-     * cores (docs/BENCHMARKS.md, session 13). The property must be set when the JVM starts.
-     */
-    static void warnIfCommonPoolIsSerial() {
-        if (ForkJoinPool.getCommonPoolParallelism() < 2 && COMMON_POOL_WARNED.compareAndSet(false, true)) {
-            LOG.warn(
-                    "the JVM's common pool has {} thread: Ratis will start a thread per Raft append this member"
-                            + " receives; start the JVM with -D{}=2 (the poolkeeper launcher does)",
-                    ForkJoinPool.getCommonPoolParallelism(),
-                    COMMON_POOL_PARALLELISM);
-        }
-    }
 
     public static RaftProperties server(Path storage, String host, int raftPort, MemberTimeouts timeouts) {
         return server(storage, host, raftPort, timeouts, SNAPSHOT_THRESHOLD);
@@ -98,7 +72,9 @@ public final class RaftSettings {
         // between two append streams after a snapshot install, seen in the nemesis test) every later append fails
         // with the same exception without running, and the follower never catches up while its division lives: a
         // re-admitted host then blocks its own Raft configuration change. Unchained, a failed append is one failed
-        // request the leader sends again (FollowerAppendFailureTest).
+        // request the leader sends again (FollowerAppendFailureTest). The chain also ran a step of every append on the
+        // JVM's common pool, which on two cores has one thread and then starts a thread per task; unchained, no member
+        // needs a larger common pool (docs/BENCHMARKS.md, session 16).
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(timeouts.requestTimeout()));
         return p;
