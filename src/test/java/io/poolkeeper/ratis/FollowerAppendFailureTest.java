@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A follower whose append of one batch of entries fails once takes the leader's next batches again: under a member's
+ * Followers whose append of a batch of entries fails once take the leader's next batches again: under a member's
  * {@link RaftSettings}, one failed append does not leave a follower refusing every later one.
  *
  * <p>Ratis 3.3.0 by default chains a follower's appends on one future ({@code append-entries.compose.enabled}); once
@@ -45,7 +45,7 @@ class FollowerAppendFailureTest {
     Path dir;
 
     @Test
-    void aFollowerWhoseAppendFailedOnceCatchesUp() throws Exception {
+    void followersWhoseAppendFailedOnceCatchUp() throws Exception {
         ExitUtils.disableSystemExit();
         List<RaftPeer> peers = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
@@ -78,17 +78,10 @@ class FollowerAppendFailureTest {
                     .setRetryPolicy(RaftSettings.retryPolicy(MemberTimeouts.defaults()))
                     .build()) {
                 assertTrue(client.io().send(Message.valueOf("first")).isSuccess());
-                int follower = -1;
-                for (int i = 0; i < servers.size() && follower < 0; i++) {
-                    if (!servers.get(i)
-                            .getDivision(group.getGroupId())
-                            .getInfo()
-                            .isLeader()) {
-                        follower = i;
-                    }
-                }
-                Counting failing = machines.get(follower);
-                failing.failNextAppend.set(true);
+                // Every server refuses its next follower-side append once: the leader of the moment has none, so
+                // the followers do, whichever they are when the writes go (a leader may change on a loaded machine).
+                // With the appends chained, both followers then refuse everything and no write commits.
+                machines.forEach(m -> m.failNextAppend.set(true));
 
                 List<CompletableFuture<RaftClientReply>> writes = new ArrayList<>();
                 for (int i = 0; i < 200; i++) {
@@ -97,7 +90,9 @@ class FollowerAppendFailureTest {
                 for (CompletableFuture<RaftClientReply> w : writes) {
                     assertTrue(w.join().isSuccess());
                 }
-                assertTrue(failing.failed.get(), "the follower's append was not failed: the test tested nothing");
+                assertTrue(
+                        machines.stream().anyMatch(m -> m.failed.get()),
+                        "no follower's append was failed: the test tested nothing");
                 long leaderApplied = 201;
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> machines.stream().allMatch(m -> m.applied.get() >= leaderApplied));
