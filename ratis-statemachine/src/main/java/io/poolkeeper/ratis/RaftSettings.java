@@ -68,8 +68,8 @@ public final class RaftSettings {
         // commit: it waited most of that millisecond twice (leader to each follower). Our group commit already makes
         // entries few under load, so the throttle buys nothing; measured in docs/BENCHMARKS.md (session 13).
         RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
-        // Ratis 3.3.0 chains a follower's log appends on one future by default; once one append fails (a race
-        // between two append streams after a snapshot install, seen in the nemesis test) every later append fails
+        // Ratis 3.3.0 chains a follower's log appends on one future by default; once one append fails (in the nemesis
+        // test, a batch run before the one it follows, right after a snapshot install) every later append fails
         // with the same exception without running, and the follower never catches up while its division lives: a
         // re-admitted host then blocks its own Raft configuration change. Unchained, a failed append is one failed
         // request the leader sends again (FollowerAppendFailureTest). The chain also ran a step of every append on the
