@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
@@ -87,8 +88,9 @@ class FollowerAppendFailureTest {
                 for (int i = 0; i < 200; i++) {
                     writes.add(client.async().send(Message.valueOf("w" + i)));
                 }
+                // Bounded: join() does not heed the test's timeout, and with the appends chained no write commits.
                 for (CompletableFuture<RaftClientReply> w : writes) {
-                    assertTrue(w.join().isSuccess());
+                    assertTrue(w.get(30, TimeUnit.SECONDS).isSuccess());
                 }
                 assertTrue(
                         machines.stream().anyMatch(m -> m.failed.get()),

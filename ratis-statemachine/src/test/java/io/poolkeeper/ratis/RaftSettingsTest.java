@@ -6,6 +6,7 @@ import io.poolkeeper.api.MemberTimeouts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -39,7 +40,7 @@ class RaftSettingsTest {
             for (int errors : new int[] {1, 10, 11, 12, 50, 100, 101, 1_000, 100_000, 10_000_000}) {
                 for (int draw = 0; draw < 20; draw++) {
                     RetryPolicy.Action action = policy.handleAttemptFailure(() -> errors);
-                    long sleepMs = action.getSleepTime().toLong(java.util.concurrent.TimeUnit.MILLISECONDS);
+                    long sleepMs = action.getSleepTime().toLong(TimeUnit.MILLISECONDS);
                     assertTrue(action.shouldRetry(), "gave up after " + errors + " errors");
                     assertTrue(
                             sleepMs <= bound,
