@@ -1,5 +1,6 @@
 package io.poolkeeper.member;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -40,17 +41,19 @@ final class GenerationCheck {
         }
     }
 
-    /** Waits for the verdict; {@code false} means a newer generation exists. */
+    /**
+     * Waits for the verdict; {@code false} means a newer generation exists. An interrupt does not cut the wait short
+     * (it is bounded anyway) and stays set: writes wait here on Ratis's pooled threads, where an interrupt left over
+     * from another task says nothing about generations: refused for it, a write of a master that found no newer
+     * generation would fail as if one existed.
+     */
     boolean awaitChecked() {
         try {
-            return current.get(deadline.toMillis() * 2, TimeUnit.MILLISECONDS);
+            return Uninterruptibles.getUninterruptibly(current, deadline.toMillis() * 2, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return true; // every probe has its own deadline; a lost callback must not block writes forever
         } catch (ExecutionException e) {
             return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 }

@@ -162,9 +162,30 @@ public final class PoolStateMachine extends BaseStateMachine {
         return storage;
     }
 
+    /**
+     * Never throws: a refusal (a stale master, see {@link ApplyListener#beforeWrite}) or a failure is returned in the
+     * context. Ratis 3.3.0 answers a returned exception and fails the request's retry-cache entry, so a retry is
+     * judged afresh; a thrown one leaves that entry pending until the cache expires it (60 s), and every retry of the
+     * request (a Raft client retries an {@link IOException}) waits on it, holding back every later write of that
+     * client, whose writes are ordered behind it. Seen in the nemesis test (seed 80157223076000): a new master's
+     * generation check refused two writes of a slave's Raft client, which then retried the first for the 30 s the test
+     * waited, with the later writes of that client queued behind it.
+     */
     @Override
-    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-        listener.beforeWrite();
+    public TransactionContext startTransaction(RaftClientRequest request) {
+        try {
+            listener.beforeWrite();
+            return logged(request);
+        } catch (IOException | RuntimeException e) {
+            return TransactionContext.newBuilder()
+                    .setStateMachine(this)
+                    .setClientRequest(request)
+                    .build()
+                    .setException(e);
+        }
+    }
+
+    private TransactionContext logged(RaftClientRequest request) {
         ByteString original = request.getMessage().getContent();
         byte[] bytes = toBytes(original);
         List<PoolCommand> commands = CommandCodec.decodeBatch(bytes);
