@@ -136,7 +136,7 @@ class NemesisTest {
                         }
                         heal(pool, fault, protectedVms, transcript);
                         long healed = System.nanoTime();
-                        long settled = settle(pool, protectedVms, fault, transcript);
+                        long settled = settle(pool, protectedVms, fault, transcript, writers);
                         long vmsBy = Math.max(
                                 began + span.plus(RESTART_ALLOWANCE).toNanos(), healed + RESTART_ALLOWANCE.toNanos());
                         assertTrue(
@@ -237,13 +237,19 @@ class NemesisTest {
      * first seen ({@link System#nanoTime}).
      */
     private long settle(
-            TestingPool pool, List<VmId> protectedVms, NemesisSchedule.Fault fault, List<String> transcript) {
+            TestingPool pool,
+            List<VmId> protectedVms,
+            NemesisSchedule.Fault fault,
+            List<String> transcript,
+            NemesisWriters writers) {
         try {
             await().atMost(SETTLE).pollInterval(Duration.ofMillis(50)).until(() -> settled(pool, protectedVms));
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(
                     fault + ": the pool did not settle within " + SETTLE.toSeconds() + " s of the heal: "
-                            + describe(pool, protectedVms) + "\ntranscript: " + transcript,
+                            + describe(pool, protectedVms) + "\nwriters (via host0.." + (HOSTS - 1)
+                            + ", then the remote client):"
+                            + writers.progress() + "\ntranscript: " + transcript,
                     e);
         }
         return System.nanoTime();

@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -42,6 +44,10 @@ final class NemesisWriters implements AutoCloseable {
     private final AtomicInteger sequence = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
     private final List<Semaphore> windows = new ArrayList<>();
+    /** Per writer: when it last had a write acknowledged (or started), and its latest failure. */
+    private final AtomicLongArray lastAcknowledged;
+
+    private final AtomicReferenceArray<String> lastFailure;
     private final int inFlight;
     private volatile boolean stopped;
 
@@ -51,18 +57,22 @@ final class NemesisWriters implements AutoCloseable {
      */
     NemesisWriters(List<Supplier<CommandPool>> via, int inFlight) {
         this.inFlight = inFlight;
+        this.lastAcknowledged = new AtomicLongArray(via.size());
+        this.lastFailure = new AtomicReferenceArray<>(via.size());
         for (int i = 0; i < via.size(); i++) {
+            lastAcknowledged.set(i, System.nanoTime());
             Semaphore window = new Semaphore(inFlight);
             windows.add(window);
             Supplier<CommandPool> handle = via.get(i);
-            Thread t = new Thread(() -> run(handle, window), "nemesis-writer-" + i);
+            int writer = i;
+            Thread t = new Thread(() -> run(writer, handle, window), "nemesis-writer-" + i);
             t.setDaemon(true);
             threads.add(t);
         }
         threads.forEach(Thread::start);
     }
 
-    private void run(Supplier<CommandPool> handle, Semaphore window) {
+    private void run(int writer, Supplier<CommandPool> handle, Semaphore window) {
         AtomicBoolean failing = new AtomicBoolean();
         while (!stopped) {
             try {
@@ -93,10 +103,12 @@ final class NemesisWriters implements AutoCloseable {
             sent.orTimeout(ANSWER_WITHIN_SECONDS, TimeUnit.SECONDS).whenComplete((reply, error) -> {
                 if (error == null && reply.rejection().isEmpty()) {
                     acknowledged.add(write);
+                    lastAcknowledged.set(writer, System.nanoTime());
                 } else if (error == null) {
                     refused.add(write + " refused: " + reply.rejection().get());
                 } else {
                     failures.computeIfAbsent(kind(error), k -> new AtomicLong()).incrementAndGet();
+                    lastFailure.set(writer, kind(error));
                     failing.set(true);
                 }
                 window.release();
@@ -131,6 +143,21 @@ final class NemesisWriters implements AutoCloseable {
         Map<String, Long> out = new TreeMap<>();
         failures.forEach((k, v) -> out.put(k, v.get()));
         return out;
+    }
+
+    /**
+     * Per writer, in the order of the handles: how long ago it last had a write acknowledged and its latest failure.
+     * A writer that stands still while the others go on points at its member's write path.
+     */
+    String progress() {
+        StringBuilder s = new StringBuilder();
+        long now = System.nanoTime();
+        for (int i = 0; i < lastAcknowledged.length(); i++) {
+            s.append(String.format(
+                    "%n  writer %d: last acknowledged %.1f s ago, latest failure %s",
+                    i, (now - lastAcknowledged.get(i)) / 1e9, lastFailure.get(i)));
+        }
+        return s.toString();
     }
 
     /** Stops the writers and waits until every write sent has its answer or gave up waiting. */
