@@ -1,17 +1,20 @@
 package io.poolkeeper.ratis;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.api.MemberTimeouts;
 import io.poolkeeper.testing.Ports;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.client.RaftClient;
@@ -43,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link RenewingClient} against a real one-server Ratis group: a client replaced by a leader switch while an admin
  * call runs on it stays open until that call ends (closing it under the call failed a joining host's configuration
- * change), and is closed once it has.
+ * change), and is closed once it has; a client Ratis has given up is replaced by one aimed at the latest leader, and
+ * not more often than every 100 ms.
  */
 @Timeout(60)
 class RenewingClientTest {
@@ -94,6 +98,78 @@ class RenewingClientTest {
                 assertTrue(renewing.send(Message.valueOf("after")).join().isSuccess());
             }
         }
+    }
+
+    @Test
+    void aGivenUpClientIsReplacedByOneAimedAtTheLatestLeader() throws Exception {
+        RaftPeer peer = RaftPeer.newBuilder()
+                .setId(SELF)
+                .setAddress("127.0.0.1:" + Ports.free())
+                .build();
+        RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);
+        try (RaftServer server = server(group, peer)) {
+            server.start();
+            List<RaftPeerId> aimedAt = new CopyOnWriteArrayList<>();
+            RenewingClient renewing = new RenewingClient(leader -> {
+                aimedAt.add(leader);
+                if (aimedAt.size() == 1) {
+                    return new Recorded(real(group), ELSEWHERE);
+                }
+                // The client the leader news brings is one Ratis has given up: closed, every send fails.
+                return aimedAt.size() == 2 ? closed(group) : real(group);
+            });
+            try (renewing) {
+                renewing.leaderChanged(SELF);
+                await().atMost(Duration.ofSeconds(10)).until(() -> aimedAt.size() == 2);
+
+                assertTrue(renewing.send(Message.valueOf("given up"))
+                        .handle((r, e) -> e != null)
+                        .get(10, TimeUnit.SECONDS));
+                await().atMost(Duration.ofSeconds(10)).until(() -> aimedAt.size() == 3);
+                assertEquals(SELF, aimedAt.get(2), "the replacement's leader guess");
+                await().atMost(Duration.ofSeconds(30))
+                        .ignoreExceptions()
+                        .until(() ->
+                                renewing.send(Message.valueOf("after")).join().isSuccess());
+            }
+        }
+    }
+
+    @Test
+    void clientsGivenUpAtTheirFirstSendAreReplacedAtMostEveryHundredMilliseconds() throws Exception {
+        RaftPeer peer = RaftPeer.newBuilder()
+                .setId(SELF)
+                .setAddress("127.0.0.1:" + Ports.free())
+                .build();
+        RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);
+        AtomicInteger built = new AtomicInteger();
+        try (RenewingClient renewing = new RenewingClient(leader -> {
+            built.incrementAndGet();
+            return closed(group);
+        })) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 100; i++) {
+                assertTrue(renewing.send(Message.valueOf("w" + i))
+                        .handle((r, e) -> e != null)
+                        .get(10, TimeUnit.SECONDS));
+            }
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            // The first client, then at most one replacement per 100 ms (and one more for the partial gap).
+            long bound = 2 + elapsedMs / 100;
+            assertTrue(built.get() <= bound, built.get() + " clients built in " + elapsedMs + " ms");
+            assertTrue(built.get() >= 2, "a given-up client was never replaced");
+        }
+    }
+
+    /** A real client, closed: Ratis fails its every send with an AlreadyClosedException, as it does a given-up one. */
+    private static RaftClient closed(RaftGroup group) {
+        RaftClient c = real(group);
+        try {
+            c.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return c;
     }
 
     private RaftServer server(RaftGroup group, RaftPeer peer) throws IOException {
