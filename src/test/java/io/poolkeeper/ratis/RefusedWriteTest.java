@@ -15,7 +15,6 @@ import io.poolkeeper.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -97,10 +96,7 @@ class RefusedWriteTest {
 
     private static Message write(String label) {
         PoolCommand command = new PoolCommand(
-                "refused-write/" + label,
-                0,
-                0,
-                new Operation.VmParamSet(new VmId(UUID.randomUUID()), "name-label", label));
+                "refused-write/" + label, 0, 0, new Operation.VmParamSet(VmId.random(), "name-label", label));
         return Message.valueOf(ByteString.copyFrom(CommandCodec.encodeBatch(List.of(command))));
     }
 

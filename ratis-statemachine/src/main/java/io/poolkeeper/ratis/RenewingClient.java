@@ -57,7 +57,7 @@ final class RenewingClient implements AutoCloseable {
     /**
      * Given-up clients are replaced at most this often. A member whose group its peers no longer have (a stale one,
      * before it notices) has each new client given up at its first send, and each write built and closed a client:
-     * 80–213 in a nemesis run, up to 40 a second during a partition. A client that gave up after a request timeout
+     * 80–213 in a nemesis run, about 30 a second through one partition. A client that gave up after a request timeout
      * is replaced at once, as before: such give-ups are a request timeout apart.
      */
     static final long MIN_RENEWAL_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
