@@ -58,13 +58,16 @@ class RenewingClientTest {
     @TempDir
     Path dir;
 
+    /** A one-server group, fresh for each test. */
+    private final RaftPeer peer = RaftPeer.newBuilder()
+            .setId(SELF)
+            .setAddress("127.0.0.1:" + Ports.free())
+            .build();
+
+    private final RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);
+
     @Test
     void aClientReplacedUnderAnAdminCallIsClosedOnlyOnceTheCallEnds() throws Exception {
-        RaftPeer peer = RaftPeer.newBuilder()
-                .setId(SELF)
-                .setAddress("127.0.0.1:" + Ports.free())
-                .build();
-        RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);
         try (RaftServer server = server(group, peer)) {
             server.start();
             List<Recorded> built = new CopyOnWriteArrayList<>();
@@ -102,11 +105,6 @@ class RenewingClientTest {
 
     @Test
     void aGivenUpClientIsReplacedByOneAimedAtTheLatestLeader() throws Exception {
-        RaftPeer peer = RaftPeer.newBuilder()
-                .setId(SELF)
-                .setAddress("127.0.0.1:" + Ports.free())
-                .build();
-        RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);
         try (RaftServer server = server(group, peer)) {
             server.start();
             List<RaftPeerId> aimedAt = new CopyOnWriteArrayList<>();
@@ -137,11 +135,6 @@ class RenewingClientTest {
 
     @Test
     void clientsGivenUpAtTheirFirstSendAreReplacedAtMostEveryHundredMilliseconds() throws Exception {
-        RaftPeer peer = RaftPeer.newBuilder()
-                .setId(SELF)
-                .setAddress("127.0.0.1:" + Ports.free())
-                .build();
-        RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);
         AtomicInteger built = new AtomicInteger();
         try (RenewingClient renewing = new RenewingClient(leader -> {
             built.incrementAndGet();
