@@ -108,17 +108,19 @@ class RenewingClientTest {
         try (RaftServer server = server(group, peer)) {
             server.start();
             List<RaftPeerId> aimedAt = new CopyOnWriteArrayList<>();
+            Recorded first = new Recorded(real(group), ELSEWHERE);
             RenewingClient renewing = new RenewingClient(leader -> {
                 aimedAt.add(leader);
                 if (aimedAt.size() == 1) {
-                    return new Recorded(real(group), ELSEWHERE);
+                    return first;
                 }
                 // The client the leader news brings is one Ratis has given up: closed, every send fails.
                 return aimedAt.size() == 2 ? closed(group) : real(group);
             });
             try (renewing) {
                 renewing.leaderChanged(SELF);
-                await().atMost(Duration.ofSeconds(10)).until(() -> aimedAt.size() == 2);
+                // The switch retires the first client once the second has taken over.
+                await().atMost(Duration.ofSeconds(10)).untilTrue(first.closed);
 
                 assertTrue(renewing.send(Message.valueOf("given up"))
                         .handle((r, e) -> e != null)
