@@ -8,6 +8,7 @@ import io.poolkeeper.pool.CommandPool;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -155,7 +156,7 @@ final class NemesisWriters implements AutoCloseable {
         for (int i = 0; i < lastAcknowledged.length(); i++) {
             s.append(String.format(
                     "%n  writer %d: last acknowledged %.1f s ago, latest failure %s",
-                    i, (now - lastAcknowledged.get(i)) / 1e9, lastFailure.get(i)));
+                    i, (now - lastAcknowledged.get(i)) / 1e9, Objects.requireNonNullElse(lastFailure.get(i), "none")));
         }
         return s.toString();
     }
