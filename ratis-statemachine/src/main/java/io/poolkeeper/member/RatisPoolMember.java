@@ -473,6 +473,15 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     }
 
     /**
+     * Pool HA on this member as of its last HA tick: armed or not, the liveset's size, whether it is in a surviving
+     * partition, and while it is not, how long until it fences itself. A member outside every surviving partition is
+     * on its way to a self-fence unless it hears enough of the pool again.
+     */
+    public HaMonitor.Status haStatus() {
+        return ha.status();
+    }
+
+    /**
      * Whether HA is armed here and every live host has reported the liveset this member holds (see
      * {@link HaMonitor#livesetAgreed}); tests wait for it after a re-admission before the next fault.
      */
