@@ -101,12 +101,12 @@ class RefusedWriteTest {
     }
 
     /** Refuses the next write once, as a master's generation guard refuses one of a stale generation. */
-    private static final class RefusingOnce implements PoolStateMachine.ApplyListener {
+    private static final class RefusingOnce implements ApplyListener {
         final AtomicBoolean refuseNext = new AtomicBoolean();
         final AtomicInteger refusals = new AtomicInteger();
 
         @Override
-        public void applied(long logIndex, List<PoolStateMachine.AppliedCommand> commands, AppliedState after) {}
+        public void applied(long logIndex, List<AppliedCommand> commands, AppliedState after) {}
 
         @Override
         public void beforeWrite() throws IOException {

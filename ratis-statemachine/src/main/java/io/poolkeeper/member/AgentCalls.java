@@ -10,7 +10,7 @@ import io.poolkeeper.api.model.VmOperation;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolState;
-import io.poolkeeper.ratis.PoolStateMachine.AppliedCommand;
+import io.poolkeeper.ratis.AppliedCommand;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;

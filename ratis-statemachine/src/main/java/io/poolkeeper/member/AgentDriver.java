@@ -14,7 +14,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
-import io.poolkeeper.ratis.PoolStateMachine.AppliedCommand;
+import io.poolkeeper.ratis.AppliedCommand;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

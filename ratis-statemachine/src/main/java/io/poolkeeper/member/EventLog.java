@@ -6,7 +6,7 @@ import io.poolkeeper.api.Subscription;
 import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.pool.EventDelivery;
-import io.poolkeeper.ratis.PoolStateMachine;
+import io.poolkeeper.ratis.AppliedCommand;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -115,9 +115,9 @@ final class EventLog implements AutoCloseable {
         notifyAll();
     }
 
-    synchronized void append(List<PoolStateMachine.AppliedCommand> applied) {
+    synchronized void append(List<AppliedCommand> applied) {
         List<PoolEvent> fresh = new ArrayList<>(applied.size());
-        for (PoolStateMachine.AppliedCommand a : applied) {
+        for (AppliedCommand a : applied) {
             if (a.repeated()) {
                 continue; // a resend answered as before: no change, no token
             }
@@ -261,7 +261,7 @@ final class EventLog implements AutoCloseable {
         }
     }
 
-    private static PoolEvent toEvent(PoolStateMachine.AppliedCommand applied) {
+    private static PoolEvent toEvent(AppliedCommand applied) {
         Operation op = applied.command().operation();
         if (op instanceof Operation.PoolAlert alert) {
             SortedMap<String, String> params = new TreeMap<>();

@@ -10,7 +10,7 @@ import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
 import io.poolkeeper.port.Scheduler;
-import io.poolkeeper.ratis.PoolStateMachine;
+import io.poolkeeper.ratis.AppliedCommand;
 import io.poolkeeper.ratis.RaftConfigSync;
 import java.util.List;
 import java.util.Optional;
@@ -86,14 +86,14 @@ final class MasterDuties {
     }
 
     /** On the apply thread, after every batch. */
-    void applied(List<PoolStateMachine.AppliedCommand> commands, AppliedState after) {
+    void applied(List<AppliedCommand> commands, AppliedState after) {
         if (!active || after.state().pool().isEmpty()) {
             return;
         }
         if (!after.state().isMaster(self)) {
             scheduler.execute(this::recordMaster);
         }
-        for (PoolStateMachine.AppliedCommand a : commands) {
+        for (AppliedCommand a : commands) {
             if (!(a.outcome() instanceof Outcome.Applied) || a.repeated()) {
                 continue;
             }

@@ -20,7 +20,7 @@ import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.Rejection;
 import io.poolkeeper.pool.CommandPool;
-import io.poolkeeper.ratis.PoolStateMachine;
+import io.poolkeeper.ratis.AppliedCommand;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -170,11 +170,11 @@ public final class MemberPool extends CommandPool {
     }
 
     /** Called on the apply thread after every batch: settles the agent-backed commands it concerns. */
-    void applied(List<PoolStateMachine.AppliedCommand> commands, AppliedState after) {
+    void applied(List<AppliedCommand> commands, AppliedState after) {
         if (waiters.isEmpty()) {
             return;
         }
-        for (PoolStateMachine.AppliedCommand a : commands) {
+        for (AppliedCommand a : commands) {
             Waiter own = waiters.get(a.command().requestId());
             if (own != null && a.outcome() instanceof Outcome.Applied) {
                 own.appliedHere = true;

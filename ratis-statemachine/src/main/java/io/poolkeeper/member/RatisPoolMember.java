@@ -21,9 +21,10 @@ import io.poolkeeper.port.LogPosition;
 import io.poolkeeper.port.MemberService;
 import io.poolkeeper.port.PeerLink;
 import io.poolkeeper.port.Scheduler;
+import io.poolkeeper.ratis.AppliedCommand;
+import io.poolkeeper.ratis.ApplyListener;
 import io.poolkeeper.ratis.CommandBatcher;
 import io.poolkeeper.ratis.MembershipFile;
-import io.poolkeeper.ratis.PoolStateMachine;
 import io.poolkeeper.ratis.RaftConfigSync;
 import io.poolkeeper.ratis.RaftGroups;
 import java.io.IOException;
@@ -283,9 +284,9 @@ public final class RatisPoolMember implements PoolMember, MemberService {
 
     // --- the Raft state machine's events (apply thread: quick, never call Ratis here)
 
-    private final class ApplyEvents implements PoolStateMachine.ApplyListener {
+    private final class ApplyEvents implements ApplyListener {
         @Override
-        public void applied(long logIndex, List<PoolStateMachine.AppliedCommand> commands, AppliedState after) {
+        public void applied(long logIndex, List<AppliedCommand> commands, AppliedState after) {
             events.append(commands);
             pool.applied(commands, after);
             agentDriver.applied(commands, after);

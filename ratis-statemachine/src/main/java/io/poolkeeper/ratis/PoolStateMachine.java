@@ -5,7 +5,6 @@ import io.poolkeeper.codec.ResultCodec;
 import io.poolkeeper.codec.SnapshotCodec;
 import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.core.ApplyContext;
-import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.PoolState;
@@ -13,13 +12,11 @@ import io.poolkeeper.core.Transition;
 import io.poolkeeper.proto.BatchResult;
 import io.poolkeeper.proto.CommandResult;
 import io.poolkeeper.proto.PoolSnapshot;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -39,18 +36,16 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.LifeCycle;
-import org.apache.ratis.util.MD5FileUtil;
 
 /**
  * The Ratis adapter of the pure pool core: each log entry is a batch of {@link PoolCommand}s (application-level
  * group commit), applied in order through {@link Transition#apply}; the reply is one result per command.
  *
- * <p>On the leader, {@link #startTransaction} stamps every command with the pool time ({@link PoolClock}; the request
- * window ages by it, see {@link io.poolkeeper.core.AppliedRequests}) before anything is logged. {@link
- * #applyTransaction} never throws. State is swapped atomically, so reads ({@link #current()}, {@link #query}) run
- * lock-free beside the apply thread. Snapshots are {@link PoolSnapshot} files (protobuf, not Java serialization),
- * written by a {@link SnapshotWriter} off the apply thread. One instance per server start (Ratis cannot re-initialize
- * one).
+ * <p>On the leader, {@link #startTransaction} has every command stamped with the pool time before anything is logged
+ * ({@link CommandStamper}). {@link #applyTransaction} never throws. State is swapped atomically, so reads ({@link
+ * #current()}, {@link #query}) run lock-free beside the apply thread. Snapshots are {@link PoolSnapshot} files
+ * (protobuf, not Java serialization), written by a {@link SnapshotWriter} off the apply thread and read by a {@link
+ * SnapshotReader}. One instance per server start (Ratis cannot re-initialize one).
  */
 public final class PoolStateMachine extends BaseStateMachine {
     /** The query that reads the whole state. */
@@ -59,58 +54,9 @@ public final class PoolStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new PoolSnapshotStorage();
     private final ApplyListener listener;
     private final BiConsumer<RaftGroupId, RaftPeerId> leaderSeen;
-    private final PoolClock clock = new PoolClock();
+    private final CommandStamper stamper = new CommandStamper();
     private volatile AppliedState current = AppliedState.empty();
     private final SnapshotWriter snapshots = new SnapshotWriter(storage, "pool-snapshot-writer");
-
-    /** Told about every applied batch, on the apply thread: must be quick and must not call back into Ratis. */
-    public interface ApplyListener {
-        void applied(long logIndex, List<AppliedCommand> commands, AppliedState after);
-
-        /** This member became the leader and its first entry of the term is applied. */
-        default void leaderReady() {}
-
-        /** This member stopped being the leader. */
-        default void notLeader() {}
-
-        /** This member learned of a new leader of its group (itself or another). */
-        default void leaderChanged() {}
-
-        /** The state was replaced wholesale (snapshot installed or loaded). */
-        default void reloaded(AppliedState after) {}
-
-        /** The state machine of Raft group {@code groupId} starts, before it loads a snapshot or applies anything. */
-        default void opened(String groupId) {}
-
-        /**
-         * A snapshot of the state applied so far is about to be written, after which Raft may purge the log entries
-         * it covers: whatever is derived from those entries and must outlive them is made durable now.
-         */
-        default void beforeSnapshot() {}
-
-        /**
-         * On the leader, before a write is logged: throws to refuse it (a master of a stale generation), and may
-         * wait briefly (a new master still checking that no newer generation exists).
-         */
-        default void beforeWrite() throws IOException {}
-    }
-
-    /**
-     * One applied command with its event sequence number and what it returned.
-     *
-     * @param sequence its event token; a repeated command takes none and carries the token before it
-     * @param command the command
-     * @param outcome its outcome (for an applied one, {@code next} is the state after it)
-     * @param repeated whether its request id had been applied before (a client's resend that Raft logged twice): it
-     *     was answered as then and changed nothing, so it is no event and nothing that reacts to a change may react
-     *     to it
-     */
-    public record AppliedCommand(long sequence, PoolCommand command, Outcome outcome, boolean repeated) {
-        /** A command applied for the first time (or refused). */
-        public AppliedCommand(long sequence, PoolCommand command, Outcome outcome) {
-            this(sequence, command, outcome, false);
-        }
-    }
 
     /**
      * @param leaderSeen told a group and its leader whenever this member learns of a new one, on a Ratis thread that
@@ -145,7 +91,7 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public void reinitialize() throws IOException {
-        clock.reset();
+        stamper.reset();
         load(storage.loadLatestSnapshot());
         getLifeCycle().transition(LifeCycle.State.STARTING);
         getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -175,7 +121,7 @@ public final class PoolStateMachine extends BaseStateMachine {
     public TransactionContext startTransaction(RaftClientRequest request) {
         try {
             listener.beforeWrite();
-            return logged(request);
+            return stamper.transaction(this, request, current.state());
         } catch (IOException | RuntimeException e) {
             return TransactionContext.newBuilder()
                     .setStateMachine(this)
@@ -183,56 +129,6 @@ public final class PoolStateMachine extends BaseStateMachine {
                     .build()
                     .setException(e);
         }
-    }
-
-    private TransactionContext logged(RaftClientRequest request) {
-        ByteString original = request.getMessage().getContent();
-        byte[] bytes = toBytes(original);
-        List<PoolCommand> commands = CommandCodec.decodeBatch(bytes);
-        // Every command is stamped here, over whatever the sender wrote: a client's clock must not age the window.
-        long now = clock.stamp(current.state().requests().poolTimeMillis());
-        if (commands.stream().anyMatch(c -> c.operation() instanceof Operation.Invalid)) {
-            // Undecodable commands cannot be re-encoded: log the bytes as sent, stamped; every replica decodes them to
-            // the same refusal. (The batcher never sends such a batch: members refuse invalid commands first.)
-            byte[] logged = CommandCodec.stampBatch(bytes, now);
-            return TransactionContext.newBuilder()
-                    .setStateMachine(this)
-                    .setClientRequest(request)
-                    .setLogData(UnsafeByteOperations.unsafeWrap(logged))
-                    .setStateMachineContext(CommandCodec.decodeBatch(logged))
-                    .build();
-        }
-        List<PoolCommand> stamped = new ArrayList<>(commands.size());
-        for (PoolCommand c : commands) {
-            stamped.add(new PoolCommand(
-                    c.requestId(), stampOf(c, now, current.state()), c.expectedGeneration(), c.operation()));
-        }
-        return TransactionContext.newBuilder()
-                .setStateMachine(this)
-                .setClientRequest(request)
-                .setLogData(UnsafeByteOperations.unsafeWrap(CommandCodec.encodeBatch(stamped)))
-                .setStateMachineContext(stamped)
-                .build();
-    }
-
-    /**
-     * An import goes on with the survivor's pool time: stamped with the wall clock of a new group's first leader, it
-     * would move pool time by however long the old pool's time stood still, and evict the ids it carries.
-     */
-    private static long stampOf(PoolCommand command, long now, PoolState applied) {
-        if (command.operation() instanceof Operation.PoolImport i
-                && i.imported().requests().poolTimeMillis() > 0) {
-            return i.imported().requests().poolTimeMillis();
-        }
-        // A chunked import's commit likewise, from the staged chunks (its importer sends it once they are applied).
-        if (command.operation() instanceof Operation.PoolImportCommit c) {
-            long staged = applied.staged()
-                    .filter(s -> s.importId().equals(c.importId()))
-                    .map(s -> s.merged().requests().poolTimeMillis())
-                    .orElse(0L);
-            return staged > 0 ? staged : now;
-        }
-        return now;
     }
 
     @Override
@@ -376,7 +272,7 @@ public final class PoolStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
-        clock.reset();
+        stamper.reset();
         try {
             listener.notLeader();
         } catch (RuntimeException e) {
@@ -385,23 +281,12 @@ public final class PoolStateMachine extends BaseStateMachine {
     }
 
     private void load(SingleFileSnapshotInfo snapshot) throws IOException {
-        if (snapshot == null || !Files.exists(snapshot.getFile().getPath())) {
-            return;
+        Optional<SnapshotReader.Loaded> loaded = SnapshotReader.read(snapshot);
+        if (loaded.isPresent()) {
+            current = loaded.get().state();
+            setLastAppliedTermIndex(loaded.get().last());
+            listener.reloaded(current);
         }
-        File file = snapshot.getFile().getPath().toFile();
-        if (snapshot.getFile().getFileDigest() != null) {
-            MD5FileUtil.verifySavedMD5(file, snapshot.getFile().getFileDigest());
-        }
-        PoolSnapshot proto;
-        try (InputStream in = Files.newInputStream(file.toPath())) {
-            proto = PoolSnapshot.parseFrom(in);
-        }
-        TermIndex last = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file);
-        AppliedState loaded =
-                new AppliedState(SnapshotCodec.decode(proto), last.getIndex(), proto.getLastEventSequence());
-        current = loaded;
-        setLastAppliedTermIndex(last);
-        listener.reloaded(loaded);
     }
 
     /** Decodes a reply of {@link #applyTransaction}. */

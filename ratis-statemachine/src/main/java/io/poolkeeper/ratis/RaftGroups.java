@@ -62,7 +62,7 @@ public final class RaftGroups implements AutoCloseable {
     private final long snapshotEvery;
 
     private final MemberTimeouts timeouts;
-    private final PoolStateMachine.ApplyListener listener;
+    private final ApplyListener listener;
     private final Optional<TlsCredentials> tls;
     /** Raft's transport settings (TLS, the link filter), shared by the server and the member's Raft clients. */
     private final Parameters parameters = new Parameters();
@@ -79,7 +79,7 @@ public final class RaftGroups implements AutoCloseable {
             String raftAddress,
             Path storage,
             MemberTimeouts timeouts,
-            PoolStateMachine.ApplyListener listener,
+            ApplyListener listener,
             Optional<TlsCredentials> tls,
             long snapshotEvery) {
         this.self = self;

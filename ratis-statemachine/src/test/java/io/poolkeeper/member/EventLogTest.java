@@ -10,7 +10,7 @@ import io.poolkeeper.core.Operation;
 import io.poolkeeper.core.Outcome;
 import io.poolkeeper.core.PoolCommand;
 import io.poolkeeper.core.Rejection;
-import io.poolkeeper.ratis.PoolStateMachine.AppliedCommand;
+import io.poolkeeper.ratis.AppliedCommand;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

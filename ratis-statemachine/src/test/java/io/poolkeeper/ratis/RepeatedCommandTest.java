@@ -30,7 +30,7 @@ class RepeatedCommandTest {
 
     @Test
     void aRequestIdAppliedBeforeIsMarkedRepeatedAndChangesNothing() {
-        List<PoolStateMachine.AppliedCommand> applied = new ArrayList<>();
+        List<AppliedCommand> applied = new ArrayList<>();
         AppliedState pool = PoolStateMachine.applyBatch(
                 AppliedState.empty(),
                 1,
@@ -52,11 +52,11 @@ class RepeatedCommandTest {
 
         assertEquals(
                 List.of(false, false, false, true, false, false),
-                applied.stream().map(PoolStateMachine.AppliedCommand::repeated).toList());
+                applied.stream().map(AppliedCommand::repeated).toList());
         // The resend is no event: it takes no token of its own, the commands after it number on without a gap.
         assertEquals(
                 List.of(1L, 2L, 3L, 3L, 4L, 5L),
-                applied.stream().map(PoolStateMachine.AppliedCommand::sequence).toList());
+                applied.stream().map(AppliedCommand::sequence).toList());
         assertEquals(5, again.sequence());
         // The resend is answered as the first time, and the VM is there once.
         assertEquals(
