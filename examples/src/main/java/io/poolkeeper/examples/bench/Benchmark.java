@@ -59,7 +59,8 @@ import java.util.stream.Stream;
  * it half compiled: on one pool, a mean of 7.2 ms a write after 200 writes, 3.6 ms after 7,000 more).
  *
  * <p>With {@code failover=N} it runs only the kill -9 failover benchmark of issue 13 on member processes
- * ({@link ProcessFailover}): N trials of master process killed to next acknowledged write.
+ * ({@link ProcessFailover}): N trials of master process killed to next acknowledged write; with {@code
+ * failoverQuiet=true} each kill waits until no member process uses more than a quarter of a core.
  */
 public final class Benchmark {
     private static final int SEED_VMS = 1_000;

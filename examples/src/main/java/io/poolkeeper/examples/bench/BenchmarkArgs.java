@@ -32,6 +32,7 @@ record BenchmarkArgs(
         int stabilitySeconds,
         int syncWarmup,
         int processFailovers,
+        boolean failoverQuiet,
         Set<String> given) {
 
     static final String[] ALL_PATHS = {"master", "slave", "remote", "bare"};
@@ -57,6 +58,7 @@ record BenchmarkArgs(
         int stabilitySeconds = 0;
         int syncWarmup = 5_000;
         int processFailovers = 0;
+        boolean failoverQuiet = false;
         Set<String> given = new HashSet<>();
         List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
@@ -87,6 +89,7 @@ record BenchmarkArgs(
                         value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
                 case "syncWarmup" -> syncWarmup = Integer.parseInt(value);
                 case "failover" -> processFailovers = Integer.parseInt(value);
+                case "failoverQuiet" -> failoverQuiet = Boolean.parseBoolean(value);
                 case "stability" -> stabilitySeconds = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
@@ -94,7 +97,7 @@ record BenchmarkArgs(
                 default -> throw new IllegalArgumentException("unknown argument " + arg
                         + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
                         + " writes=, scale=, members=, reads=, side=, memberJvm=, memberArgs=, syncWarmup=,"
-                        + " failover=, stability=)");
+                        + " failover=, failoverQuiet=, stability=)");
             }
         }
         return new BenchmarkArgs(
@@ -118,6 +121,7 @@ record BenchmarkArgs(
                 stabilitySeconds,
                 syncWarmup,
                 processFailovers,
+                failoverQuiet,
                 Set.copyOf(given));
     }
 

@@ -219,6 +219,33 @@ final class MemberProcesses implements AutoCloseable {
         throw new IllegalStateException("members not settled after " + timeout);
     }
 
+    /**
+     * Waits until no running member used more than {@code maxShare} of one core over the last {@code window}, for at
+     * most {@code timeout}; returns how long it waited (ns), or -1 when the members were still busy at the timeout. A
+     * member process started again a moment ago compiles its code for seconds, on the cores the others share here.
+     */
+    long awaitQuiet(Duration window, double maxShare, Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long[] before = IntStream.range(0, size()).mapToLong(this::cpuNanos).toArray();
+            long from = System.nanoTime();
+            Thread.sleep(window.toMillis());
+            long elapsed = System.nanoTime() - from;
+            boolean quiet = true;
+            for (int i = 0; i < size(); i++) {
+                long after = cpuNanos(i);
+                if (before[i] >= 0 && after >= 0 && after - before[i] > maxShare * elapsed) {
+                    quiet = false;
+                }
+            }
+            if (quiet) {
+                return System.nanoTime() - start;
+            }
+        }
+        return -1;
+    }
+
     /** kill -9 of member {@code i} (Process.destroyForcibly sends SIGKILL); returns once the process is gone. */
     void kill(int i) {
         ChildProcess p;

@@ -29,7 +29,13 @@ final class ProcessBenchmarks {
             dir.toFile().deleteOnExit();
             exit(
                     dir,
-                    () -> ProcessFailover.run(root, args.memberJvm(), args.memberArgs(), args.processFailovers(), dir));
+                    () -> ProcessFailover.run(
+                            root,
+                            args.memberJvm(),
+                            args.memberArgs(),
+                            args.processFailovers(),
+                            args.failoverQuiet(),
+                            dir));
         }
         if (!args.side().isEmpty()) {
             if (!SideBySide.PARTS.containsAll(args.side())) {

@@ -21,17 +21,36 @@ import java.util.concurrent.CompletionException;
 final class ProcessFailover {
     private ProcessFailover() {}
 
-    static void run(Path root, String memberJvm, List<String> memberArgs, int trials, Path dir) throws Exception {
+    /** A member busier than this share of one core over the window is not quiet. */
+    private static final double QUIET_SHARE = 0.25;
+
+    private static final Duration QUIET_WINDOW = Duration.ofMillis(500);
+    private static final Duration QUIET_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * @param quiet whether each trial first waits until no member process uses more than a quarter of a core
+     *     ({@code failoverQuiet=true}); without it a trial starts once the roles are settled
+     */
+    static void run(Path root, String memberJvm, List<String> memberArgs, int trials, boolean quiet, Path dir)
+            throws Exception {
         System.out.printf(
                 "poolkeeper kill -9 failover benchmark (issue 13): %d trials, member JVM options \"%s\", member options %s,"
-                        + " load1 %.2f%n",
-                trials, memberJvm, memberArgs, LoadAverage.oneMinute());
+                        + " %s, load1 %.2f%n",
+                trials,
+                memberJvm,
+                memberArgs,
+                quiet ? "each kill once no member uses over a quarter of a core" : "each kill once the roles settle",
+                LoadAverage.oneMinute());
         List<Double> millis = new ArrayList<>();
         try (MemberProcesses members = MemberProcesses.start(root, memberJvm, memberArgs, 3, dir);
                 PoolClient client = members.client(Duration.ofSeconds(60))) {
             VmId vm = client.pool().createVm(VmSpec.of("failover", 1L << 30, 1)).join();
             for (int trial = 1; trial <= trials; trial++) {
                 members.awaitSettled(Duration.ofMinutes(2));
+                // What is timed is the failover of a settled pool: not one whose member restarted by the trial
+                // before is still compiling its code on the two cores the other members use too (on separate hosts,
+                // as in production, it would not slow them).
+                long quietNanos = quiet ? members.awaitQuiet(QUIET_WINDOW, QUIET_SHARE, QUIET_TIMEOUT) : 0;
                 int master = members.awaitMaster(Duration.ofMinutes(1));
                 client.pool().setVmParam(vm, "name-label", "before-" + trial).join();
                 long killed = System.nanoTime();
@@ -55,11 +74,16 @@ final class ProcessFailover {
                 millis.add(ms);
                 System.out.printf(
                         Locale.ROOT,
-                        "trial %d: killed %s (master), next write acknowledged after %.0f ms, load1 %.2f%n",
+                        "trial %d: killed %s (master), next write acknowledged after %.0f ms, load1 %.2f%s%n",
                         trial,
                         members.member(master).name(),
                         ms,
-                        LoadAverage.oneMinute());
+                        LoadAverage.oneMinute(),
+                        !quiet
+                                ? ""
+                                : quietNanos < 0
+                                        ? ", members still busy after " + QUIET_TIMEOUT.toSeconds() + " s"
+                                        : String.format(Locale.ROOT, ", quiet after %.1f s", quietNanos / 1e9));
                 members.restart(master);
             }
         }
