@@ -76,6 +76,9 @@ final class Monitor {
             long nanos = scheduler.nanos();
             Optional<HostId> leader = groups.leaderId();
             watch.observe(now == MemberState.MASTER || leader.isPresent(), nanos);
+            if (leader.isPresent() && !leader.get().equals(self)) {
+                generations.leaderSeen(leader.get(), nanos);
+            }
             boolean beat = nanos - lastBeatNanos >= heartbeatInterval.toNanos();
             if (beat) {
                 lastBeatNanos = nanos;

@@ -121,6 +121,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 this::poolState,
                 role,
                 config.timeouts().electionTimeoutMax(),
+                config.timeouts().emergencyAfter(),
                 newer -> scheduler.execute(this::leaveStaleGroup));
         this.heartbeats = new HeartbeatReceiver(
                 self, config.timeouts().hostDeadAfter(), this::poolState, role, generations::observed, pool::submit);

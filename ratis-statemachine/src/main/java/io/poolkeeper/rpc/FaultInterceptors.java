@@ -33,6 +33,9 @@ public final class FaultInterceptors {
                     ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 String from = headers.get(FROM);
                 if (from != null && faults.blocked(from, self)) {
+                    if (faults.silent(from, self)) {
+                        return new ServerCall.Listener<>() {}; // never answered: the caller's deadline ends it
+                    }
                     call.close(
                             Status.UNAVAILABLE.withDescription("link " + from + " -> " + self + " cut"),
                             new Metadata());

@@ -607,6 +607,11 @@ public final class TestingPool implements AutoCloseable {
         faults.cutBoth(host(a), host(b));
     }
 
+    /** Cuts both directions between two hosts as a pulled cable does (see {@link LinkFaults#cutSilently}). */
+    public void cutSilently(int a, int b) {
+        faults.cutSilently(host(a), host(b));
+    }
+
     /** Cuts host {@code index} off from every other host, both directions. */
     public void isolate(int index) {
         faults.isolate(host(index), hosts());
