@@ -1,6 +1,7 @@
 package io.poolkeeper.rpc;
 
 import com.google.protobuf.Message;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -24,8 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A client's calls to the members of its pool: each call goes to the member that answered last; when a member is
- * unreachable or has no master it moves to the next one, until the request timeout runs out. Only failures that mean
- * "try elsewhere" move on; any other failure, and any answer, ends the call.
+ * unreachable, has no master or stops answering ({@link HungMemberWatch}) it moves to the next one, until the request
+ * timeout runs out. Only failures that mean "try elsewhere" move on; any other failure, and any answer, ends the call.
  *
  * <p>Pool identity ({@link PoolIdentity}): the calls are pinned to the pool given, else to the pool of the first member
  * that answers, and name it in every request. A member of another pool refuses such a request, and an answer naming
@@ -155,9 +156,14 @@ final class MemberCalls {
     private <Q extends Message, T extends Message> void attempt(Call<Q, T> call, int member, int tried) {
         String address = addresses.get(member);
         Q request = PoolIdentity.naming(call.request(), pinned.get());
-        call.rpc().call(stub(member, call.deadline()), request, new StreamObserver<>() {
+        // Cancelled if the member stops answering (HungMemberWatch): the attempt then fails CANCELLED and moves on.
+        Context.CancellableContext attempt = Context.current().withCancellation();
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        call.result().whenComplete((r, e) -> answered.complete(null));
+        attempt.run(() -> call.rpc().call(stub(member, call.deadline()), request, new StreamObserver<>() {
             @Override
             public void onNext(T value) {
+                answered.complete(null);
                 try {
                     accept(address, PoolIdentity.of(value));
                 } catch (PoolException mismatch) {
@@ -171,6 +177,10 @@ final class MemberCalls {
 
             @Override
             public void onError(Throwable error) {
+                answered.complete(null);
+                if (call.result().isDone()) {
+                    return; // cancelled as hung just as its answer came: answered already
+                }
                 Optional<PoolException> refused = PoolIdentity.refusal(address, pinned.get(), error);
                 if (refused.isPresent()) {
                     notOfThePool(call, member, tried, refused.get(), error);
@@ -208,7 +218,13 @@ final class MemberCalls {
 
             @Override
             public void onCompleted() {}
-        });
+        }));
+        HungMemberWatch.watch(
+                channels.get(member),
+                pinned::get,
+                answered,
+                () -> attempt.cancel(new IllegalStateException("no answer to a status question within "
+                        + CallFailures.seconds(HungMemberWatch.PROBE_DEADLINE) + ": the member seems hung")));
     }
 
     /** The member serves another pool: skipped for the rest of the call; the call fails once every member is. */
