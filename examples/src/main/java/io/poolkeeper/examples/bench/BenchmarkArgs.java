@@ -33,6 +33,7 @@ record BenchmarkArgs(
         int syncWarmup,
         int processFailovers,
         boolean failoverQuiet,
+        boolean failoverStop,
         Set<String> given) {
 
     static final String[] ALL_PATHS = {"master", "slave", "remote", "bare"};
@@ -59,6 +60,7 @@ record BenchmarkArgs(
         int syncWarmup = 5_000;
         int processFailovers = 0;
         boolean failoverQuiet = false;
+        boolean failoverStop = false;
         Set<String> given = new HashSet<>();
         List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
@@ -90,6 +92,7 @@ record BenchmarkArgs(
                 case "syncWarmup" -> syncWarmup = Integer.parseInt(value);
                 case "failover" -> processFailovers = Integer.parseInt(value);
                 case "failoverQuiet" -> failoverQuiet = Boolean.parseBoolean(value);
+                case "failoverStop" -> failoverStop = Boolean.parseBoolean(value);
                 case "stability" -> stabilitySeconds = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
@@ -97,7 +100,7 @@ record BenchmarkArgs(
                 default -> throw new IllegalArgumentException("unknown argument " + arg
                         + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
                         + " writes=, scale=, members=, reads=, side=, memberJvm=, memberArgs=, syncWarmup=,"
-                        + " failover=, failoverQuiet=, stability=)");
+                        + " failover=, failoverQuiet=, failoverStop=, stability=)");
             }
         }
         return new BenchmarkArgs(
@@ -122,6 +125,7 @@ record BenchmarkArgs(
                 syncWarmup,
                 processFailovers,
                 failoverQuiet,
+                failoverStop,
                 Set.copyOf(given));
     }
 

@@ -122,6 +122,26 @@ final class ChildProcess {
         }
     }
 
+    /**
+     * SIGSTOP: the process stops where it is, its sockets open (the kernel still accepts connections and data for
+     * it), and answers nothing: to the others, a hung host or one whose power or cable went.
+     */
+    void freeze() {
+        try {
+            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(process.pid()))
+                    .inheritIO()
+                    .start();
+            if (stop.waitFor() != 0) {
+                throw new IllegalStateException("kill -STOP " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** SIGKILL (Process.destroyForcibly), then waits until it is gone: a crash, nothing closed cleanly. */
     void kill() {
         process.toHandle().destroyForcibly();

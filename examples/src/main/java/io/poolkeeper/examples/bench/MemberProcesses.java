@@ -246,6 +246,15 @@ final class MemberProcesses implements AutoCloseable {
         return -1;
     }
 
+    /** SIGSTOP of member {@code i} (see {@link ChildProcess#freeze}); {@link #kill} ends it. */
+    void freeze(int i) {
+        ChildProcess p;
+        synchronized (this) {
+            p = processes[i];
+        }
+        p.freeze();
+    }
+
     /** kill -9 of member {@code i} (Process.destroyForcibly sends SIGKILL); returns once the process is gone. */
     void kill(int i) {
         ChildProcess p;

@@ -35,6 +35,7 @@ final class ProcessBenchmarks {
                             args.memberArgs(),
                             args.processFailovers(),
                             args.failoverQuiet(),
+                            args.failoverStop(),
                             dir));
         }
         if (!args.side().isEmpty()) {

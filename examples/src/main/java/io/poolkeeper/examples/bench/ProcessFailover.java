@@ -17,6 +17,8 @@ import java.util.concurrent.CompletionException;
  * master process with SIGKILL and times how long until the next write is acknowledged through a client given every
  * member's address (writes sent one after the other, each retried by the client until a new master takes it); the
  * killed member is then restarted on its own directory and ports and the pool left to settle before the next trial.
+ * Stopped instead ({@code failoverStop=true}), the master answers nothing and refuses nothing, as a hung host or one
+ * whose power went: the survivors wait for their election timeout, and the client for its hung-member watch.
  */
 final class ProcessFailover {
     private ProcessFailover() {}
@@ -30,12 +32,16 @@ final class ProcessFailover {
     /**
      * @param quiet whether each trial first waits until no member process uses more than a quarter of a core
      *     ({@code failoverQuiet=true}); without it a trial starts once the roles are settled
+     * @param stop whether the master is stopped (SIGSTOP: a hung host, silent to the others, {@code
+     *     failoverStop=true}) rather than killed; it is killed once the write is acknowledged
      */
-    static void run(Path root, String memberJvm, List<String> memberArgs, int trials, boolean quiet, Path dir)
+    static void run(
+            Path root, String memberJvm, List<String> memberArgs, int trials, boolean quiet, boolean stop, Path dir)
             throws Exception {
         System.out.printf(
-                "poolkeeper kill -9 failover benchmark (issue 13): %d trials, member JVM options \"%s\", member options %s,"
+                "poolkeeper %s failover benchmark (issue 13): %d trials, member JVM options \"%s\", member options %s,"
                         + " %s, load1 %.2f%n",
+                stop ? "kill -STOP" : "kill -9",
                 trials,
                 memberJvm,
                 memberArgs,
@@ -54,7 +60,11 @@ final class ProcessFailover {
                 int master = members.awaitMaster(Duration.ofMinutes(1));
                 client.pool().setVmParam(vm, "name-label", "before-" + trial).join();
                 long killed = System.nanoTime();
-                members.kill(master);
+                if (stop) {
+                    members.freeze(master);
+                } else {
+                    members.kill(master);
+                }
                 // The first write after the kill: the client fails over by itself. One sent to the master as it died
                 // has an unknown outcome; an application would send it again (it sets a value: idempotent).
                 while (true) {
@@ -74,8 +84,9 @@ final class ProcessFailover {
                 millis.add(ms);
                 System.out.printf(
                         Locale.ROOT,
-                        "trial %d: killed %s (master), next write acknowledged after %.0f ms, load1 %.2f%s%n",
+                        "trial %d: %s %s (master), next write acknowledged after %.0f ms, load1 %.2f%s%n",
                         trial,
+                        stop ? "stopped" : "killed",
                         members.member(master).name(),
                         ms,
                         LoadAverage.oneMinute(),
@@ -84,6 +95,9 @@ final class ProcessFailover {
                                 : quietNanos < 0
                                         ? ", members still busy after " + QUIET_TIMEOUT.toSeconds() + " s"
                                         : String.format(Locale.ROOT, ", quiet after %.1f s", quietNanos / 1e9));
+                if (stop) {
+                    members.kill(master);
+                }
                 members.restart(master);
             }
         }
@@ -91,7 +105,8 @@ final class ProcessFailover {
                 millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         System.out.printf(
                 Locale.ROOT,
-                "master killed -> next acknowledged write over %d trials: median %.0f ms, max %.0f ms, all %s%n",
+                "master %s -> next acknowledged write over %d trials: median %.0f ms, max %.0f ms, all %s%n",
+                stop ? "stopped" : "killed",
                 sorted.length,
                 sorted[(sorted.length - 1) / 2],
                 sorted[sorted.length - 1],
