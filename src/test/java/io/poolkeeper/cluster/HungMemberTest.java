@@ -1,5 +1,6 @@
 package io.poolkeeper.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Server;
@@ -76,6 +77,10 @@ class HungMemberTest {
             assertTrue(
                     pool.member(0).applied().state().vms().containsKey(vm),
                     "the member that answered does not hold the VM");
+            // The next call starts where the last answer came from, not at the hung member again.
+            int writes = hung.writes.get();
+            client.pool().blocking().createVm(VmSpec.of("next", 1L << 30, 1));
+            assertEquals(writes, hung.writes.get(), "the next call went to the hung member again");
         } finally {
             server.shutdownNow();
         }

@@ -73,7 +73,7 @@ final class GenerationGuard {
      * start of a leadership ({@code gate}) writes wait for the answers, so a master of a superseded generation
      * never accepts one; hosts that do not answer within the check's deadline cannot hold a newer generation that
      * matters to a write this member could take. Nor does the gate wait for a host this member's Raft followed as
-     * leader of this generation a moment ago (see {@link #cannotBeNewer}): the old master, whose loss is why this
+     * leader a moment ago (see {@link #cannotBeNewer}): the old master, whose loss is why this
      * member leads, is often the one host that does not answer (a pulled cable, a power cut), and the gate would
      * hold every first write for the whole deadline (measured: 610 ms of a silent master's failover).
      */
