@@ -157,12 +157,19 @@ final class MemberCalls {
         String address = addresses.get(member);
         Q request = PoolIdentity.naming(call.request(), pinned.get());
         // Cancelled if the member stops answering (HungMemberWatch): the attempt then fails CANCELLED and moves on.
+        // Cancelled too once it is over, which releases the context (a caller's own cancellable context would keep
+        // every attempt's otherwise); whatever the call reports after its first answer is then ignored.
         Context.CancellableContext attempt = Context.current().withCancellation();
         CompletableFuture<Void> answered = new CompletableFuture<>();
+        AtomicBoolean settled = new AtomicBoolean();
         call.result().whenComplete((r, e) -> answered.complete(null));
+        answered.whenComplete((r, e) -> attempt.cancel(null));
         attempt.run(() -> call.rpc().call(stub(member, call.deadline()), request, new StreamObserver<>() {
             @Override
             public void onNext(T value) {
+                if (!settled.compareAndSet(false, true)) {
+                    return;
+                }
                 answered.complete(null);
                 try {
                     accept(address, PoolIdentity.of(value));
@@ -177,9 +184,12 @@ final class MemberCalls {
 
             @Override
             public void onError(Throwable error) {
+                if (!settled.compareAndSet(false, true)) {
+                    return; // the cancel that released a finished attempt's context
+                }
                 answered.complete(null);
                 if (call.result().isDone()) {
-                    return; // cancelled as hung just as its answer came: answered already
+                    return;
                 }
                 Optional<PoolException> refused = PoolIdentity.refusal(address, pinned.get(), error);
                 if (refused.isPresent()) {
