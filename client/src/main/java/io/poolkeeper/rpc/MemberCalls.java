@@ -45,6 +45,8 @@ final class MemberCalls {
     /** The pool uuid the calls serve; empty until given or learned. */
     private final AtomicReference<String> pinned;
 
+    private final HungMemberWatch hung = new HungMemberWatch();
+
     MemberCalls(List<String> addresses, Duration requestTimeout, Optional<PoolId> pool, TransportSecurity security) {
         this.addresses = List.copyOf(addresses);
         this.requestTimeout = requestTimeout;
@@ -101,6 +103,7 @@ final class MemberCalls {
     }
 
     void close() {
+        hung.close();
         channels.forEach(ManagedChannel::shutdownNow);
     }
 
@@ -229,7 +232,7 @@ final class MemberCalls {
             @Override
             public void onCompleted() {}
         }));
-        HungMemberWatch.watch(
+        hung.watch(
                 channels.get(member),
                 pinned::get,
                 answered,
