@@ -159,14 +159,14 @@ final class MemberCalls {
     private <Q extends Message, T extends Message> void attempt(Call<Q, T> call, int member, int tried) {
         String address = addresses.get(member);
         Q request = PoolIdentity.naming(call.request(), pinned.get());
-        // Cancelled if the member stops answering (HungMemberWatch): the attempt then fails CANCELLED and moves on.
-        // Cancelled too once it is over, which releases the context (a caller's own cancellable context would keep
-        // every attempt's otherwise); whatever the call reports after its first answer is then ignored.
-        Context.CancellableContext attempt = Context.current().withCancellation();
+        // Cancelled if the member stops answering (HungMemberWatch): the attempt then fails CANCELLED and moves on. A
+        // context of its own, from the root: the thread sending it may be running a callback of another call, in that
+        // call's context (the coalescer sends the next batch from the last one's answer), and a child of that context
+        // would be cancelled with it and keep a link to it; the attempt has its own deadline anyway.
+        Context.CancellableContext attempt = Context.ROOT.withCancellation();
         CompletableFuture<Void> answered = new CompletableFuture<>();
         AtomicBoolean settled = new AtomicBoolean();
         call.result().whenComplete((r, e) -> answered.complete(null));
-        answered.whenComplete((r, e) -> attempt.cancel(null));
         attempt.run(() -> call.rpc().call(stub(member, call.deadline()), request, new StreamObserver<>() {
             @Override
             public void onNext(T value) {
@@ -188,7 +188,7 @@ final class MemberCalls {
             @Override
             public void onError(Throwable error) {
                 if (!settled.compareAndSet(false, true)) {
-                    return; // the cancel that released a finished attempt's context
+                    return; // cancelled as hung just as its answer came: answered already
                 }
                 answered.complete(null);
                 if (call.result().isDone()) {
