@@ -118,8 +118,9 @@ class LeaderLossTest {
             pool.pool(next).setVmParam(vm, "name-label", "after");
             long tookMillis = (System.nanoTime() - before) / 1_000_000;
             System.out.println("silent master loss: the new master's first write took " + tookMillis + " ms");
+            // Waiting for the probe takes 3.5 s from the move to MASTER; anything under 3 s did not wait for it.
             assertTrue(
-                    tookMillis < 2_000,
+                    tookMillis < 3_000,
                     "the new master's first write took " + tookMillis + " ms: it waited for the old master's probe");
         }
     }
