@@ -180,10 +180,11 @@ class HaPartitionTest {
             split(pool, List.of(2, 3), List.of(4));
 
             await().atMost(TestingPool.WAIT).until(() -> fenced(pool).size() == 5);
-            assertTrue(
-                    IntStream.range(0, 5)
-                            .allMatch(i -> pool.hypervisor(i).listRunning().isEmpty()),
-                    "no side survives, so every host stopped its VMs and none restarted them");
+            // A member is FENCED a moment before its agent has stopped the VMs (MemberState.FENCED).
+            await().atMost(TestingPool.WAIT)
+                    .alias("no side survives, so every host stopped its VMs and none restarted them")
+                    .until(() -> IntStream.range(0, 5)
+                            .allMatch(i -> pool.hypervisor(i).listRunning().isEmpty()));
             assertTrue(residentOn(pool.member(0), vm).isPresent(), "nobody declared a death: nobody could");
             pool.assertNoVmEverRanTwice();
         }

@@ -135,7 +135,10 @@ class HaSeedTableTest {
             // A write through the cut-off side: whatever it answers, it may not be acknowledged and then lost.
             CompletableFuture<VmId> late = victim.pool().createVm(VmSpec.of("late", 1L << 20, 1));
             await().atMost(TestingPool.WAIT).until(() -> victim.state() == MemberState.FENCED);
-            assertTrue(pool.hypervisor(higher).listRunning().isEmpty(), "the fenced host runs no VM");
+            // The member refuses writes first and then has its agent stop the VMs: the stop follows the state.
+            await().atMost(TestingPool.WAIT)
+                    .alias("the fenced host runs no VM")
+                    .until(() -> pool.hypervisor(higher).listRunning().isEmpty());
             await().atMost(TestingPool.WAIT)
                     .until(() -> survivor.state() == MemberState.MASTER && running(survivor, vm, pool.host(lower)));
             assertTrue(pool.hypervisor(lower).listRunning().contains(vm), "restarted through the survivor's agent");

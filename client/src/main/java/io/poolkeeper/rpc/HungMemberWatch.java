@@ -8,6 +8,7 @@ import io.poolkeeper.proto.MemberStatusRequest;
 import io.poolkeeper.proto.PoolServiceGrpc;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -46,11 +47,17 @@ final class HungMemberWatch implements AutoCloseable {
      * stops answering. {@code pool} names the pool the status questions are for.
      */
     void watch(ManagedChannel channel, Supplier<String> pool, CompletableFuture<?> done, Runnable abandon) {
-        if (done.isDone() || timer.isShutdown()) {
+        if (done.isDone()) {
             return;
         }
-        ScheduledFuture<?> question =
-                timer.schedule(() -> ask(channel, pool, done, abandon), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> question;
+        try {
+            question = timer.schedule(
+                    () -> ask(channel, pool, done, abandon), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The client is closing: its channels fail what is still in flight, watched or not.
+            return;
+        }
         done.whenComplete((r, e) -> question.cancel(false));
     }
 

@@ -24,7 +24,11 @@ public enum MemberState {
     STALE(MemberRole.EMERGENCY),
     /** In no pool (ejected, forgotten, or a reset failed half-way). */
     STANDALONE(MemberRole.STANDALONE),
-    /** Fenced itself (HA): no writes, no agent calls, until re-admitted. */
+    /**
+     * Fenced itself (HA): no writes, no agent calls, until re-admitted. The member refuses writes from the moment it
+     * is in this state, and only then asks its host agent to hard-stop the local VMs: an observer can see FENCED a
+     * moment before the hypervisor has stopped them.
+     */
     FENCED(MemberRole.FENCED),
     /** Closed or killed; a closed member is not restarted (a new one is built on the same directory). */
     CLOSED(MemberRole.CLOSED);
