@@ -1,5 +1,6 @@
 package io.poolkeeper.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,8 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.poolkeeper.api.PoolClient;
+import io.poolkeeper.api.PoolEvent;
+import io.poolkeeper.api.Subscription;
 import io.poolkeeper.api.VmSpec;
 import io.poolkeeper.api.model.VmId;
 import io.poolkeeper.proto.MemberStatus;
@@ -16,14 +19,17 @@ import io.poolkeeper.proto.SubmitBatchReply;
 import io.poolkeeper.proto.SubmitBatchRequest;
 import io.poolkeeper.proto.SubmitReply;
 import io.poolkeeper.proto.SubmitRequest;
+import io.poolkeeper.proto.WatchRequest;
 import io.poolkeeper.rpc.GrpcPoolClient;
 import io.poolkeeper.rpc.TransportSecurity;
 import io.poolkeeper.testing.Ports;
 import io.poolkeeper.testing.TestingPool;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,6 +47,7 @@ class HungMemberTest {
     /** A PoolService that takes calls and never answers them, as a hung member does. */
     private static final class Hung extends PoolServiceGrpc.PoolServiceImplBase {
         final AtomicInteger writes = new AtomicInteger();
+        final AtomicInteger watches = new AtomicInteger();
 
         @Override
         public void submit(SubmitRequest request, StreamObserver<SubmitReply> out) {
@@ -54,22 +61,36 @@ class HungMemberTest {
 
         @Override
         public void getMemberStatus(MemberStatusRequest request, StreamObserver<MemberStatus> out) {}
+
+        @Override
+        public void watch(WatchRequest request, StreamObserver<io.poolkeeper.proto.PoolEvent> out) {
+            watches.incrementAndGet();
+        }
+    }
+
+    private static Server serve(Hung hung, int port) throws IOException {
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                .addService(hung)
+                .build()
+                .start();
+    }
+
+    /** A client given the hung member first, then the pool's one real member. */
+    private static PoolClient client(int hungPort, TestingPool pool) {
+        return GrpcPoolClient.builder()
+                .members(List.of("127.0.0.1:" + hungPort, pool.address(0)))
+                .transportSecurity(TransportSecurity.insecure())
+                .requestTimeout(Duration.ofSeconds(30))
+                .build();
     }
 
     @Test
     void aCallOnAMemberThatStoppedAnsweringMovesOnToTheNextMember() throws Exception {
         Hung hung = new Hung();
         int port = Ports.free();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-                .addService(hung)
-                .build()
-                .start();
+        Server server = serve(hung, port);
         try (TestingPool pool = TestingPool.builder(dir).insecure().start(1);
-                PoolClient client = GrpcPoolClient.builder()
-                        .members(List.of("127.0.0.1:" + port, pool.address(0)))
-                        .transportSecurity(TransportSecurity.insecure())
-                        .requestTimeout(Duration.ofSeconds(30))
-                        .build()) {
+                PoolClient client = client(port, pool)) {
             // The first attempt goes to the first address, the hung one; without the watch it waits there 30 s and
             // the call fails.
             VmId vm = client.pool().blocking().createVm(VmSpec.of("after-a-hang", 1L << 30, 1));
@@ -81,6 +102,26 @@ class HungMemberTest {
             int writes = hung.writes.get();
             client.pool().blocking().createVm(VmSpec.of("next", 1L << 30, 1));
             assertEquals(writes, hung.writes.get(), "the next call went to the hung member again");
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    @Test
+    void aWatchOnAMemberThatStoppedAnsweringMovesOnToTheNextMember() throws Exception {
+        Hung hung = new Hung();
+        int port = Ports.free();
+        Server server = serve(hung, port);
+        List<PoolEvent> events = new CopyOnWriteArrayList<>();
+        try (TestingPool pool = TestingPool.builder(dir).insecure().start(1);
+                PoolClient client = client(port, pool);
+                Subscription watch = client.pool().watch(0, events::add)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> hung.watches.get() > 0);
+            VmId vm = pool.member(0).pool().blocking().createVm(VmSpec.of("seen-elsewhere", 1L << 30, 1));
+            // A hung member ends no stream: without the status questions the watch waits on it for good.
+            await().atMost(Duration.ofSeconds(20))
+                    .alias("the VM's creation never reached the watcher")
+                    .until(() -> events.stream().anyMatch(e -> e.params().containsValue(vm.toString())));
         } finally {
             server.shutdownNow();
         }

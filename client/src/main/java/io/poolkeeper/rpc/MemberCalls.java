@@ -102,6 +102,14 @@ final class MemberCalls {
         }
     }
 
+    /**
+     * Runs {@code abandon} once if {@code member} stops answering before {@code done} completes ({@link
+     * HungMemberWatch}): for a stream, which, unlike a call, has no answer to wait for.
+     */
+    void abandonIfHung(int member, CompletableFuture<?> done, Runnable abandon) {
+        hung.watch(channels.get(member), pinned::get, done, abandon);
+    }
+
     void close() {
         hung.close();
         channels.forEach(ManagedChannel::shutdownNow);
@@ -232,9 +240,8 @@ final class MemberCalls {
             @Override
             public void onCompleted() {}
         }));
-        hung.watch(
-                channels.get(member),
-                pinned::get,
+        abandonIfHung(
+                member,
                 answered,
                 () -> attempt.cancel(new IllegalStateException("no answer to a status question within "
                         + CallFailures.seconds(HungMemberWatch.PROBE_DEADLINE) + ": the member seems hung")));

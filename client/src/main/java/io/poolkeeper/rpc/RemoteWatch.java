@@ -18,8 +18,9 @@ import java.util.function.Consumer;
 /**
  * A remote client's event watch: follows events from one member, resuming from the last token on another member when
  * the stream breaks. A member of another pool refuses the stream, and events naming another pool end it: both move on
- * to the next member. The listener gets each event once, in order; a throwing listener gets {@code onError} and
- * delivery goes on.
+ * to the next member, and so does a member that stops answering ({@link HungMemberWatch}: while the stream is open the
+ * member is asked its status every half second). The listener gets each event once, in order; a throwing listener
+ * gets {@code onError} and delivery goes on.
  */
 final class RemoteWatch implements Subscription {
     private final MemberCalls calls;
@@ -41,8 +42,10 @@ final class RemoteWatch implements Subscription {
         if (closed) {
             return;
         }
-        io.grpc.Context.CancellableContext stream = io.grpc.Context.current().withCancellation();
+        // From the root: a watch opened inside another call's callback must not end with that call's context.
+        io.grpc.Context.CancellableContext stream = io.grpc.Context.ROOT.withCancellation();
         context = stream;
+        CompletableFuture<Void> ended = new CompletableFuture<>();
         WatchRequest request = WatchRequest.newBuilder()
                 .setFromToken(last.get())
                 .setPoolUuid(calls.pinned())
@@ -74,6 +77,7 @@ final class RemoteWatch implements Subscription {
 
             @Override
             public void onError(Throwable t) {
+                ended.complete(null);
                 Executor later = CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS);
                 later.execute(() -> open((member + 1) % calls.size()));
             }
@@ -83,6 +87,13 @@ final class RemoteWatch implements Subscription {
                 onError(Status.UNAVAILABLE.asRuntimeException());
             }
         }));
+        // A hung member (a stopped process, a pulled cable) ends no stream and sends no event: without this the watch
+        // would stay on it while another member serves the pool's events.
+        calls.abandonIfHung(
+                member,
+                ended,
+                () -> stream.cancel(new IllegalStateException("member " + calls.address(member)
+                        + " does not answer a status question: watching the next member")));
     }
 
     private static boolean isEventsLost(PoolEvent e) {
