@@ -61,7 +61,8 @@ import java.util.stream.Stream;
  * <p>With {@code failover=N} it runs only the kill -9 failover benchmark of issue 13 on member processes
  * ({@link ProcessFailover}): N trials of master process killed to next acknowledged write; with {@code
  * failoverQuiet=true} each kill waits until no member process uses more than a quarter of a core; with {@code
- * failoverStop=true} the master is stopped (SIGSTOP, a hung host) instead of killed.
+ * failoverStop=true} the master is stopped (SIGSTOP, a hung host) instead of killed; {@code failoverVms=N} fills
+ * the pool with N VMs before the first trial.
  */
 public final class Benchmark {
     private static final int SEED_VMS = 1_000;

@@ -34,6 +34,7 @@ record BenchmarkArgs(
         int processFailovers,
         boolean failoverQuiet,
         boolean failoverStop,
+        int failoverVms,
         Set<String> given) {
 
     static final String[] ALL_PATHS = {"master", "slave", "remote", "bare"};
@@ -61,6 +62,7 @@ record BenchmarkArgs(
         int processFailovers = 0;
         boolean failoverQuiet = false;
         boolean failoverStop = false;
+        int failoverVms = 0;
         Set<String> given = new HashSet<>();
         List<HaFailover.Scenario> scenarios = List.of(HaFailover.Scenario.values());
         for (String arg : args) {
@@ -93,6 +95,7 @@ record BenchmarkArgs(
                 case "failover" -> processFailovers = Integer.parseInt(value);
                 case "failoverQuiet" -> failoverQuiet = Boolean.parseBoolean(value);
                 case "failoverStop" -> failoverStop = Boolean.parseBoolean(value);
+                case "failoverVms" -> failoverVms = Integer.parseInt(value);
                 case "stability" -> stabilitySeconds = Integer.parseInt(value);
                 case "scenarios" -> scenarios = Arrays.stream(value.split(","))
                         .map(s -> HaFailover.Scenario.valueOf(s.toUpperCase(Locale.ROOT)))
@@ -100,7 +103,7 @@ record BenchmarkArgs(
                 default -> throw new IllegalArgumentException("unknown argument " + arg
                         + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
                         + " writes=, scale=, members=, reads=, side=, memberJvm=, memberArgs=, syncWarmup=,"
-                        + " failover=, failoverQuiet=, failoverStop=, stability=)");
+                        + " failover=, failoverQuiet=, failoverStop=, failoverVms=, stability=)");
             }
         }
         return new BenchmarkArgs(
@@ -126,6 +129,7 @@ record BenchmarkArgs(
                 processFailovers,
                 failoverQuiet,
                 failoverStop,
+                failoverVms,
                 Set.copyOf(given));
     }
 

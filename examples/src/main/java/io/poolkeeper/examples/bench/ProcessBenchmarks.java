@@ -36,6 +36,7 @@ final class ProcessBenchmarks {
                             args.processFailovers(),
                             args.failoverQuiet(),
                             args.failoverStop(),
+                            args.failoverVms(),
                             dir));
         }
         if (!args.side().isEmpty()) {

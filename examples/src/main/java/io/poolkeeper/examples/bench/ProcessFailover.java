@@ -34,9 +34,17 @@ final class ProcessFailover {
      *     ({@code failoverQuiet=true}); without it a trial starts once the roles are settled
      * @param stop whether the master is stopped (SIGSTOP: a hung host, silent to the others, {@code
      *     failoverStop=true}) rather than killed; it is killed once the write is acknowledged
+     * @param vms VMs the pool holds before the first trial ({@code failoverVms=}): failover at scale
      */
     static void run(
-            Path root, String memberJvm, List<String> memberArgs, int trials, boolean quiet, boolean stop, Path dir)
+            Path root,
+            String memberJvm,
+            List<String> memberArgs,
+            int trials,
+            boolean quiet,
+            boolean stop,
+            int vms,
+            Path dir)
             throws Exception {
         System.out.printf(
                 "poolkeeper %s failover benchmark (issue 13): %d trials, member JVM options \"%s\", member options %s,"
@@ -51,6 +59,15 @@ final class ProcessFailover {
         try (MemberProcesses members = MemberProcesses.start(root, memberJvm, memberArgs, 3, dir);
                 PoolClient client = members.client(Duration.ofSeconds(60))) {
             VmId vm = client.pool().createVm(VmSpec.of("failover", 1L << 30, 1)).join();
+            if (vms > 0) {
+                long from = System.nanoTime();
+                Scale.fill(client.pool(), vms);
+                System.out.printf(
+                        Locale.ROOT,
+                        "the pool holds %d more VMs (filled in %.1f s through the client)%n",
+                        vms,
+                        (System.nanoTime() - from) / 1e9);
+            }
             for (int trial = 1; trial <= trials; trial++) {
                 members.awaitSettled(Duration.ofMinutes(2));
                 // What is timed is the failover of a settled pool: not one whose member restarted by the trial

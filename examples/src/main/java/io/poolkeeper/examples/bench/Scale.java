@@ -208,7 +208,7 @@ final class Scale {
     }
 
     /** Creates {@code count} VMs with operator-like name labels, a few hundred outstanding at a time. */
-    private static List<VmId> fill(Pool via, int count) {
+    static List<VmId> fill(Pool via, int count) {
         List<VmId> created = new ArrayList<>();
         List<CompletableFuture<VmId>> window = new ArrayList<>();
         for (int i = 0; i < count; i++) {
