@@ -104,6 +104,44 @@ class RenewingClientTest {
     }
 
     @Test
+    void aClientReplacedWithASendUnansweredStaysOpenUntilTheSendIsAnswered() throws Exception {
+        Echo echo = new Echo();
+        try (RaftServer server = server(group, peer, echo)) {
+            server.start();
+            List<Recorded> built = new CopyOnWriteArrayList<>();
+            RenewingClient renewing = new RenewingClient(leader -> {
+                Recorded c = new Recorded(real(group), built.isEmpty() ? ELSEWHERE : SELF);
+                built.add(c);
+                return c;
+            });
+            try (renewing) {
+                await().atMost(Duration.ofSeconds(30))
+                        .ignoreExceptions()
+                        .until(() ->
+                                renewing.send(Message.valueOf("warm")).join().isSuccess());
+                Recorded first = built.get(0);
+                echo.gate = new CompletableFuture<>();
+                CompletableFuture<RaftClientReply> held = renewing.send(Message.valueOf("held"));
+
+                renewing.leaderChanged(SELF);
+                await().atMost(Duration.ofSeconds(10)).until(() -> built.size() == 2);
+                // Its own attempt may reach the new leader first (after a failover, it did): closed now, its answer
+                // would be lost and the send would wait for the one sent again. (Before, it was closed within
+                // milliseconds of the switch.)
+                await().during(Duration.ofMillis(500))
+                        .atMost(Duration.ofSeconds(5))
+                        .alias("a client carrying an unanswered send was closed by the switch")
+                        .until(() -> !first.closed.get());
+
+                echo.gate.complete(null);
+                assertTrue(held.get(10, TimeUnit.SECONDS).isSuccess());
+                await().atMost(Duration.ofSeconds(10)).untilTrue(first.closed);
+                assertFalse(built.get(1).closed.get(), "the client of the moment stays open");
+            }
+        }
+    }
+
+    @Test
     void aGivenUpClientIsReplacedByOneAimedAtTheLatestLeader() throws Exception {
         try (RaftServer server = server(group, peer)) {
             server.start();
@@ -168,6 +206,10 @@ class RenewingClientTest {
     }
 
     private RaftServer server(RaftGroup group, RaftPeer peer) throws IOException {
+        return server(group, peer, new Echo());
+    }
+
+    private RaftServer server(RaftGroup group, RaftPeer peer, Echo echo) throws IOException {
         RaftProperties p = RaftSettings.server(
                 dir, "127.0.0.1", Integer.parseInt(peer.getAddress().split(":")[1]), MemberTimeouts.defaults());
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
@@ -175,7 +217,7 @@ class RenewingClientTest {
                 .setServerId(SELF)
                 .setGroup(group)
                 .setProperties(p)
-                .setStateMachine(new Echo())
+                .setStateMachine(echo)
                 .build();
     }
 
@@ -187,13 +229,15 @@ class RenewingClientTest {
                 .build();
     }
 
-    /** Applies nothing, answers every entry. */
+    /** Applies nothing, answers every entry, once {@link #gate} is open. */
     private static final class Echo extends BaseStateMachine {
+        volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+
         @Override
         public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
             updateLastAppliedTermIndex(
                     trx.getLogEntry().getTerm(), trx.getLogEntry().getIndex());
-            return CompletableFuture.completedFuture(Message.EMPTY);
+            return gate.thenApply(open -> Message.EMPTY);
         }
     }
 

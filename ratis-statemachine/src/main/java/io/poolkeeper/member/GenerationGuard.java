@@ -37,6 +37,8 @@ final class GenerationGuard {
     private final Map<HostId, Long> lastAnswer = new ConcurrentHashMap<>();
     /** When this member's Raft last named each other host its leader (this member's clock). */
     private final Map<HostId, Long> leaderSeen = new ConcurrentHashMap<>();
+    /** Whether the gate of the current leadership was opened at its election ({@link #elected}); guarded by this. */
+    private boolean gateOpened;
 
     GenerationGuard(
             HostId self,
@@ -63,9 +65,39 @@ final class GenerationGuard {
         leaderSeen.put(leader, nanos);
     }
 
-    /** A leadership began: writes wait for the next {@link #probe(boolean) gated} probe. */
-    void leadershipStarted() {
+    /**
+     * This member's Raft was just elected leader: writes wait for a {@link #probe(boolean) gated} probe, which starts
+     * now, while Raft builds the leader's state and commits the term's first entry, rather than once this member is
+     * master. On a member that had not led since it started, those steps took 150–170 ms and the probe 60–70 ms
+     * after them, which every first write waited out (docs/BENCHMARKS.md, session 19).
+     */
+    synchronized void elected() {
+        if (state.get().pool().isEmpty()) {
+            return; // a member that has not applied its pool yet: the gate opens with the mastership, as before
+        }
         check.leadershipStarted();
+        gateOpened = true;
+        scheduler.execute(() -> probe(true));
+    }
+
+    /**
+     * This member became master: writes wait for the gated probe, started now unless it started at the election. Then
+     * the hosts are asked again, ungated: the election's probe asked those of the state applied at the election, which
+     * may lag the log by the last few entries (a host that joined a moment before).
+     */
+    synchronized void mastershipStarted() {
+        if (gateOpened) {
+            gateOpened = false;
+            scheduler.execute(() -> probe(false));
+            return;
+        }
+        check.leadershipStarted();
+        scheduler.execute(() -> probe(true));
+    }
+
+    /** This member's Raft leadership ended: the next mastership's gate is that of its own election. */
+    synchronized void leadershipEnded() {
+        gateOpened = false;
     }
 
     /**

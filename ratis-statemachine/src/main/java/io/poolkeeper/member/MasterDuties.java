@@ -63,11 +63,8 @@ final class MasterDuties {
     void start() {
         active = true;
         heartbeats.restart();
-        generations.leadershipStarted();
-        scheduler.execute(() -> {
-            generations.probe(true);
-            recordMaster();
-        });
+        generations.mastershipStarted();
+        scheduler.execute(this::recordMaster);
     }
 
     void stop() {

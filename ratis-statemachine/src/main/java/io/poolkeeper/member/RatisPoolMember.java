@@ -83,6 +83,8 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     /** Serializes group changes: start, emergency transition, reset, leaving the pool, close. */
     private final ReentrantLock switching = new ReentrantLock();
 
+    private final long startedAtMillis = System.currentTimeMillis();
+
     private volatile Endpoint service;
     /** The bound PoolService port, kept so the address stays known after close. */
     private volatile int servicePort;
@@ -169,7 +171,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 watch,
                 master,
                 slave,
-                new LeaderLoss(self, peers, groups, this::poolState),
+                new LeaderLoss(self, peers, groups, this::poolState, startedAtMillis),
                 generations,
                 halfPool,
                 ha::surviving);
@@ -305,7 +307,13 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         }
 
         @Override
+        public void elected() {
+            generations.elected();
+        }
+
+        @Override
         public void notLeader() {
+            generations.leadershipEnded();
             role.move(EnumSet.of(MemberState.MASTER), MemberState.NO_MASTER, "no longer Raft leader");
         }
 
@@ -365,6 +373,11 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     @Override
     public String raftAddress() {
         return config.raftAddress();
+    }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAtMillis;
     }
 
     @Override

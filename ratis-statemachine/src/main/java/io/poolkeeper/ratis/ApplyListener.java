@@ -22,6 +22,12 @@ public interface ApplyListener {
     /** This member learned of a new leader of its group (itself or another). */
     default void leaderChanged() {}
 
+    /**
+     * This member was just elected leader (on a Raft server thread, after {@link #leaderChanged}): Raft has yet to
+     * commit the term's first entry, and refuses writes until {@link #leaderReady}.
+     */
+    default void elected() {}
+
     /** The state was replaced wholesale (snapshot installed or loaded). */
     default void reloaded(AppliedState after) {}
 

@@ -54,17 +54,21 @@ public final class PoolStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new PoolSnapshotStorage();
     private final ApplyListener listener;
     private final BiConsumer<RaftGroupId, RaftPeerId> leaderSeen;
+    private final ReadyLeaderNews otherLeaders;
     private final CommandStamper stamper = new CommandStamper();
     private volatile AppliedState current = AppliedState.empty();
     private final SnapshotWriter snapshots = new SnapshotWriter(storage, "pool-snapshot-writer");
 
     /**
-     * @param leaderSeen told a group and its leader whenever this member learns of a new one, on a Ratis thread that
+     * @param leaderSeen told a group and its leader once the leader can take writes: another host once this member
+     *     applied an entry of its term ({@link ReadyLeaderNews}), this member when it is ready; on a Ratis thread that
      *     may hold the server's monitor: must return at once and must not call into Ratis
      */
     public PoolStateMachine(ApplyListener listener, BiConsumer<RaftGroupId, RaftPeerId> leaderSeen) {
         this.listener = listener;
         this.leaderSeen = leaderSeen;
+        this.otherLeaders =
+                new ReadyLeaderNews(leaderSeen, () -> getLastAppliedTermIndex().getTerm());
     }
 
     /** The latest applied state; never null. */
@@ -147,6 +151,7 @@ public final class PoolStateMachine extends BaseStateMachine {
         applied.forEach(a -> reply.addResults(ResultCodec.encode(a.outcome())));
         current = after;
         updateLastAppliedTermIndex(entry.getTerm(), index);
+        otherLeaders.applied(entry.getTerm());
         snapshots.logged(entry.getStateMachineLogEntry().getLogData().size());
         try {
             listener.applied(index, applied, after);
@@ -263,10 +268,30 @@ public final class PoolStateMachine extends BaseStateMachine {
             return;
         }
         try {
-            leaderSeen.accept(groupMemberId.getGroupId(), newLeaderId);
             listener.leaderChanged();
+            if (newLeaderId.equals(groupMemberId.getPeerId())) {
+                // This member's own client hears of it when it is ready (notifyLeaderReady).
+                listener.elected();
+            } else {
+                otherLeaders.leaderChanged(groupMemberId.getGroupId(), newLeaderId, currentTerm(groupMemberId));
+            }
         } catch (RuntimeException e) {
             LOG.warn("leader-changed listener failed", e);
+        }
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        otherLeaders.applied(term);
+    }
+
+    /** The Raft server's current term in the group of {@code id}; 0 when it cannot be read (passed on at once). */
+    private long currentTerm(RaftGroupMemberId id) {
+        try {
+            return getServer().join().getDivision(id.getGroupId()).getInfo().getCurrentTerm();
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
