@@ -26,11 +26,8 @@ import org.slf4j.LoggerFactory;
  * another wait (docs/BENCHMARKS.md, "Failover").
  *
  * <p>The surviving voters ask each other for the last entry of their logs: none grows while there is no leader, so
- * they all pick the same one, the most up to date, whom the others will vote for. Among equals it is the one running
- * longest, by the start times they report (then the lowest host UUID): a member restarted a moment ago runs this code
- * cold, and in the failover benchmark, where each trial restarts the member it killed, such a member noticed the loss
- * 100–120 ms after the others and then took longer over each step of its first term (docs/BENCHMARKS.md, session
- * 19). Every survivor compares the same reported values, so they agree; only that one starts an election at once ({@link RaftGroups#electInsteadOf}), and only with a majority of
+ * they all pick the same one, the most up to date (the lowest host UUID among equals), whom the others will vote
+ * for; only that one starts an election at once ({@link RaftGroups#electInsteadOf}), and only with a majority of
  * the voters answering (without one, Raft's pre-vote is what keeps the term from rising in vain). Two starting
  * together would split the vote; a survivor that did not answer in time is left out, and if that makes two start,
  * their election timers settle it as before. A host gone silent (power, cable) refuses nothing and is left to the
@@ -47,17 +44,14 @@ final class LeaderLoss {
     private final PeerLink peers;
     private final RaftGroups groups;
     private final Supplier<PoolState> state;
-    /** When this member started (wall clock, milliseconds since the epoch), as its status reports it. */
-    private final long startedAtMillis;
     /** The watches already followed, so a master seen again is not followed twice. */
     private final Set<CompletableFuture<Void>> followed = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    LeaderLoss(HostId self, PeerLink peers, RaftGroups groups, Supplier<PoolState> state, long startedAtMillis) {
+    LeaderLoss(HostId self, PeerLink peers, RaftGroups groups, Supplier<PoolState> state) {
         this.self = self;
         this.peers = peers;
         this.groups = groups;
         this.state = state;
-        this.startedAtMillis = startedAtMillis;
     }
 
     /** Follows the current master's process; called on a slave's every tick. */
@@ -113,7 +107,7 @@ final class LeaderLoss {
                     continue;
                 }
                 reachable++;
-                if (ahead(other.get(), mine, startedAtMillis, self)) {
+                if (ahead(other.get(), mine)) {
                     LOG.info(
                             "master {} is gone; {} has the most up-to-date log and starts the election",
                             leader,
@@ -135,20 +129,9 @@ final class LeaderLoss {
         });
     }
 
-    /**
-     * Whether {@code other} should start the election rather than this member ({@code self}, whose log ends at {@code
-     * mine} and which started at {@code startedAtMillis}): a more up-to-date log, then an earlier start, then a lower
-     * host UUID. A start not reported (0: a member of an older version) is not compared, on either side.
-     */
-    static boolean ahead(PeerStatus other, LogPosition mine, long startedAtMillis, HostId self) {
+    /** Whether {@code other} should start the election rather than this member. */
+    private boolean ahead(PeerStatus other, LogPosition mine) {
         int byLog = other.log().compareTo(mine);
-        if (byLog != 0) {
-            return byLog > 0;
-        }
-        long theirs = other.startedAtMillis();
-        if (theirs != 0 && startedAtMillis != 0 && theirs != startedAtMillis) {
-            return theirs < startedAtMillis;
-        }
-        return other.hostUuid().compareTo(self.toString()) < 0;
+        return byLog > 0 || byLog == 0 && other.hostUuid().compareTo(self.toString()) < 0;
     }
 }

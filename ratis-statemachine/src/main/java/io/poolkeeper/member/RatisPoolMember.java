@@ -83,8 +83,6 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     /** Serializes group changes: start, emergency transition, reset, leaving the pool, close. */
     private final ReentrantLock switching = new ReentrantLock();
 
-    private final long startedAtMillis = System.currentTimeMillis();
-
     private volatile Endpoint service;
     /** The bound PoolService port, kept so the address stays known after close. */
     private volatile int servicePort;
@@ -171,7 +169,7 @@ public final class RatisPoolMember implements PoolMember, MemberService {
                 watch,
                 master,
                 slave,
-                new LeaderLoss(self, peers, groups, this::poolState, startedAtMillis),
+                new LeaderLoss(self, peers, groups, this::poolState),
                 generations,
                 halfPool,
                 ha::surviving);
@@ -373,11 +371,6 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     @Override
     public String raftAddress() {
         return config.raftAddress();
-    }
-
-    @Override
-    public long startedAtMillis() {
-        return startedAtMillis;
     }
 
     @Override

@@ -37,9 +37,6 @@ public interface MemberService {
     /** The last entry of this member's Raft log. */
     LogPosition logPosition();
 
-    /** When this member started (wall clock, milliseconds since the epoch). */
-    long startedAtMillis();
-
     /** This member's copy of the pool (a LOCAL read). */
     AppliedState applied();
 

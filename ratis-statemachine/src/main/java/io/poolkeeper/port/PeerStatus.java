@@ -13,7 +13,6 @@ import java.util.Optional;
  * @param inEmergencyMode whether it is in emergency mode
  * @param masterAddress the service address of the master it knows of, if any
  * @param log the last entry of its Raft log
- * @param startedAtMillis when it started (wall clock, milliseconds since the epoch); 0 when it did not say
  */
 public record PeerStatus(
         String hostUuid,
@@ -22,5 +21,4 @@ public record PeerStatus(
         long generation,
         boolean inEmergencyMode,
         Optional<String> masterAddress,
-        LogPosition log,
-        long startedAtMillis) {}
+        LogPosition log) {}

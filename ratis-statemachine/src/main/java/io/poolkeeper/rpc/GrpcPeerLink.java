@@ -181,8 +181,7 @@ public final class GrpcPeerLink implements PeerLink {
                 s.getGeneration(),
                 s.getInEmergencyMode(),
                 s.getMasterAddress().isEmpty() ? Optional.empty() : Optional.of(s.getMasterAddress()),
-                new LogPosition(s.getLogTerm(), s.getLogIndex()),
-                s.getStartedAtMillis());
+                new LogPosition(s.getLogTerm(), s.getLogIndex()));
     }
 
     @Override

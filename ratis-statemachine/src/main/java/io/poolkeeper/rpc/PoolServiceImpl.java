@@ -334,8 +334,7 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                 .setGeneration(member.generation())
                 .setInEmergencyMode(member.isInEmergencyMode())
                 .setAppliedIndex(applied.sequence())
-                .setRaftAddress(member.raftAddress())
-                .setStartedAtMillis(member.startedAtMillis());
+                .setRaftAddress(member.raftAddress());
         LogPosition log = member.logPosition();
         b.setLogTerm(log.term()).setLogIndex(log.index());
         state.pool().ifPresent(pool -> {

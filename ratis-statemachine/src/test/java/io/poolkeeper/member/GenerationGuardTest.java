@@ -132,8 +132,7 @@ class GenerationGuardTest {
                 generation,
                 false,
                 Optional.empty(),
-                new LogPosition(1, 3),
-                0);
+                new LogPosition(1, 3));
     }
 
     @Test
