@@ -310,6 +310,8 @@ public final class PoolStateMachine extends BaseStateMachine {
         if (loaded.isPresent()) {
             current = loaded.get().state();
             setLastAppliedTermIndex(loaded.get().last());
+            // An installed snapshot may be the first of the new leader's term this member sees applied.
+            otherLeaders.applied(loaded.get().last().getTerm());
             listener.reloaded(current);
         }
     }
