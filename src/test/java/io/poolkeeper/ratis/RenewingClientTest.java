@@ -71,16 +71,7 @@ class RenewingClientTest {
         try (RaftServer server = server(group, peer)) {
             server.start();
             List<Recorded> built = new CopyOnWriteArrayList<>();
-            RenewingClient renewing = new RenewingClient(leader -> {
-                Recorded c = new Recorded(real(group), built.isEmpty() ? ELSEWHERE : SELF);
-                built.add(c);
-                return c;
-            });
-            try (renewing) {
-                await().atMost(Duration.ofSeconds(30))
-                        .ignoreExceptions()
-                        .until(() ->
-                                renewing.send(Message.valueOf("warm")).join().isSuccess());
+            try (RenewingClient renewing = warmSwitching(built)) {
                 Recorded first = built.get(0);
 
                 RaftClientReply reply = renewing.admin(admin -> {
@@ -109,16 +100,7 @@ class RenewingClientTest {
         try (RaftServer server = server(group, peer, echo)) {
             server.start();
             List<Recorded> built = new CopyOnWriteArrayList<>();
-            RenewingClient renewing = new RenewingClient(leader -> {
-                Recorded c = new Recorded(real(group), built.isEmpty() ? ELSEWHERE : SELF);
-                built.add(c);
-                return c;
-            });
-            try (renewing) {
-                await().atMost(Duration.ofSeconds(30))
-                        .ignoreExceptions()
-                        .until(() ->
-                                renewing.send(Message.valueOf("warm")).join().isSuccess());
+            try (RenewingClient renewing = warmSwitching(built)) {
                 Recorded first = built.get(0);
                 echo.gate = new CompletableFuture<>();
                 CompletableFuture<RaftClientReply> held = renewing.send(Message.valueOf("held"));
@@ -139,6 +121,22 @@ class RenewingClientTest {
                 assertFalse(built.get(1).closed.get(), "the client of the moment stays open");
             }
         }
+    }
+
+    /**
+     * A client whose first Raft client says it aims elsewhere, so that news of the real leader makes it switch (each
+     * client built is added to {@code built}), once a first send has gone through.
+     */
+    private RenewingClient warmSwitching(List<Recorded> built) {
+        RenewingClient renewing = new RenewingClient(leader -> {
+            Recorded c = new Recorded(real(group), built.isEmpty() ? ELSEWHERE : SELF);
+            built.add(c);
+            return c;
+        });
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(() -> renewing.send(Message.valueOf("warm")).join().isSuccess());
+        return renewing;
     }
 
     @Test

@@ -271,6 +271,7 @@ public final class PoolStateMachine extends BaseStateMachine {
             listener.leaderChanged();
             if (newLeaderId.equals(groupMemberId.getPeerId())) {
                 // This member's own client hears of it when it is ready (notifyLeaderReady).
+                otherLeaders.selfElected();
                 listener.elected();
             } else {
                 otherLeaders.leaderChanged(groupMemberId.getGroupId(), newLeaderId, currentTerm(groupMemberId));

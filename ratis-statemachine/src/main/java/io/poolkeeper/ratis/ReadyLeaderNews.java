@@ -39,6 +39,11 @@ final class ReadyLeaderNews {
         applied(appliedTerm.getAsLong());
     }
 
+    /** This member was elected: a news of another leader not passed on yet is out of date. */
+    void selfElected() {
+        pending.set(null);
+    }
+
     /** This member applied an entry of {@code term}. */
     void applied(long term) {
         Pending p = pending.get();

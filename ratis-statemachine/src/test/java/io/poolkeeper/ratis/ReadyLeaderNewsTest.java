@@ -50,6 +50,14 @@ class ReadyLeaderNewsTest {
     }
 
     @Test
+    void thisMembersOwnElectionDropsANewsNotPassedOnYet() {
+        news.leaderChanged(GROUP, OLD, 8);
+        news.selfElected();
+        news.applied(9);
+        assertEquals(List.of(), told, "this member leads term 9: its client must not be aimed at another host");
+    }
+
+    @Test
     void aLaterNewsReplacesOneNotPassedOnYet() {
         news.leaderChanged(GROUP, OLD, 8);
         news.leaderChanged(GROUP, NEW, 9);
