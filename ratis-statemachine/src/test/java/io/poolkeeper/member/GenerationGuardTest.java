@@ -135,13 +135,20 @@ class GenerationGuardTest {
                 new LogPosition(1, 3));
     }
 
-    @Test
-    void theProbeStartsAtTheElectionAndTheMastershipDoesNotHoldWritesForASecondOne() {
+    /**
+     * A slave elected leader: the other host is asked at once (while Raft still commits the term's first entry,
+     * before this member is master) and answers {@code ahead} generations ahead of this member's.
+     */
+    private void electedAndAnswered(long ahead) {
         role.move(EnumSet.of(MemberState.STARTING), MemberState.SLAVE, "test");
         guard.elected();
-        // Asked while Raft still commits the term's first entry, before this member is master.
         await().atMost(Duration.ofSeconds(5)).until(() -> peers.asked.size() == 1);
-        peers.asked.get(0).complete(answer(state.requirePool().generation()));
+        peers.asked.get(0).complete(answer(state.requirePool().generation() + ahead));
+    }
+
+    @Test
+    void theProbeStartsAtTheElectionAndTheMastershipDoesNotHoldWritesForASecondOne() {
+        electedAndAnswered(0);
 
         guard.mastershipStarted();
         // A gate opened again here would hold the write until a new probe's answer, or 2 × 5 s without one.
@@ -152,10 +159,7 @@ class GenerationGuardTest {
 
     @Test
     void aNewerGenerationFoundByTheElectionsProbeRefusesTheFirstWrite() {
-        role.move(EnumSet.of(MemberState.STARTING), MemberState.SLAVE, "test");
-        guard.elected();
-        await().atMost(Duration.ofSeconds(5)).until(() -> peers.asked.size() == 1);
-        peers.asked.get(0).complete(answer(state.requirePool().generation() + 1));
+        electedAndAnswered(1);
 
         guard.mastershipStarted();
         IOException refused = assertThrows(IOException.class, guard::beforeWrite);
@@ -165,10 +169,7 @@ class GenerationGuardTest {
 
     @Test
     void aLeadershipLostBeforeTheMastershipLeavesTheNextMastershipItsOwnProbe() {
-        role.move(EnumSet.of(MemberState.STARTING), MemberState.SLAVE, "test");
-        guard.elected();
-        await().atMost(Duration.ofSeconds(5)).until(() -> peers.asked.size() == 1);
-        peers.asked.get(0).complete(answer(state.requirePool().generation()));
+        electedAndAnswered(0);
         guard.leadershipEnded();
 
         guard.mastershipStarted();
