@@ -156,6 +156,53 @@ class HaPartitionTest {
         }
     }
 
+    /**
+     * A 2-2 split whose surviving pair is cut apart the moment one of them starts re-founding the pool: the other, alone,
+     * fences itself with no master to judge it (its partner is between groups), so the new generation still records its
+     * VM as running there. When the link is back, the founder commits that fence before it re-admits the host: the VM
+     * is Halted and restarted, not left recorded on a host whose agent stopped it (NemesisTest seed 17972379653372).
+     */
+    @Test
+    @Execution(ExecutionMode.CONCURRENT)
+    void aSurvivorFencedWhileItsPartnerReFoundsHasItsFenceCommittedBeforeItIsReadmitted() {
+        try (TestingPool pool = haPool(dir, 4)) {
+            List<VmId> vms = List.of(protectedVm(pool, 0), protectedVm(pool, 1));
+            long generation = pool.member(0).generation();
+            List<Integer> founders = new CopyOnWriteArrayList<>();
+            for (int i : List.of(0, 1)) {
+                pool.member(i).onRoleChange(change -> {
+                    if (change.to() == MemberState.STARTING && change.why().contains("founding generation")) {
+                        founders.add(i);
+                        pool.cutBoth(0, 1);
+                    }
+                });
+            }
+            split(pool, List.of(0, 1), List.of(2, 3));
+
+            await().atMost(TestingPool.WAIT).until(() -> fenced(pool).size() == 3);
+            assertEquals(1, founders.size(), () -> "founders " + founders);
+            int founder = founders.get(0);
+            int partner = 1 - founder;
+            assertEquals(Set.of(partner, 2, 3), fenced(pool));
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> pool.hypervisor(partner).listRunning().isEmpty());
+            RatisPoolMember master = pool.member(founder);
+            assertTrue(master.generation() > generation);
+            assertEquals(
+                    Optional.of(pool.host(partner)),
+                    residentOn(master, vms.get(partner)),
+                    "the new generation does not know the partner fenced");
+
+            pool.heal(0, 1);
+            pool.heal(1, 0);
+            awaitRestartedOn(pool, vms.get(partner), List.of(0, 1));
+            await().atMost(TestingPool.WAIT)
+                    .until(() -> pool.member(partner).state() == MemberState.SLAVE
+                            && pool.member(partner).generation() == master.generation());
+            pool.assertNoVmEverRanTwice();
+        }
+    }
+
     @Test
     @Execution(ExecutionMode.CONCURRENT)
     void fiveHostsThreeAndTwoTheThreeSurvive() {

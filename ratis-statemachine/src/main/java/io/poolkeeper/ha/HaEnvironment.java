@@ -60,12 +60,20 @@ public interface HaEnvironment {
 
     /**
      * The forced reconfiguration of DESIGN §5, led by this member: re-founds the pool in the next generation from its
-     * log and resets {@code survivors} (the others of its partition) into it.
+     * log and resets {@code survivors} (the others of its partition) into it; a survivor that fenced itself meanwhile
+     * is brought back as {@link #readmit} brings a fenced host back.
      *
-     * @return completes once this member is master of the new generation
+     * @return completes once this member is master of the new generation, with the VMs that survivors' fences halted
      */
-    CompletableFuture<Void> refound(SortedSet<HostId> survivors, String why);
+    CompletableFuture<List<VmId>> refound(SortedSet<HostId> survivors, String why);
 
-    /** On the master: if {@code host} answers and is fenced or of an older generation, resets it into this one. */
-    CompletableFuture<Void> readmit(Host host);
+    /**
+     * On the master: if {@code host} answers and is fenced or of an older generation, resets it into this one. A host
+     * that fenced itself without the pool recording it (it fenced while no master judged it: a re-founding outlasted
+     * W) has that fence committed first, as {@link #declareFenced} does, once its agent's hard stop has returned: its
+     * VMs are Halted, and protected ones restarted, rather than recorded as running on a host that stopped them.
+     *
+     * @return the VMs such a fence halted (none otherwise)
+     */
+    CompletableFuture<List<VmId>> readmit(Host host);
 }

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *   <li>fences itself once it has been outside a surviving partition for W ({@link Reachability#selfFenceDue});
  *   <li>if it survives, looks for lost hosts that have provably fenced ({@link Reachability#fenced}). When its
  *       partition holds a Raft majority, the master commits their deaths; when it does not (a 2-host tie, too few
- *       voters), the partition's member with the most up-to-date log re-founds the pool (DESIGN §5) and then
- *       commits them. Declared hosts leave the Raft configuration;
+ *       voters), the partition's member with the most up-to-date log re-founds the pool (DESIGN §5), beating its
+ *       partners all along, and then commits them. Declared hosts leave the Raft configuration;
  *   <li>on the master, restarts VMs ({@link HaRestarts}), records the failover plan's status
  *       ({@link HaPlanRecorder}) and re-admits fenced hosts that answer again.
  * </ol>
@@ -53,6 +53,9 @@ public final class HaMonitor {
     private long lastBeat;
     private long lastHousekeeping;
     private boolean refounding;
+    /** The view on which this member decided to re-found: what its beats say while it is between groups. */
+    private HaView foundingView;
+
     private boolean fenced;
     private final Set<HostId> declaring = new HashSet<>();
     /** After a failed attempt, when each verdict (or the re-founding, under this member's id) may be tried again. */
@@ -174,6 +177,10 @@ public final class HaMonitor {
     }
 
     private void step() {
+        if (refounding) {
+            beatWhileFounding();
+            return;
+        }
         PoolState cheap = env.state();
         if (cheap.pool().isEmpty() || !cheap.requirePool().haEnabled()) {
             disarm();
@@ -233,6 +240,22 @@ public final class HaMonitor {
         }
     }
 
+    /**
+     * While this member re-founds the pool it is between groups: it has left the old one and the new one holds no pool
+     * yet, so its view says nothing. Its partners of the surviving partition still judge by the old liveset until it
+     * resets them into the new generation; without its beats they would find themselves alone and fence after W,
+     * protected VMs and all, if the founding takes that long (NemesisTest seed 17972379653372, on a loaded machine).
+     * So it goes on beating what it knew when it decided, and goes on hearing them; it judges nothing meanwhile.
+     */
+    private void beatWhileFounding() {
+        long now = env.nanos();
+        if (now - lastBeat >= heartbeatNanos || beatNow) {
+            beatNow = false;
+            lastBeat = now;
+            beat(foundingView, lastLiveset, now);
+        }
+    }
+
     /** Whether this member's silence about some host of the liveset reached the span since the last tick. */
     private boolean crossedSpan(SortedSet<HostId> liveset, long now) {
         long span = reach.deadlines().declareAfter();
@@ -267,6 +290,7 @@ public final class HaMonitor {
         reach = null;
         armedTimeout = null;
         refounding = false;
+        foundingView = null;
     }
 
     private static SortedSet<HostId> liveset(PoolState state) {
@@ -366,6 +390,7 @@ public final class HaMonitor {
             return;
         }
         refounding = true;
+        foundingView = view;
         // The re-founded pool sees the lost hosts dead before their verdicts commit: as "declaring", housekeeping
         // does not re-admit one meanwhile, which the verdict's Raft removal would then undo (see housekeeping).
         declaring.addAll(lost);
@@ -379,9 +404,10 @@ public final class HaMonitor {
         String why = "HA: surviving partition " + partition + " holds no Raft majority of " + view.voters() + "; hosts "
                 + lost + " fenced";
         LOG.warn("host {}: {}: re-founding the pool", self, why);
-        env.refound(survivors, why).whenComplete((ok, error) -> {
+        env.refound(survivors, why).whenComplete((halted, error) -> {
             synchronized (this) {
                 refounding = false;
+                foundingView = null;
                 declaring.removeAll(lost);
                 long until = env.nanos() + grace;
                 survivors.forEach(host -> justReset.put(host, until));
@@ -390,6 +416,7 @@ public final class HaMonitor {
                     failed(self);
                     return;
                 }
+                restarts.halted(halted);
                 lost.forEach(this::declare);
             }
         });
@@ -421,9 +448,12 @@ public final class HaMonitor {
                     && !leavingRaft.contains(host.uuid())
                     && !justReset.containsKey(host.uuid())
                     && readmitting.add(host.uuid())) {
-                env.readmit(host).whenComplete((ok, error) -> {
+                env.readmit(host).whenComplete((halted, error) -> {
                     synchronized (this) {
                         readmitting.remove(host.uuid());
+                        if (halted != null) {
+                            restarts.halted(halted);
+                        }
                     }
                 });
             }

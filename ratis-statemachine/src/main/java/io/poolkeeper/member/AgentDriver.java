@@ -83,6 +83,9 @@ final class AgentDriver implements AutoCloseable {
 
     private volatile boolean enabled;
     private volatile boolean fenced;
+    /** The last fence's hard stop has returned; cleared with {@link #fenced} on re-admission. */
+    private volatile boolean stopped;
+
     private volatile boolean closed;
     /** Raised by a fence: answers of calls made before it are dropped. */
     private volatile long epoch;
@@ -120,6 +123,7 @@ final class AgentDriver implements AutoCloseable {
         FencingToken token = new FencingToken(generation(at.state()), at.sequence());
         boolean readmission = fenced;
         fenced = false;
+        stopped = false;
         executor.execute(() -> {
             if (readmission) {
                 try {
@@ -270,11 +274,17 @@ final class AgentDriver implements AutoCloseable {
         return fenced;
     }
 
+    /** Whether the host fenced itself, the agent's hard stop has returned, and no re-admission came since. */
+    boolean fenceComplete() {
+        return fenced && stopped;
+    }
+
     /**
      * HA self-fence: no agent call from now on, until {@link #enable}; the agent hard-stops every local VM at once,
      * and again once the calls already under way have returned (one of them may have started a VM).
      */
     void fence(FencingToken token) {
+        stopped = false;
         fenced = true;
         enabled = false;
         synchronized (this) {
@@ -286,6 +296,7 @@ final class AgentDriver implements AutoCloseable {
             epoch++;
             lanes.clear();
             fenceQuietly(token);
+            stopped = true;
         } finally {
             calls.writeLock().unlock();
         }

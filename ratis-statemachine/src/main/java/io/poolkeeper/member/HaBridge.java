@@ -21,15 +21,20 @@ import io.poolkeeper.port.Scheduler;
 import io.poolkeeper.ratis.RaftConfigSync;
 import io.poolkeeper.ratis.RaftGroups;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -206,7 +211,7 @@ final class HaBridge implements HaEnvironment {
     }
 
     @Override
-    public CompletableFuture<Void> refound(SortedSet<HostId> survivors, String why) {
+    public CompletableFuture<List<VmId>> refound(SortedSet<HostId> survivors, String why) {
         return run(() -> {
             long generation = emergency
                     .refound(
@@ -215,30 +220,79 @@ final class HaBridge implements HaEnvironment {
                                     local.state().pool().map(p -> p.haEnabled()).orElse(false))
                     .orElseThrow(() -> new IllegalStateException("HA was disabled meanwhile"));
             PoolState state = groups.applied().state();
+            List<VmId> halted = new ArrayList<>();
             for (HostId survivor : survivors) {
                 Host host = state.hosts().get(survivor);
-                if (host != null) {
-                    reset(host, generation);
+                if (host == null) {
+                    continue;
                 }
+                Optional<PeerStatus> status;
+                try {
+                    status = Optional.of(peers.status(host.address(), timeout()).join());
+                } catch (CompletionException e) {
+                    status = Optional.empty(); // the reset tries it anyway, as it did before asking
+                }
+                halted.addAll(bringBack(host, generation, status));
             }
-            return null;
+            return halted;
         });
     }
 
     @Override
-    public CompletableFuture<Void> readmit(Host host) {
+    public CompletableFuture<List<VmId>> readmit(Host host) {
         PoolState state = groups.applied().state();
         String poolUuid = state.requirePool().uuid().toString();
         long mine = state.requirePool().generation();
         return peers.status(host.address(), timeout()).thenCompose(status -> {
             if (!needsReset(status, host, poolUuid, mine)) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture(List.<VmId>of());
             }
-            return run(() -> {
-                reset(host, mine);
-                return null;
-            });
+            return run(() -> bringBack(host, mine, Optional.of(status)));
         });
+    }
+
+    /**
+     * Resets {@code host} into {@code generation}. One that reports FENCED is reset only once its agent's hard stop
+     * has returned, and its fence is committed first if this master's copy does not hold it (the host live, or VMs
+     * live on it): it fenced while no master judged it, and it would come back with VMs recorded as running that its
+     * agent stopped, never restarted. Procedures thread.
+     *
+     * @return the VMs that committing its fence halted
+     */
+    private List<VmId> bringBack(Host host, long generation, Optional<PeerStatus> status) throws InterruptedException {
+        List<VmId> halted = List.of();
+        if (status.isPresent() && status.get().role() == MemberRole.FENCED) {
+            if (!status.get().fenceComplete()) {
+                LOG.info("HA: host {} is still fencing; it is brought back once its VMs are stopped", host.uuid());
+                return halted;
+            }
+            if (fenceUnrecorded(groups.applied().state(), host.uuid())) {
+                LOG.warn(
+                        "HA: host {} fenced itself unjudged; committing its fence before bringing it back",
+                        host.uuid());
+                try {
+                    halted = declareFenced(host.uuid()).get(timeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    // Not back with its fence unrecorded: the next re-admission round tries both again.
+                    LOG.warn("HA: the fence of host {} did not commit: {}", host.uuid(), e.toString());
+                    return List.of();
+                }
+            }
+        }
+        reset(host, generation);
+        return halted;
+    }
+
+    /** Whether {@code state} records {@code host} as if it had not fenced: live, or with live VMs resident on it. */
+    static boolean fenceUnrecorded(PoolState state, HostId host) {
+        Host record = state.hosts().get(host);
+        if (record == null) {
+            return false;
+        }
+        return record.live()
+                || state.vms().values().stream()
+                        .anyMatch(vm -> vm.residentOn().equals(Optional.of(host))
+                                && vm.powerState().isLive());
     }
 
     /**

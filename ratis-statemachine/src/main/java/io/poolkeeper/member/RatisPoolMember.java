@@ -409,6 +409,11 @@ public final class RatisPoolMember implements PoolMember, MemberService {
     }
 
     @Override
+    public boolean fenceComplete() {
+        return role.get() == MemberState.FENCED && agentDriver.fenceComplete();
+    }
+
+    @Override
     public boolean isInEmergencyMode() {
         return role.get().emergency();
     }

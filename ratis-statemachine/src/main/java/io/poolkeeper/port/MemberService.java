@@ -27,6 +27,12 @@ public interface MemberService {
     /** The member's role right now. */
     MemberRole role();
 
+    /**
+     * Whether this member fenced itself and its host agent's hard stop has returned (until it is re-admitted): from
+     * then on none of the host's VMs runs. A member is FENCED a moment before (it refuses writes first).
+     */
+    boolean fenceComplete();
+
     long generation();
 
     boolean isInEmergencyMode();

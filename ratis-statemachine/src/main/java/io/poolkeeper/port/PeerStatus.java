@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param inEmergencyMode whether it is in emergency mode
  * @param masterAddress the service address of the master it knows of, if any
  * @param log the last entry of its Raft log
+ * @param fenceComplete it is FENCED and its host agent's hard stop has returned: none of its VMs runs
  */
 public record PeerStatus(
         String hostUuid,
@@ -21,4 +22,5 @@ public record PeerStatus(
         long generation,
         boolean inEmergencyMode,
         Optional<String> masterAddress,
-        LogPosition log) {}
+        LogPosition log,
+        boolean fenceComplete) {}

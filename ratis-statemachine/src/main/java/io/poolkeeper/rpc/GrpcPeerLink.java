@@ -181,7 +181,8 @@ public final class GrpcPeerLink implements PeerLink {
                 s.getGeneration(),
                 s.getInEmergencyMode(),
                 s.getMasterAddress().isEmpty() ? Optional.empty() : Optional.of(s.getMasterAddress()),
-                new LogPosition(s.getLogTerm(), s.getLogIndex()));
+                new LogPosition(s.getLogTerm(), s.getLogIndex()),
+                s.getFenceComplete());
     }
 
     @Override

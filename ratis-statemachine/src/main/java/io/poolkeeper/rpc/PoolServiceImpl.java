@@ -334,7 +334,8 @@ final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                 .setGeneration(member.generation())
                 .setInEmergencyMode(member.isInEmergencyMode())
                 .setAppliedIndex(applied.sequence())
-                .setRaftAddress(member.raftAddress());
+                .setRaftAddress(member.raftAddress())
+                .setFenceComplete(member.fenceComplete());
         LogPosition log = member.logPosition();
         b.setLogTerm(log.term()).setLogIndex(log.index());
         state.pool().ifPresent(pool -> {

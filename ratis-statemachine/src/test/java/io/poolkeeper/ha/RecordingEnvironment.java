@@ -68,12 +68,12 @@ final class RecordingEnvironment implements HaEnvironment {
     }
 
     @Override
-    public CompletableFuture<Void> refound(SortedSet<HostId> survivors, String why) {
+    public CompletableFuture<List<VmId>> refound(SortedSet<HostId> survivors, String why) {
         throw new UnsupportedOperationException();
     }
 
     @Override
-    public CompletableFuture<Void> readmit(Host host) {
+    public CompletableFuture<List<VmId>> readmit(Host host) {
         throw new UnsupportedOperationException();
     }
 

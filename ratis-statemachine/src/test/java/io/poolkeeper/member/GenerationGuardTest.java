@@ -132,7 +132,8 @@ class GenerationGuardTest {
                 generation,
                 false,
                 Optional.empty(),
-                new LogPosition(1, 3));
+                new LogPosition(1, 3),
+                false);
     }
 
     /**

@@ -23,7 +23,7 @@ class ReadmissionTest {
             new Host(new HostId(new UUID(4, 4)), "h4", "127.0.0.1:7430", true, false, 8L << 30, HostRole.VOTER);
 
     private static PeerStatus status(String host, MemberRole role, String pool, long generation) {
-        return new PeerStatus(host, role, pool, generation, false, Optional.empty(), LogPosition.NONE);
+        return new PeerStatus(host, role, pool, generation, false, Optional.empty(), LogPosition.NONE, false);
     }
 
     private static PeerStatus status(MemberRole role, String pool, long generation) {

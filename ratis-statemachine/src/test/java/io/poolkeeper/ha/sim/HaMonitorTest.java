@@ -233,6 +233,38 @@ class HaMonitorTest {
         assertEquals(List.of(), w.violations(), story(w));
     }
 
+    /**
+     * The same split, but the re-founding takes 2 T (a loaded machine: NemesisTest seed 17972379653372), the founder
+     * out of every group meanwhile. Its partner still judges by the old liveset and must keep hearing it, or it finds
+     * itself alone and fences W later, before the founder brings it into the new generation.
+     */
+    @Test
+    void aFounderKeepsBeatingItsPartnerWhileARefoundingOutlastsW() {
+        HaWorld w = world(4, 6);
+        w.refoundLatency = 2 * TN;
+        w.designate(2);
+        VmId onZero = w.protectedVm(0, 0);
+        armHa(w);
+        long generation = w.member(1).state.requirePool().generation();
+        long cut = w.now();
+        w.split(List.of(0, 1), List.of(2, 3));
+        w.setLog(1, w.member(1).logTerm, w.member(0).logIndex + 1);
+        w.runUntil(cut + 6 * TN);
+
+        Call refound = first(w, Kind.REFOUND, new TreeSet<>(Set.of(HaWorld.hostId(0))));
+        assertEquals(1, refound.member(), story(w));
+        Call refounded = first(w, Kind.REFOUNDED, new TreeSet<>(Set.of(HaWorld.hostId(0), HaWorld.hostId(1))));
+        assertTrue(refounded.at() - refound.at() >= 2 * TN, story(w));
+        assertEquals(
+                Set.of(2, 3),
+                new TreeSet<>(
+                        w.calls(Kind.SELF_FENCE).stream().map(Call::member).toList()),
+                () -> "host 0 fenced while host 1 re-founded" + story(w).get());
+        assertEquals(generation + 1, w.member(0).state.requirePool().generation(), story(w));
+        assertRunsOnOneOf(w, onZero, 1, Set.of(0));
+        assertEquals(List.of(), w.violations(), story(w));
+    }
+
     /** Order groups: the order-2 VMs of a lost host are restarted only once its order-1 VMs run. */
     @Test
     void protectedVmsAreRestartedOneOrderGroupAfterTheOther() {

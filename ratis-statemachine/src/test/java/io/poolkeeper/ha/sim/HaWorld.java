@@ -73,6 +73,8 @@ final class HaWorld {
     long agentStart = 50 * MS;
     /** Whether {@link SimMember#readmit} resets a fenced host that answers back into the pool. */
     boolean resetOnReadmit = true;
+    /** How long the forced reconfiguration of DESIGN §5 takes, the founder out of every group meanwhile. */
+    long refoundLatency = Sim.REFOUND_LATENCY;
 
     /** A pool of {@code hosts} (host i has the i-th lowest UUID), clock rates within {@code ±drift}, host 0 master. */
     HaWorld(long seed, int hosts, HaSettings settings, double drift) {

@@ -66,6 +66,11 @@ final class SimMember implements HaEnvironment {
     long fencedAt = -1;
     /** Taken out of the Raft configuration by the master; back when re-admitted. */
     boolean removed;
+    /**
+     * Re-founding the pool: like a real member, it has left the old group and its new one holds no pool yet, so its
+     * copy is empty and it is in no group until the founding completes.
+     */
+    boolean founding;
 
     private boolean powered = true;
     private boolean processUp;
@@ -173,6 +178,7 @@ final class SimMember implements HaEnvironment {
 
     private void stopProcess() {
         processUp = false;
+        founding = false;
         master = false;
         incarnation++;
         buffered.clear();
@@ -227,12 +233,12 @@ final class SimMember implements HaEnvironment {
 
     @Override
     public PoolState state() {
-        return state;
+        return founding ? PoolState.empty() : state;
     }
 
     @Override
     public HaView view() {
-        return new HaView(state, !fenced() && !removed, master, voters, peers, logTerm, logIndex);
+        return new HaView(state(), !fenced() && !removed && !founding, master, voters, peers, logTerm, logIndex);
     }
 
     @Override
@@ -340,15 +346,17 @@ final class SimMember implements HaEnvironment {
     record Placement(VmId vm, int host) {}
 
     @Override
-    public CompletableFuture<Void> refound(SortedSet<HostId> survivors, String why) {
+    public CompletableFuture<List<VmId>> refound(SortedSet<HostId> survivors, String why) {
         world.record(this, Kind.REFOUND, survivors);
         for (Host host : state.hosts().values()) {
             if (host.live() && !host.uuid().equals(id) && !survivors.contains(host.uuid())) {
                 world.checker().mayDeclare(this, world.member(host.uuid()), "re-founds without");
             }
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        later(Sim.REFOUND_LATENCY, () -> {
+        CompletableFuture<List<VmId>> done = new CompletableFuture<>();
+        founding = true;
+        later(world.refoundLatency, () -> {
+            founding = false;
             if (!reachable()) {
                 done.completeExceptionally(new IllegalStateException("down"));
                 return;
@@ -378,15 +386,15 @@ final class SimMember implements HaEnvironment {
             world.checker().committed(this);
             world.raft().replicate(this);
             world.record(this, Kind.REFOUNDED, new TreeSet<>(group));
-            done.complete(null);
+            done.complete(List.of());
         });
         return done;
     }
 
     @Override
-    public CompletableFuture<Void> readmit(Host host) {
+    public CompletableFuture<List<VmId>> readmit(Host host) {
         world.record(this, Kind.READMIT, host.uuid());
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<List<VmId>> done = new CompletableFuture<>();
         SimMember target = world.member(host.uuid());
         later(Sim.COMMIT_LATENCY, () -> {
             // It answers, and it is fenced, out of the configuration or of an older generation: reset it into this
@@ -404,7 +412,7 @@ final class SimMember implements HaEnvironment {
                 world.raft().commit(this, new Operation.HostSetLive(target.id, true));
                 world.record(this, Kind.READMITTED, target.id);
             }
-            done.complete(null);
+            done.complete(List.of());
         });
         return done;
     }
