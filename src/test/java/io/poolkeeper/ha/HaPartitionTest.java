@@ -2,6 +2,8 @@ package io.poolkeeper.ha;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poolkeeper.api.HostAgent;
@@ -199,6 +201,9 @@ class HaPartitionTest {
             assertEquals(Set.of(partner, 2, 3), fenced(pool));
             RatisPoolMember master = pool.member(founder);
             await().atMost(TestingPool.WAIT).until(() -> master.generation() > generation);
+            // The hard stop holds the HA tick's thread, not the HA loop: its status (metrics, beats) still answers.
+            assertFalse(assertTimeoutPreemptively(
+                    Duration.ofSeconds(2), () -> pool.member(partner).haArmed()));
 
             pool.heal(0, 1);
             pool.heal(1, 0);

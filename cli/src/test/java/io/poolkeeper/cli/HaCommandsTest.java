@@ -164,6 +164,7 @@ class HaCommandsTest {
                 (proxy, method, args) -> switch (method.getName()) {
                     case "hostId" -> host;
                     case "role" -> role;
+                    case "fenceComplete" -> role == MemberRole.FENCED;
                     case "generation" -> 1L;
                     case "isInEmergencyMode" -> false;
                     case "raftAddress" -> "127.0.0.1:1";

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>Thread-safe: ticks and arriving beats are serialized on this object; everything slow is the environment's, off
- * the tick.
+ * the tick or, for the self-fence, after it and outside the lock.
  */
 public final class HaMonitor {
     private static final Logger LOG = LoggerFactory.getLogger(HaMonitor.class);
@@ -81,6 +81,8 @@ public final class HaMonitor {
     private final Set<HostId> answered = new HashSet<>();
     /** A beat goes out at the next tick (see {@link #onBeat}). */
     private boolean beatNow;
+    /** Why this tick decided to fence: the fence itself runs after the tick, outside the lock. */
+    private String fenceNow;
 
     public HaMonitor(HostId self, HaEnvironment env, HaSettings settings) {
         this.self = self;
@@ -167,12 +169,22 @@ public final class HaMonitor {
         }
     }
 
-    public synchronized void tick() {
-        try {
-            surviving = false;
-            step();
-        } catch (RuntimeException e) {
-            LOG.warn("HA tick failed: {}", e.toString());
+    public void tick() {
+        String fence;
+        synchronized (this) {
+            try {
+                surviving = false;
+                step();
+            } catch (RuntimeException e) {
+                LOG.warn("HA tick failed: {}", e.toString());
+            }
+            fence = fenceNow;
+            fenceNow = null;
+        }
+        // Outside the lock: the agent's hard stop may take seconds, and beats arriving meanwhile must not queue up
+        // on this object, each holding a transport thread.
+        if (fence != null) {
+            env.selfFence(fence);
         }
     }
 
@@ -332,7 +344,7 @@ public final class HaMonitor {
                 + " of liveset " + liveset;
         LOG.warn("host {}: self-fencing, {}", self, why);
         disarm();
-        env.selfFence(why);
+        fenceNow = why;
     }
 
     /** Whether {@code partition} holds a majority of the voters: Raft commits there. */
