@@ -143,6 +143,11 @@ final class MemberProcesses implements AutoCloseable {
         return members.size();
     }
 
+    /** Each member's log (its output, appended across restarts), in member order. */
+    List<Path> logs() {
+        return members.stream().map(m -> m.dir().resolve("member.log")).toList();
+    }
+
     Member member(int i) {
         return members.get(i);
     }

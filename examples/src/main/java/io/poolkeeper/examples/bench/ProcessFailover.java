@@ -18,7 +18,9 @@ import java.util.concurrent.CompletionException;
  * member's address (writes sent one after the other, each retried by the client until a new master takes it); the
  * killed member is then restarted on its own directory and ports and the pool left to settle before the next trial.
  * Stopped instead ({@code failoverStop=true}), the master answers nothing and refuses nothing, as a hung host or one
- * whose power went: the survivors wait for their election timeout, and the client for its hung-member watch.
+ * whose power went: the survivors wait for their election timeout, and the client for its hung-member watch. What
+ * the members logged during the slowest trial is kept in {@code $TMPDIR/poolkeeper-failover-slowest/} (the rest of
+ * the benchmark's directory is removed at the end).
  */
 final class ProcessFailover {
     private ProcessFailover() {}
@@ -68,6 +70,8 @@ final class ProcessFailover {
                         vms,
                         (System.nanoTime() - from) / 1e9);
             }
+            SlowestTrial slowest = new SlowestTrial(
+                    Path.of(System.getProperty("java.io.tmpdir"), "poolkeeper-failover-slowest"), members.logs());
             for (int trial = 1; trial <= trials; trial++) {
                 members.awaitSettled(Duration.ofMinutes(2));
                 // What is timed is the failover of a settled pool: not one whose member restarted by the trial
@@ -76,6 +80,7 @@ final class ProcessFailover {
                 long quietNanos = quiet ? members.awaitQuiet(QUIET_WINDOW, QUIET_SHARE, QUIET_TIMEOUT) : 0;
                 int master = members.awaitMaster(Duration.ofMinutes(1));
                 client.pool().setVmParam(vm, "name-label", "before-" + trial).join();
+                slowest.started();
                 long killed = System.nanoTime();
                 if (stop) {
                     members.freeze(master);
@@ -99,6 +104,7 @@ final class ProcessFailover {
                 }
                 double ms = (System.nanoTime() - killed) / 1e6;
                 millis.add(ms);
+                slowest.ended(trial, ms);
                 System.out.printf(
                         Locale.ROOT,
                         "trial %d: %s %s (master), next write acknowledged after %.0f ms, load1 %.2f%s%n",
@@ -117,6 +123,7 @@ final class ProcessFailover {
                 }
                 members.restart(master);
             }
+            System.out.println(slowest.describe());
         }
         double[] sorted =
                 millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
