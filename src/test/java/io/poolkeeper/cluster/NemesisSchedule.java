@@ -4,6 +4,7 @@ import io.poolkeeper.api.model.HostId;
 import io.poolkeeper.core.ha.Fencer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -116,18 +117,23 @@ final class NemesisSchedule {
         this.hosts = hosts;
         this.span = span;
         List<Kind> allowed = new ArrayList<>(List.of(Kind.values()));
-        if (!Boolean.getBoolean("poolkeeper.nemesis.memberRestarts")) {
-            // Known bugs, reported, not fixed yet (-Dpoolkeeper.nemesis.memberRestarts=true shows them): a member that
-            // shuts down cleanly with HA armed and starts again within the HA span can self-fence on its stale copy
-            // (it still counts itself live) and, still in the Raft configuration, is never re-admitted; and the
-            // master's own clean shutdown leaves its VMs running while the new master declares it and restarts
-            // them elsewhere (see notMaster).
+        if (Boolean.getBoolean("poolkeeper.nemesis.noMemberRestarts")) {
+            // Member restarts were off by default until session 20 (two known bugs then, both since fixed: a member
+            // restarted within the HA span fencing itself on its stale copy, and a master's clean shutdown leaving its
+            // VMs to run twice; HaMemberRestartTest covers both). This turns them off again, to tell them apart.
             allowed.remove(Kind.RESTART_MEMBER);
         }
         if (hosts < 4) {
             // Three hosts: a crash plus a pulled cable leaves one of three, which must fence: the pool is lost.
             allowed.remove(Kind.KILL_AND_ISOLATE);
             allowed.remove(Kind.HALVES); // one of three cut off is ISOLATE
+        }
+        String only = System.getProperty("poolkeeper.nemesis.kinds", "");
+        if (!only.isBlank()) {
+            // -Dpoolkeeper.nemesis.kinds=RESTART_MEMBER,KILL_MASTER: only these, to dwell on one kind of fault.
+            allowed.retainAll(Arrays.stream(only.split(","))
+                    .map(k -> Kind.valueOf(k.trim()))
+                    .toList());
         }
         this.kinds = List.copyOf(allowed);
     }
@@ -167,10 +173,9 @@ final class NemesisSchedule {
     }
 
     /**
-     * {@code host}, or the next one if it is the master. Known bug (reported, not fixed here): the master's member
-     * shutting down cleanly with HA armed leaves its VMs running on the hypervisor, and its goodbye, which makes a
-     * slave dead at once, has no master to commit it; the new master then declares the silent host fenced after the
-     * span and restarts its protected VMs elsewhere, so they run twice.
+     * {@code host}, or the next one if it is the master: the nemesis restarts slaves' members only. A master's clean
+     * restart (it hands its mastership over first, see {@code ArmedShutdown}) is {@code HaMemberRestartTest}'s; it has
+     * not been run under the nemesis's load.
      */
     private int notMaster(int host, IntSupplier master) {
         return host == master.getAsInt() ? (host + 1) % hosts : host;

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.parallel.Isolated;
  * Issue 11 item 6, DESIGN §9.3/§9.5: a seeded schedule of faults on a real HA pool in this JVM (Ratis over gRPC on
  * loopback, {@link TestingPool#HA} timings, ha-timeout 2 s) for {@value #DEFAULT_SECONDS} s and at least
  * {@value #MIN_FAULTS} faults — cables pulled, halves,
- * bridges, one-way cuts, mute and deaf hosts, crashes (the master's too; member restarts only with {@code
- * -Dpoolkeeper.nemesis.memberRestarts=true}, known bugs), see {@link NemesisSchedule} — under concurrent writers,
+ * bridges, one-way cuts, mute and deaf hosts, crashes (the master's too), slaves' members restarted cleanly (off with
+ * {@code -Dpoolkeeper.nemesis.noMemberRestarts=true}), see {@link NemesisSchedule} — under concurrent writers,
  * checking on the real runtime:
  *
  * <ol>
@@ -53,7 +53,8 @@ import org.junit.jupiter.api.parallel.Isolated;
  * <p>Faults come one at a time and the pool settles in between, so each is judged against the whole pool; a crashed
  * host boots again only once the survivors declared it (a real reboot outlasts the HA timeout). The seed is printed;
  * {@code -Dpoolkeeper.seed=N} replays the same faults (their timing against the runtime differs), {@code
- * -Dpoolkeeper.nemesis.hosts=3..5} and {@code -Dpoolkeeper.nemesis.seconds=} change the pool and the length.
+ * -Dpoolkeeper.nemesis.hosts=3..5} and {@code -Dpoolkeeper.nemesis.seconds=} change the pool and the length, {@code
+ * -Dpoolkeeper.nemesis.kinds=KIND,...} limits the faults to those kinds.
  */
 @Timeout(240)
 // Asserts how soon the pool settles after each fault: no other test class runs meanwhile.
