@@ -28,7 +28,6 @@ import java.util.Optional;
 import java.util.SortedSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -229,7 +228,7 @@ final class HaBridge implements HaEnvironment {
                 Optional<PeerStatus> status;
                 try {
                     status = Optional.of(peers.status(host.address(), timeout()).join());
-                } catch (CompletionException e) {
+                } catch (RuntimeException e) {
                     status = Optional.empty(); // the reset tries it anyway, as it did before asking
                 }
                 halted.addAll(bringBack(host, generation, status));
