@@ -118,9 +118,10 @@ final class NemesisSchedule {
         this.span = span;
         List<Kind> allowed = new ArrayList<>(List.of(Kind.values()));
         if (Boolean.getBoolean("poolkeeper.nemesis.noMemberRestarts")) {
-            // Member restarts were off by default until session 20 (two known bugs then, both since fixed: a member
-            // restarted within the HA span fencing itself on its stale copy, and a master's clean shutdown leaving its
-            // VMs to run twice; HaMemberRestartTest covers both). This turns them off again, to tell them apart.
+            // Member restarts were once off by default for two known bugs: a member restarted within the HA span
+            // fencing itself on its stale copy (not seen since; HaMemberRestartTest), and a master's clean shutdown
+            // leaving its VMs to run twice (fixed by ArmedShutdown; HaPartitionTest). This turns them off again, to
+            // tell a failure of theirs from another.
             allowed.remove(Kind.RESTART_MEMBER);
         }
         if (hosts < 4) {

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A member restarted cleanly with HA armed (an upgrade, a toolstack restart), then started again at once, well within
- * the HA span, comes back into the pool live and armed, and stays so: the nemesis's known bugs of member restarts, as
- * a test of their own.
+ * the HA span, comes back into the pool live and armed, and stays so: once a known bug of the nemesis's member
+ * restarts (it fenced itself on its stale copy and was never re-admitted), here as a test of its own. A master that
+ * stays down past the span is {@code HaPartitionTest}'s.
  */
 @Timeout(150)
 class HaMemberRestartTest {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Keeps the member logs of the slowest failover trial so far: what each member wrote from the trial's start to its
@@ -64,11 +65,7 @@ final class SlowestTrial {
         return slowest < 0
                 ? ""
                 : String.format(
-                        java.util.Locale.ROOT,
-                        "member logs of the slowest trial (%d, %.0f ms) in %s",
-                        trial,
-                        slowest,
-                        into);
+                        Locale.ROOT, "member logs of the slowest trial (%d, %.0f ms) in %s", trial, slowest, into);
     }
 
     private static long size(Path log) {

@@ -109,6 +109,14 @@ class HaMonitorTest {
         return cut + (long) (DECLARE_AFTER / w.member(survivor).rate) - (long) (HB / w.member(victim).rate);
     }
 
+    /** Cuts hosts 0 and 1 off hosts 2 and 3, host 1's log one entry ahead of host 0's; returns when. */
+    private static long splitHalvesHostOneAhead(HaWorld w) {
+        long cut = w.now();
+        w.split(List.of(0, 1), List.of(2, 3));
+        w.setLog(1, w.member(1).logTerm, w.member(0).logIndex + 1);
+        return cut;
+    }
+
     /** {@code vm} runs on exactly one of {@code hosts}, and the copy of {@code viewer} says so. */
     private static void assertRunsOnOneOf(HaWorld w, VmId vm, int viewer, Set<Integer> hosts) {
         Set<HostId> allowed = new TreeSet<>();
@@ -197,9 +205,7 @@ class HaMonitorTest {
         VmId onThree = w.protectedVm(3, 0);
         armHa(w);
         long generation = w.member(1).state.requirePool().generation();
-        long cut = w.now();
-        w.split(List.of(0, 1), List.of(2, 3));
-        w.setLog(1, w.member(1).logTerm, w.member(0).logIndex + 1);
+        long cut = splitHalvesHostOneAhead(w);
         w.runUntil(cut + 4 * TN);
 
         Call fence2 = assertFencedAboutT(w, Set.of(2, 3), 2, cut);
@@ -246,9 +252,7 @@ class HaMonitorTest {
         VmId onZero = w.protectedVm(0, 0);
         armHa(w);
         long generation = w.member(1).state.requirePool().generation();
-        long cut = w.now();
-        w.split(List.of(0, 1), List.of(2, 3));
-        w.setLog(1, w.member(1).logTerm, w.member(0).logIndex + 1);
+        long cut = splitHalvesHostOneAhead(w);
         w.runUntil(cut + 6 * TN);
 
         Call refound = first(w, Kind.REFOUND, new TreeSet<>(Set.of(HaWorld.hostId(0))));
