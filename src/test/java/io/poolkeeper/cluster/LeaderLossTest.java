@@ -11,8 +11,10 @@ import io.poolkeeper.member.MemberState;
 import io.poolkeeper.testing.TestingPool;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +75,57 @@ class LeaderLossTest {
             }
             assertTrue(!pool.host(next).equals(killed));
         }
+    }
+
+    /**
+     * The survivor that starts the election reaches a voter it last failed to reach while that voter was down. Its
+     * Raft channel to that voter failed then and retries on gRPC's growing backoff (1 s, 1.6 s, 2.6 s, 4.1 s, ...),
+     * failing every request at once in between: unless the election resets it, the vote request fails without
+     * being sent and the new master waits for the election timeout (session 21's 1,150 ms failover).
+     */
+    @Test
+    void theSurvivorElectsAtOnceWithAVoterItFailedToReachBeforeItsRestart() {
+        try (TestingPool pool = start(3)) {
+            // The lowest host UUID elects among equal logs: it must be the survivor of both losses.
+            List<Integer> byUuid = IntStream.range(0, 3)
+                    .boxed()
+                    .sorted(Comparator.comparing(pool::host))
+                    .toList();
+            int low = byUuid.get(0);
+            int middle = byUuid.get(1);
+            int high = byUuid.get(2);
+            designate(pool, high);
+            pool.kill(high);
+            // low elects at once, its vote request to the dead high failing: its channel to high starts backing off.
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.soleMaster().equals(Optional.of(low)));
+            designate(pool, middle);
+            // high stays down long enough for low's channel to it to back off for several seconds (low, a follower
+            // now, sends high nothing else that would reset it), then comes back and catches up.
+            await().during(Duration.ofSeconds(10))
+                    .atMost(Duration.ofSeconds(15))
+                    .until(() -> pool.soleMaster().equals(Optional.of(middle)));
+            VmId vm = pool.pool(middle).createVm(VmSpec.of("before", 1L << 30, 1));
+            pool.restart(high);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> pool.member(high).applied().state().vms().containsKey(vm));
+            long killedAt = System.nanoTime();
+            pool.kill(middle);
+            int next = pool.awaitMaster();
+            long tookMillis = (System.nanoTime() - killedAt) / 1_000_000;
+            System.out.println("leader loss after a restart: new master " + pool.host(next) + " " + tookMillis
+                    + " ms after the kill");
+            assertTrue(
+                    tookMillis < ELECTION_MIN.toMillis(),
+                    "a new master only " + tookMillis + " ms after the kill: the election waited for the timeout");
+        }
+    }
+
+    private static void designate(TestingPool pool, int host) {
+        int master = pool.awaitMaster();
+        if (master != host) {
+            pool.pool(master).designateNewMaster(pool.host(host));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.soleMaster().equals(Optional.of(host)));
     }
 
     @Test

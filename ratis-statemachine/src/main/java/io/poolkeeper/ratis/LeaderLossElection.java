@@ -4,8 +4,10 @@ import java.io.IOException;
 import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
 import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerRpcWithProxy;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.util.ProtoUtils;
 
@@ -19,6 +21,15 @@ import org.apache.ratis.util.ProtoUtils;
  * it follows in its current term, the server must be a follower, and the "leader's last entry" given (this server's
  * own) must not be ahead of its log. Raft's safety does not depend on when an election starts: a candidate whose log
  * is behind gets no votes, and the others' timers still run.
+ *
+ * <p>Before it asks for votes, the server's channels to the other voters are replaced by new ones. A channel that
+ * failed to reach a voter (killed in an earlier failover, restarted since) retries on gRPC's reconnect backoff, 1 s
+ * growing to 2 minutes, and in between fails every request at once: a follower, which sends the other followers
+ * nothing, can hold such a channel long after the voter is back, and its vote request then fails unsent, and the
+ * election with it, leaving the pool to the election timeout (a 1,150 ms failover, session 21; 4.5–9 s in
+ * {@code LeaderLossTest}). Ratis's leader resets its channels' backoff when it retries a follower; its elections do
+ * not, and a reset of the backoff alone is not seen by a request sent right after it. A new channel connects on
+ * the vote request itself: one connection set-up more per election, on a path that runs once per lost master.
  */
 final class LeaderLossElection {
     private LeaderLossElection() {}
@@ -34,6 +45,7 @@ final class LeaderLossElection {
         if (last == null) {
             return false;
         }
+        reconnect(server, division, self, leader);
         StartLeaderElectionRequestProto request = StartLeaderElectionRequestProto.newBuilder()
                 .setServerRequest(RaftRpcRequestProto.newBuilder()
                         .setRequestorId(leader.toByteString())
@@ -42,5 +54,16 @@ final class LeaderLossElection {
                 .setLeaderLastEntry(last.toProto())
                 .build();
         return server.startLeaderElection(request).getServerReply().getSuccess();
+    }
+
+    private static void reconnect(RaftServer server, RaftServer.Division division, RaftPeerId self, RaftPeerId leader) {
+        if (!(server.getServerRpc() instanceof RaftServerRpcWithProxy<?, ?> rpc)) {
+            return;
+        }
+        for (RaftPeer peer : division.getRaftConf().getAllPeers()) {
+            if (!peer.getId().equals(self) && !peer.getId().equals(leader)) {
+                rpc.getProxies().resetProxy(peer.getId());
+            }
+        }
     }
 }

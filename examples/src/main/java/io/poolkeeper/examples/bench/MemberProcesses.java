@@ -3,6 +3,7 @@ package io.poolkeeper.examples.bench;
 import io.poolkeeper.api.PoolClient;
 import io.poolkeeper.api.model.MemberRole;
 import io.poolkeeper.testing.Ports;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,12 +26,27 @@ import java.util.stream.IntStream;
  * directory and ports ({@link #restart}), read each member's CPU time ({@link #cpuNanos}). Thread-safe.
  */
 final class MemberProcesses implements AutoCloseable {
-    /** The launcher's own default for POOLKEEPER_JAVA_OPTS (see the {@code poolkeeper} script). */
-    static final String LAUNCHER_JVM = "-XX:+UseG1GC -Xms1g -Xmx1g -XX:+AlwaysPreTouch";
+    /**
+     * The launcher's own default for POOLKEEPER_JAVA_OPTS (see the {@code poolkeeper} script): transparent huge pages
+     * added where the kernel offers them, as the script does.
+     */
+    static final String LAUNCHER_JVM = launcherJvm();
 
     private static final Duration START = Duration.ofMinutes(2);
     private static final Duration BUILD = Duration.ofMinutes(10);
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    private static String launcherJvm() {
+        String opts = "-XX:+UseG1GC -Xms1g -Xmx1g -XX:+AlwaysPreTouch";
+        try {
+            String thp = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            return thp.contains("[always]") || thp.contains("[madvise]")
+                    ? opts + " -XX:+UseTransparentHugePages"
+                    : opts;
+        } catch (IOException e) {
+            return opts;
+        }
+    }
 
     /** One member's fixed identity: restarted, it keeps its uuid, directory and ports. */
     record Member(String name, String hostUuid, int port, Path dir) {
