@@ -70,6 +70,7 @@ final class LeaderLoss {
                 return;
             }
         }
+        LOG.debug("following master {} at {}", leader.get(), host.address());
         gone.thenRun(() -> {
             synchronized (followed) {
                 followed.remove(gone);
@@ -82,6 +83,11 @@ final class LeaderLoss {
         List<HostId> voters = groups.voters();
         List<HostId> others = new ArrayList<>(voters);
         if (!others.remove(self) || !others.remove(leader) || !groups.leaderId().equals(Optional.of(leader))) {
+            LOG.debug(
+                    "master {} is gone; no quick election: voters {}, Raft's leader {}",
+                    leader,
+                    voters,
+                    groups.leaderId());
             return;
         }
         PoolState pool = state.get();

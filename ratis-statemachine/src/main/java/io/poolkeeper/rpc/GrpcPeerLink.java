@@ -28,6 +28,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A member's {@link PeerLink} over gRPC: one channel per address, kept open for the periodic calls (heartbeats,
@@ -39,6 +41,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe.
  */
 public final class GrpcPeerLink implements PeerLink {
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcPeerLink.class);
+
     private final String self;
     private final TransportSecurity security;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -70,7 +74,7 @@ public final class GrpcPeerLink implements PeerLink {
         }
         return gone.computeIfAbsent(address, a -> {
             CompletableFuture<Void> watch = new CompletableFuture<>();
-            follow(channel(a), watch, false);
+            follow(a, channel(a), watch, false);
             watch.whenComplete((v, e) -> gone.remove(a, watch));
             return watch;
         });
@@ -81,11 +85,12 @@ public final class GrpcPeerLink implements PeerLink {
      * refusal (TRANSIENT_FAILURE) completes {@code watch}. A silent host leaves the channel READY (or CONNECTING),
      * so only a refusing one is taken for gone.
      */
-    private void follow(ManagedChannel channel, CompletableFuture<Void> watch, boolean wasReady) {
+    private void follow(String address, ManagedChannel channel, CompletableFuture<Void> watch, boolean wasReady) {
         if (closed || watch.isDone()) {
             return;
         }
         ConnectivityState state = channel.getState(false);
+        LOG.debug("connection to {}: {}", address, state);
         if (state == ConnectivityState.TRANSIENT_FAILURE && wasReady) {
             watch.complete(null);
             return;
@@ -97,7 +102,7 @@ public final class GrpcPeerLink implements PeerLink {
         if (state == ConnectivityState.IDLE) {
             channel.getState(true);
         }
-        channel.notifyWhenStateChanged(state, () -> follow(channel, watch, ready));
+        channel.notifyWhenStateChanged(state, () -> follow(address, channel, watch, ready));
     }
 
     @Override
