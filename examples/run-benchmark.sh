@@ -14,6 +14,9 @@
 #   examples/run-benchmark.sh side=all memberJvm="-XX:+UseG1GC" writes=5000
 # heap=<size> sets the benchmark JVM's heap (default 2g), e.g. for many members in one JVM:
 #   examples/run-benchmark.sh scale=1000,10000 members=64 heap=12g
+# With processes=<n> as well, the scale benchmark's pool is n `poolkeeper member` processes and one member in the
+# benchmark's JVM (about 25 minutes for 63 processes at 1,000 and 10,000 VMs), e.g.
+#   examples/run-benchmark.sh scale=1000,10000 processes=63
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

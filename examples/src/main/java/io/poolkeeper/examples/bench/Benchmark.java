@@ -40,7 +40,9 @@ import java.util.stream.Stream;
  *
  * <p>With {@code scale=1000,10000} it runs only the scale benchmark of issue 13 ({@link Scale}): for each VM count a
  * pool of {@code members=} real members (default 8: 5 voters, 3 listeners), snapshot, reads, a join and an emergency
- * import; {@code reads=} seconds per read measurement (default 3).
+ * import; {@code reads=} seconds per read measurement (default 3). With {@code processes=N} as well, the pool is N
+ * {@code poolkeeper member} processes and one member in this JVM instead ({@link ScaleProcesses}; {@code memberJvm=}
+ * replaces its light member JVM options).
  *
  * <p>With {@code planner=N} it runs only the HA planner benchmark of issue 11 ({@link HaPlanner}), N trials each.
  *
@@ -97,7 +99,7 @@ public final class Benchmark {
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.client.impl.OrderedAsync", "off");
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis.util.JvmPauseMonitor", "warn");
         BenchmarkArgs a = BenchmarkArgs.parse(args);
-        if (!a.scaleVms().isEmpty()) {
+        if (!a.scaleVms().isEmpty() && a.scaleProcesses() == 0) {
             Scale.run(a.scaleVms(), a.scaleMembers(), Duration.ofSeconds(a.readSeconds())); // issue 13, item 5
             System.exit(0);
         }

@@ -25,6 +25,7 @@ record BenchmarkArgs(
         int writes,
         List<Integer> scaleVms,
         int scaleMembers,
+        int scaleProcesses,
         int readSeconds,
         Set<String> side,
         String memberJvm,
@@ -53,6 +54,7 @@ record BenchmarkArgs(
         int writes = 2_000;
         List<Integer> scaleVms = List.of();
         int scaleMembers = 8;
+        int scaleProcesses = 0;
         int readSeconds = 3;
         Set<String> side = Set.of();
         String memberJvm = MemberProcesses.LAUNCHER_JVM;
@@ -85,6 +87,7 @@ record BenchmarkArgs(
                 case "scale" -> scaleVms =
                         Arrays.stream(value.split(",")).map(Integer::parseInt).toList();
                 case "members" -> scaleMembers = Integer.parseInt(value);
+                case "processes" -> scaleProcesses = Integer.parseInt(value);
                 case "reads" -> readSeconds = Integer.parseInt(value);
                 case "side" -> side =
                         value.isEmpty() || value.equals("all") ? SideBySide.PARTS : Set.of(value.split(","));
@@ -102,7 +105,7 @@ record BenchmarkArgs(
                         .toList();
                 default -> throw new IllegalArgumentException("unknown argument " + arg
                         + " (window=, jit=, warmup=, measure=, trials=, paths=, ha=, scenarios=, planner=, tls=,"
-                        + " writes=, scale=, members=, reads=, side=, memberJvm=, memberArgs=, syncWarmup=,"
+                        + " writes=, scale=, members=, processes=, reads=, side=, memberJvm=, memberArgs=, syncWarmup=,"
                         + " failover=, failoverQuiet=, failoverStop=, failoverVms=, stability=)");
             }
         }
@@ -120,6 +123,7 @@ record BenchmarkArgs(
                 writes,
                 scaleVms,
                 scaleMembers,
+                scaleProcesses,
                 readSeconds,
                 side,
                 memberJvm,

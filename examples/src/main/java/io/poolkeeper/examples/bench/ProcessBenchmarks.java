@@ -2,10 +2,12 @@ package io.poolkeeper.examples.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The benchmarks of issue 13 on member processes started the way a user starts them: leader stability under load
- * ({@code stability=}), kill -9 failover ({@code failover=}) and the side-by-side run with ZooKeeper ({@code side=}).
+ * ({@code stability=}), kill -9 failover ({@code failover=}), the side-by-side run with ZooKeeper ({@code side=}) and
+ * the scale benchmark on processes ({@code scale=} with {@code processes=}).
  * Each exits the JVM when done (Ratis and gRPC threads would keep it alive), status 1 after a failure, having removed
  * its processes and files.
  */
@@ -17,6 +19,21 @@ final class ProcessBenchmarks {
         Path root = Path.of(System.getProperty("poolkeeper.root", ".."))
                 .toAbsolutePath()
                 .normalize();
+        if (!args.scaleVms().isEmpty() && args.scaleProcesses() > 0) {
+            Path dir = Files.createTempDirectory("poolkeeper-scalebench");
+            dir.toFile().deleteOnExit();
+            String jvm = args.given().contains("memberJvm") ? args.memberJvm() : ScaleProcesses.MEMBER_JVM;
+            exit(
+                    dir,
+                    () -> ScaleProcesses.run(
+                            root,
+                            jvm,
+                            args.memberArgs(),
+                            args.scaleVms(),
+                            args.scaleProcesses(),
+                            Duration.ofSeconds(args.readSeconds()),
+                            dir));
+        }
         if (args.stabilitySeconds() > 0) {
             Path dir = Files.createTempDirectory("poolkeeper-stability");
             exit(

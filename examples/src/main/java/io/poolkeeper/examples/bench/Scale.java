@@ -78,6 +78,12 @@ final class Scale {
         for (int vms : vmCounts) {
             rows.add(measure(vms, members, readFor));
         }
+        printTable(rows);
+        System.out.printf(Locale.ROOT, "load average after: %.2f%n", LoadAverage.oneMinute());
+    }
+
+    /** Prints the rows as the Markdown table of docs/BENCHMARKS.md; a figure not measured (NaN) prints as "–". */
+    static void printTable(List<Row> rows) {
         System.out.println();
         System.out.println("| VMs | members | fill (writes/s) | snapshot on disk | snapshot write | snapshot load"
                 + " | read LOCAL async 1t / 2t | read LOCAL blocking 1t / 2t | view per read (before), 1t"
@@ -86,7 +92,7 @@ final class Scale {
         for (Row r : rows) {
             System.out.printf(
                     Locale.ROOT,
-                    "| %,d | %d | %,.0f | %.2f MB | %.0f ms | %.0f ms | %,.0f / %,.0f /s | %,.0f / %,.0f /s | %,.0f /s"
+                    "| %,d | %d | %,.0f | %.2f MB | %.0f ms | %.0f ms | %,.0f / %,.0f /s | %,.0f / %,.0f /s | %s"
                             + " | %.0f ms%s | %.0f ms (%d) |%n",
                     r.vms(),
                     r.members(),
@@ -98,13 +104,12 @@ final class Scale {
                     r.readAsync2(),
                     r.readBlocking1(),
                     r.readBlocking2(),
-                    r.viewPerRead(),
+                    Double.isNaN(r.viewPerRead()) ? "–" : String.format(Locale.ROOT, "%,.0f /s", r.viewPerRead()),
                     r.joinMillis(),
                     r.joinedBySnapshot() ? " (snapshot)" : " (log)",
                     r.importMillis(),
                     r.importChunks());
         }
-        System.out.printf(Locale.ROOT, "load average after: %.2f%n", LoadAverage.oneMinute());
     }
 
     private static Row measure(int vms, int members, Duration readFor) throws Exception {
@@ -224,7 +229,7 @@ final class Scale {
     }
 
     /** Reads per second over {@code duration} from {@code threads} threads. */
-    private static double reads(Duration duration, int threads, Runnable read) throws InterruptedException {
+    static double reads(Duration duration, int threads, Runnable read) throws InterruptedException {
         // Warm-up: the JIT compiles the read path first.
         long warm = System.nanoTime() + Duration.ofMillis(500).toNanos();
         while (System.nanoTime() < warm) {
@@ -256,7 +261,7 @@ final class Scale {
      * Writes the snapshot of {@code applied} as the state machine does (encode, write, fsync) and reads it back
      * (parse, decode) as loading or installing one does: milliseconds each, the median of three.
      */
-    private static double[] snapshotWriteAndLoad(AppliedState applied, Path dir) throws IOException {
+    static double[] snapshotWriteAndLoad(AppliedState applied, Path dir) throws IOException {
         double[] write = new double[3];
         double[] load = new double[3];
         Path file = dir.resolve("bench.snapshot");
