@@ -38,6 +38,15 @@ class LeaderLossTest {
             Duration.ofMillis(3500),
             Duration.ofSeconds(5));
 
+    private static final MemberTimeouts VERY_SLOW_ELECTIONS = new MemberTimeouts(
+            Duration.ofMillis(100),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(8),
+            Duration.ofSeconds(9),
+            // Past one election timeout: the founder's first write waits one out.
+            Duration.ofSeconds(20));
+
     @TempDir
     Path dir;
 
@@ -125,6 +134,53 @@ class LeaderLossTest {
                     elections,
                     "the new master " + pool.host(next) + " won in term " + (term + elections) + ", the old one's was "
                             + term + ": the quick election failed (" + tookMillis + " ms after the kill)");
+        }
+    }
+
+    /**
+     * The survivor that must elect failed to reach the master while the master's host was down (connection refused:
+     * gRPC retries on a growing backoff and fails every call at once in between), and the master came back and took
+     * over before that backoff ran out. Unless the watch of the master's process renews the connection, it never
+     * sees it open, takes nothing for the process's loss, and the other survivor, which defers to it, waits with it
+     * for the election timeout ({@link #VERY_SLOW_ELECTIONS}: 8 s, so that a slow kill on a loaded machine is not
+     * taken for it).
+     */
+    @Test
+    void theSurvivorSeesTheLossOfAMasterItFailedToReachWhileItWasDown() {
+        try (TestingPool pool = TestingPool.builder(dir)
+                .timeouts(VERY_SLOW_ELECTIONS)
+                .await(Duration.ofSeconds(60))
+                .start(3)) {
+            List<Integer> byUuid = IntStream.range(0, 3)
+                    .boxed()
+                    .sorted(Comparator.comparing(pool::host))
+                    .toList();
+            int low = byUuid.get(0);
+            int high = byUuid.get(2);
+            designate(pool, high);
+            pool.kill(high);
+            // low's connection to high is refused from now on, and backs off while high stays down.
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.soleMaster().isPresent());
+            await().during(Duration.ofSeconds(15))
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> pool.soleMaster().isPresent());
+            int master = pool.soleMaster().orElseThrow();
+            VmId vm = pool.pool(master).createVm(VmSpec.of("before", 1L << 30, 1));
+            pool.restart(high);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> pool.member(high).applied().state().vms().containsKey(vm));
+            designate(pool, high);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> pool.member(low).raftLeader().equals(Optional.of(pool.host(high))));
+            long killedAt = System.nanoTime();
+            pool.kill(high);
+            int next = pool.awaitMaster();
+            long tookMillis = (System.nanoTime() - killedAt) / 1_000_000;
+            System.out.println("leader loss of a master back from the dead: new master " + pool.host(next) + " "
+                    + tookMillis + " ms after the kill");
+            assertTrue(
+                    tookMillis < VERY_SLOW_ELECTIONS.electionTimeoutMin().toMillis(),
+                    "a new master only " + tookMillis + " ms after the kill: the survivors waited for the timeout");
         }
     }
 

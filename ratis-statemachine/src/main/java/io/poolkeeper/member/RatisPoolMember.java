@@ -583,11 +583,16 @@ public final class RatisPoolMember implements PoolMember, MemberService {
         agentDriver.close();
         // Callers first: a command in flight fails now, not after the slow Raft close.
         pool.close();
+        if (!clean && service != null) {
+            // A crash closes every socket at once: the others see this member's service refuse now, not after the
+            // seconds Raft's close can take to drain its channels (their quick election watches this port).
+            service.close();
+        }
         groups.close();
         // After the Raft server: nothing applies any more. Not forced to disk (a kill is a crash; close's snapshot-free
         // tail is re-applied from the log on restart).
         events.close();
-        if (service != null) {
+        if (clean && service != null) {
             service.close();
         }
         peers.close();

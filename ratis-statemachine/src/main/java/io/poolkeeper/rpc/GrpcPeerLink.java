@@ -58,13 +58,28 @@ public final class GrpcPeerLink implements PeerLink {
     }
 
     private PoolServiceGrpc.PoolServiceStub stub(String address, Duration deadline) {
-        return PoolServiceGrpc.newStub(channel(address)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return PoolServiceGrpc.newStub(current(address)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, a -> security.channel(a)
                 .intercept(FaultInterceptors.caller(self))
                 .build());
+    }
+
+    /**
+     * The channel to {@code address}, told to reconnect now if it is waiting out gRPC's reconnect backoff. A channel
+     * refused while its peer was down retries on a growing backoff (1 s growing to 2 minutes) and fails every call at
+     * once in between, long after the peer is back: the heartbeats to a master that came back would fail, and a
+     * watch of its process would never see its connection open. The reset takes effect a moment later, so the call
+     * made with it may still fail; the next one finds the channel connected.
+     */
+    private ManagedChannel current(String address) {
+        ManagedChannel channel = channel(address);
+        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            channel.resetConnectBackoff();
+        }
+        return channel;
     }
 
     @Override
@@ -74,7 +89,7 @@ public final class GrpcPeerLink implements PeerLink {
         }
         return gone.computeIfAbsent(address, a -> {
             CompletableFuture<Void> watch = new CompletableFuture<>();
-            follow(a, channel(a), watch, false);
+            follow(a, current(a), watch, false);
             watch.whenComplete((v, e) -> gone.remove(a, watch));
             return watch;
         });
