@@ -126,6 +126,34 @@ class SlaveFailureTest {
         }
     }
 
+    /**
+     * A slave whose heartbeats were refused while the master's host was down keeps beating once that host is back and
+     * master again: its connection is retried at once, not after gRPC's reconnect backoff (seconds, growing to 2
+     * minutes with the time the host was down), during which every heartbeat would fail and the master would declare
+     * the slave dead after 2 s.
+     */
+    @Test
+    void aSlaveStaysLiveWhenAHostItCouldNotReachIsMasterAgain() {
+        try (TestingPool pool = TestingPool.start(dir, 3)) {
+            int first = pool.awaitMaster();
+            HostId returning = pool.host(first);
+            pool.kill(first);
+            int interim = pool.awaitMaster();
+            // The slaves' connections to the dead master are refused from now on and back off while it stays down:
+            // after 30 s, retries are 10-17 s apart (with 12 s down the retry came before the 2 s deadline, 3 of 3).
+            await().atMost(TestingPool.WAIT).until(() -> !live(pool.member(interim), returning));
+            await().during(Duration.ofSeconds(30))
+                    .atMost(Duration.ofSeconds(40))
+                    .until(() -> pool.soleMaster().equals(Optional.of(interim)));
+            pool.restart(first);
+            await().atMost(TestingPool.WAIT).until(() -> live(pool.member(interim), returning));
+            pool.pool(interim).designateNewMaster(returning);
+            await().atMost(TestingPool.WAIT).until(() -> pool.soleMaster().equals(Optional.of(first)));
+            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).until(() -> pool.hosts().stream()
+                    .allMatch(h -> live(pool.member(first), h)));
+        }
+    }
+
     @Test
     void aCleanShutdownIsDeadAtOnceNotAfterTheTimeout() {
         // host-dead-after is a minute here: only the goodbye heartbeat can make the host dead within the wait.
