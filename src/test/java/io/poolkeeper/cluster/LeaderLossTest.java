@@ -98,10 +98,7 @@ class LeaderLossTest {
     void theSurvivorElectsAtOnceWithAVoterItFailedToReachBeforeItsRestart() {
         try (TestingPool pool = start(3)) {
             // The lowest host UUID elects among equal logs: it must be the survivor of both losses.
-            List<Integer> byUuid = IntStream.range(0, 3)
-                    .boxed()
-                    .sorted(Comparator.comparing(pool::host))
-                    .toList();
+            List<Integer> byUuid = byUuid(pool);
             int low = byUuid.get(0);
             int middle = byUuid.get(1);
             int high = byUuid.get(2);
@@ -151,10 +148,7 @@ class LeaderLossTest {
                 .timeouts(VERY_SLOW_ELECTIONS)
                 .await(Duration.ofSeconds(60))
                 .start(3)) {
-            List<Integer> byUuid = IntStream.range(0, 3)
-                    .boxed()
-                    .sorted(Comparator.comparing(pool::host))
-                    .toList();
+            List<Integer> byUuid = byUuid(pool);
             int low = byUuid.get(0);
             int high = byUuid.get(2);
             designate(pool, high);
@@ -182,6 +176,14 @@ class LeaderLossTest {
                     tookMillis < VERY_SLOW_ELECTIONS.electionTimeoutMin().toMillis(),
                     "a new master only " + tookMillis + " ms after the kill: the survivors waited for the timeout");
         }
+    }
+
+    /** The members' indexes, lowest host UUID first: among equal logs the lowest elects. */
+    private static List<Integer> byUuid(TestingPool pool) {
+        return IntStream.range(0, pool.size())
+                .boxed()
+                .sorted(Comparator.comparing(pool::host))
+                .toList();
     }
 
     private static void designate(TestingPool pool, int host) {

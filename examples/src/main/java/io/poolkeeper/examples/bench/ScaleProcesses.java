@@ -75,109 +75,128 @@ final class ScaleProcesses {
         long s0 = System.nanoTime();
         try (MemberProcesses members = MemberProcesses.start(root, jvm, memberArgs, processes, parent);
                 PoolClient client = members.client(Duration.ofSeconds(60))) {
+            try {
+                return measure(members, client, vms, processes, readFor, parent, s0);
+            } catch (Exception | Error e) {
+                keepLogs(members, vms);
+                throw e;
+            }
+        }
+    }
+
+    private static Scale.Row measure(
+            MemberProcesses members, PoolClient client, int vms, int processes, Duration readFor, Path parent, long s0)
+            throws Exception {
+        System.out.printf(
+                Locale.ROOT,
+                "%,d VMs: %d member processes serving after %.1f s; idle, %s%n",
+                vms,
+                processes,
+                (System.nanoTime() - s0) / 1e9,
+                idleCpu(members));
+
+        long f0 = System.nanoTime();
+        Scale.fill(client.pool(), vms);
+        double fillPerSecond = vms / ((System.nanoTime() - f0) / 1e9);
+        System.out.printf(Locale.ROOT, "%,d VMs: filled through the client at %,.0f writes/s%n", vms, fillPerSecond);
+
+        Path joinerDir = Files.createTempDirectory(parent, "joiner");
+        HostId joinerHost = HostId.random();
+        String token = client.pool().createJoinToken(Duration.ofHours(1)).join().token();
+        long memory = 1L << 40;
+        PoolMember joiner = PoolMember.builder()
+                .hostUuid(joinerHost)
+                .nameLabel("joiner")
+                .listenAddress("127.0.0.1:" + Ports.freePair())
+                .storageDirectory(joinerDir)
+                .joinPool(members.member(members.awaitMaster(WAIT)).address())
+                .joinToken(token)
+                .memoryTotal(memory)
+                .hostAgent(new SimulatedHypervisor(joinerHost, memory))
+                .insecure()
+                .build();
+        try {
+            long j0 = System.nanoTime();
+            joiner.start();
+            Poll.until(
+                    "the new host caught up",
+                    WAIT,
+                    () -> joiner.pool().read(ReadConsistency.LOCAL).join().vms().size() >= vms);
+            double joinMillis = (System.nanoTime() - j0) / 1e6;
+            boolean bySnapshot = hasSnapshot(joinerDir);
             System.out.printf(
                     Locale.ROOT,
-                    "%,d VMs: %d member processes serving after %.1f s; idle, %s%n",
+                    "%,d VMs: the new host caught up in %.0f ms%s%n",
                     vms,
-                    processes,
-                    (System.nanoTime() - s0) / 1e9,
-                    idleCpu(members));
+                    joinMillis,
+                    bySnapshot ? " (snapshot installed)" : " (through the log)");
 
-            long f0 = System.nanoTime();
-            Scale.fill(client.pool(), vms);
-            double fillPerSecond = vms / ((System.nanoTime() - f0) / 1e9);
+            double async1 = Scale.reads(
+                    readFor, 1, () -> joiner.pool().read(ReadConsistency.LOCAL).join());
+            double async2 = Scale.reads(
+                    readFor, 2, () -> joiner.pool().read(ReadConsistency.LOCAL).join());
+            var blocking = joiner.pool().blocking();
+            double blocking1 = Scale.reads(readFor, 1, () -> blocking.read(ReadConsistency.LOCAL));
+            double blocking2 = Scale.reads(readFor, 2, () -> blocking.read(ReadConsistency.LOCAL));
+
+            // The implementation's view of its copy: the state a snapshot encodes.
+            AppliedState applied = ((RatisPoolMember) joiner).applied();
+            double[] snapshotTimes = Scale.snapshotWriteAndLoad(applied, joinerDir);
+            long snapshotBytes = Files.size(joinerDir.resolve("bench.snapshot"));
+            int chunks = ImportChunks.split(applied.state(), ImportChunks.CHUNK_BYTES)
+                    .size();
             System.out.printf(
-                    Locale.ROOT, "%,d VMs: filled through the client at %,.0f writes/s%n", vms, fillPerSecond);
+                    Locale.ROOT,
+                    "%,d VMs: read(LOCAL) async %,.0f / %,.0f per s, blocking %,.0f / %,.0f per s; snapshot %,d"
+                            + " bytes, write %.0f ms, load %.0f ms%n",
+                    vms,
+                    async1,
+                    async2,
+                    blocking1,
+                    blocking2,
+                    snapshotBytes,
+                    snapshotTimes[0],
+                    snapshotTimes[1]);
 
-            Path joinerDir = Files.createTempDirectory(parent, "joiner");
-            HostId joinerHost = HostId.random();
-            String token =
-                    client.pool().createJoinToken(Duration.ofHours(1)).join().token();
-            long memory = 1L << 40;
-            PoolMember joiner = PoolMember.builder()
-                    .hostUuid(joinerHost)
-                    .nameLabel("joiner")
-                    .listenAddress("127.0.0.1:" + Ports.freePair())
-                    .storageDirectory(joinerDir)
-                    .joinPool(members.member(members.awaitMaster(WAIT)).address())
-                    .joinToken(token)
-                    .memoryTotal(memory)
-                    .hostAgent(new SimulatedHypervisor(joinerHost, memory))
-                    .insecure()
-                    .build();
-            try {
-                long j0 = System.nanoTime();
-                joiner.start();
-                Poll.until(
-                        "the new host caught up",
-                        WAIT,
-                        () -> joiner.pool()
-                                        .read(ReadConsistency.LOCAL)
-                                        .join()
-                                        .vms()
-                                        .size()
-                                >= vms);
-                double joinMillis = (System.nanoTime() - j0) / 1e6;
-                boolean bySnapshot = hasSnapshot(joinerDir);
-                System.out.printf(
-                        Locale.ROOT,
-                        "%,d VMs: the new host caught up in %.0f ms%s%n",
-                        vms,
-                        joinMillis,
-                        bySnapshot ? " (snapshot installed)" : " (through the log)");
+            double importMillis = emergencyImport(members, client, vms);
+            System.out.printf(
+                    Locale.ROOT, "%,d VMs: emergency transition %.0f ms (%d chunks)%n", vms, importMillis, chunks);
+            return new Scale.Row(
+                    vms,
+                    processes + 1,
+                    fillPerSecond,
+                    snapshotBytes,
+                    snapshotTimes[0],
+                    snapshotTimes[1],
+                    async1,
+                    async2,
+                    blocking1,
+                    blocking2,
+                    Double.NaN,
+                    joinMillis,
+                    bySnapshot,
+                    importMillis,
+                    chunks);
+        } finally {
+            joiner.close();
+            Benchmark.deleteTree(joinerDir);
+        }
+    }
 
-                double async1 = Scale.reads(readFor, 1, () -> joiner.pool()
-                        .read(ReadConsistency.LOCAL)
-                        .join());
-                double async2 = Scale.reads(readFor, 2, () -> joiner.pool()
-                        .read(ReadConsistency.LOCAL)
-                        .join());
-                var blocking = joiner.pool().blocking();
-                double blocking1 = Scale.reads(readFor, 1, () -> blocking.read(ReadConsistency.LOCAL));
-                double blocking2 = Scale.reads(readFor, 2, () -> blocking.read(ReadConsistency.LOCAL));
-
-                // The implementation's view of its copy: the state a snapshot encodes.
-                AppliedState applied = ((RatisPoolMember) joiner).applied();
-                double[] snapshotTimes = Scale.snapshotWriteAndLoad(applied, joinerDir);
-                long snapshotBytes = Files.size(joinerDir.resolve("bench.snapshot"));
-                int chunks = ImportChunks.split(applied.state(), ImportChunks.CHUNK_BYTES)
-                        .size();
-                System.out.printf(
-                        Locale.ROOT,
-                        "%,d VMs: read(LOCAL) async %,.0f / %,.0f per s, blocking %,.0f / %,.0f per s; snapshot %,d"
-                                + " bytes, write %.0f ms, load %.0f ms%n",
-                        vms,
-                        async1,
-                        async2,
-                        blocking1,
-                        blocking2,
-                        snapshotBytes,
-                        snapshotTimes[0],
-                        snapshotTimes[1]);
-
-                double importMillis = emergencyImport(members, client, vms);
-                System.out.printf(
-                        Locale.ROOT, "%,d VMs: emergency transition %.0f ms (%d chunks)%n", vms, importMillis, chunks);
-                return new Scale.Row(
-                        vms,
-                        processes + 1,
-                        fillPerSecond,
-                        snapshotBytes,
-                        snapshotTimes[0],
-                        snapshotTimes[1],
-                        async1,
-                        async2,
-                        blocking1,
-                        blocking2,
-                        Double.NaN,
-                        joinMillis,
-                        bySnapshot,
-                        importMillis,
-                        chunks);
-            } finally {
-                joiner.close();
-                Benchmark.deleteTree(joinerDir);
+    /** Copies the members' logs out of their directories (removed on close), for a run that failed. */
+    private static void keepLogs(MemberProcesses members, int vms) {
+        Path into = Path.of(System.getProperty("java.io.tmpdir"), "poolkeeper-scale-failed-" + vms);
+        try {
+            Benchmark.deleteTree(into);
+            Files.createDirectories(into);
+            for (Path log : members.logs()) {
+                if (Files.exists(log)) {
+                    Files.copy(log, into.resolve(log.getParent().getFileName() + ".log"));
+                }
             }
+            System.out.printf(Locale.ROOT, "%,d VMs: failed; the members' logs are in %s%n", vms, into);
+        } catch (java.io.IOException e) {
+            System.out.printf(Locale.ROOT, "%,d VMs: failed; the members' logs could not be kept: %s%n", vms, e);
         }
     }
 
