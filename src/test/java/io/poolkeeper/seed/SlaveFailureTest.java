@@ -144,7 +144,7 @@ class SlaveFailureTest {
             await().atMost(TestingPool.WAIT).until(() -> !live(pool.member(interim), returning));
             await().during(Duration.ofSeconds(30))
                     .atMost(Duration.ofSeconds(40))
-                    .until(() -> pool.soleMaster().equals(Optional.of(interim)));
+                    .until(() -> !live(pool.member(interim), returning));
             pool.restart(first);
             await().atMost(TestingPool.WAIT).until(() -> live(pool.member(interim), returning));
             pool.pool(interim).designateNewMaster(returning);
