@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creating a pool and joining one, on both sides: the joiner enters the pool's Raft group empty and asks the master
@@ -30,6 +32,10 @@ import java.util.function.Supplier;
  * <p>Thread-safe; the joiner's side is called with group changes serialized by the member.
  */
 final class PoolMembership {
+    private static final Logger LOG = LoggerFactory.getLogger(PoolMembership.class);
+    /** How many times a joiner asks the master while the answer leaves the outcome open (see {@link #askToJoin}). */
+    static final int JOIN_ATTEMPTS = 3;
+
     private final MemberConfig config;
     private final RaftGroups groups;
     private final PeerLink peers;
@@ -92,13 +98,7 @@ final class PoolMembership {
         }
         groups.enter(status.poolUuid(), status.generation());
         try {
-            peers.join(
-                    address,
-                    hostSpec(),
-                    config.raftAddress(),
-                    status.generation(),
-                    config.joinToken().orElse(""),
-                    config.timeouts().requestTimeout());
+            askToJoin(address, status.generation());
         } catch (RuntimeException e) {
             // Refused (a bad token, a stale generation...) or no answer: not half in a group the pool does not have
             // this host in. Set aside, not deleted: the master may have added the peer before the answer was lost.
@@ -106,6 +106,37 @@ final class PoolMembership {
             throw e;
         }
         groups.remember(status.poolUuid(), status.generation());
+    }
+
+    /**
+     * Asks the master at {@code address} to add this host, up to {@link #JOIN_ATTEMPTS} times while the answer leaves
+     * the outcome open: no answer in time, or the pool recorded the host but Raft did not take its peer in (a joiner
+     * that did not answer Raft for a few election timeouts, as a new JVM on a loaded machine does). The master answers
+     * a host it has already recorded as joined, so asking again is safe. A refusal ends it at once.
+     */
+    private void askToJoin(String address, long generation) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                peers.join(
+                        address,
+                        hostSpec(),
+                        config.raftAddress(),
+                        generation,
+                        config.joinToken().orElse(""),
+                        config.timeouts().requestTimeout());
+                return;
+            } catch (PoolException e) {
+                if (e.code().kind() == ErrorCode.Kind.REJECTED || attempt == JOIN_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.info(
+                        "joining the pool at {}: {}; asking again (attempt {} of {})",
+                        address,
+                        e.getMessage(),
+                        attempt + 1,
+                        JOIN_ATTEMPTS);
+            }
+        }
     }
 
     /**
@@ -125,13 +156,21 @@ final class PoolMembership {
         }
         Host known = now.state().hosts().get(host.uuid());
         CompletableFuture<HostRole> role;
-        if (known != null && expected != 0) {
-            // Rejoining a new generation after a reset: it keeps its record and role.
+        if (known != null && !sameHost(known, host, raftAddress)) {
+            refusals.refused(
+                    host.uuid().toString(),
+                    () -> "refused a join from host " + host.uuid() + " at " + host.address() + ": the pool has it at "
+                            + known.address());
+            return CompletableFuture.failedFuture(PoolException.of(
+                    ErrorCode.UUID_ALREADY_EXISTS,
+                    List.of("host", host.uuid().toString()),
+                    "the pool has host " + host.uuid() + " at " + known.address()));
+        } else if (known != null) {
+            // Rejoining a new generation after a reset, or asking again after its answer was lost (or its peer was not
+            // taken in): it keeps its record and role, and its peer is added if it is not there.
             role = CompletableFuture.completedFuture(known.role());
         } else {
-            // The pool's rules refuse a uuid it has, whatever the token: such a join needs no check here.
-            CompletableFuture<String> tokenId =
-                    known != null ? CompletableFuture.completedFuture("") : verifiedTokenId(now, host, joinToken);
+            CompletableFuture<String> tokenId = verifiedTokenId(now, host, joinToken);
             role = tokenId.thenCompose(id -> pool.submit(new PoolCommand(
                             RequestIds.join(host.uuid(), mine, now.logIndex()),
                             0,
@@ -166,6 +205,17 @@ final class PoolMembership {
             });
         });
         return added;
+    }
+
+    /**
+     * Whether a join of a host the pool has comes from that host: the same address and kind (witness or not) as
+     * recorded, and not in the Raft configuration at another Raft address. Anything else is another machine claiming
+     * the uuid of a host the pool has: refused, so that it takes neither the host's place in Raft nor its copy.
+     */
+    private boolean sameHost(Host known, Operation.HostSpec host, String raftAddress) {
+        return known.address().equals(host.address())
+                && (known.role() == HostRole.WITNESS) == host.witness()
+                && groups.peerAddress(host.uuid()).map(raftAddress::equals).orElse(true);
     }
 
     /**

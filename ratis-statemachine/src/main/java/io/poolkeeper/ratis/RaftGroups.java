@@ -406,13 +406,31 @@ public final class RaftGroups implements AutoCloseable {
         this.batchSizes = sizes;
     }
 
-    /** Adds a host the pool accepted to the configuration: a voter, or a listener when the pool made it one. */
+    /** The Raft address of {@code host} in the current configuration, as voter or listener; empty if not a peer. */
+    public Optional<String> peerAddress(HostId host) {
+        return configuration()
+                .map(c -> c.getPeer(RaftPeerId.valueOf(host.toString()), RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER))
+                .map(RaftPeer::getAddress);
+    }
+
+    /**
+     * Adds a host the pool accepted to the configuration: a voter, or a listener when the pool made it one. A host
+     * already there at that address in that role is left as it is (a joiner asking again after its answer was lost).
+     */
     public void addPeer(HostId host, String address, HostRole role) throws IOException {
         RaftPeer peer = RaftPeer.newBuilder()
                 .setId(host.toString())
                 .setAddress(address)
                 .setStartupRole(role.votes() ? RaftPeerRole.FOLLOWER : RaftPeerRole.LISTENER)
                 .build();
+        RaftConfiguration conf =
+                configuration().orElseThrow(() -> new IOException("in no Raft group: cannot add " + host));
+        RaftPeer there = conf.getPeer(peer.getId(), role.votes() ? RaftPeerRole.FOLLOWER : RaftPeerRole.LISTENER);
+        if (there != null
+                && there.getAddress().equals(address)
+                && conf.getPreviousPeers().isEmpty()) {
+            return;
+        }
         SetConfigurationRequest.Arguments.Builder args = SetConfigurationRequest.Arguments.newBuilder();
         if (role.votes()) {
             args.setMode(SetConfigurationRequest.Mode.ADD).setServersInNewConf(List.of(peer));
@@ -420,8 +438,6 @@ public final class RaftGroups implements AutoCloseable {
             // The whole configuration, compared and set: Ratis 3.3.0's ADD of a listener replaced the listeners there
             // were instead of adding to them, so each listener joining pushed the one before out of the group (a
             // pool could hold one listener: 5 voters and a sixth host).
-            RaftConfiguration conf =
-                    configuration().orElseThrow(() -> new IOException("in no Raft group: cannot add " + host));
             List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
             List<RaftPeer> listeners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
             List<RaftPeer> newListeners = new ArrayList<>();

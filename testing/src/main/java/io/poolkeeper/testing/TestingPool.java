@@ -102,6 +102,8 @@ public final class TestingPool implements AutoCloseable {
          * member's environment: a host the pool forgot joins anew with it when reset onto the master.
          */
         volatile String joinToken;
+        /** The member it joined through, as its operator's {@code --join} names it; null for the pool's founder. */
+        volatile String joinAddress;
 
         Host(
                 HostId id,
@@ -382,7 +384,8 @@ public final class TestingPool implements AutoCloseable {
             // A new host needs a join token: issued through the member it joins by, valid long enough for any test.
             host.joinToken =
                     via.pool().blocking().createJoinToken(JOIN_TOKEN_VALIDITY).token();
-            b.joinPool(via.serviceAddress()).joinToken(host.joinToken);
+            host.joinAddress = via.serviceAddress();
+            b.joinPool(host.joinAddress).joinToken(host.joinToken);
         }
         RatisPoolMember member = b.build();
         host.member = member;
@@ -592,6 +595,24 @@ public final class TestingPool implements AutoCloseable {
         }
         host.hypervisor.boot();
         RatisPoolMember member = builder(index, host).build();
+        host.member = member;
+        start(host, member);
+        return member;
+    }
+
+    /**
+     * Host {@code index}, down after a start that failed to join the pool, starts again with the same {@code --join}
+     * and token, as a supervisor restarting its member does.
+     */
+    public RatisPoolMember rejoin(int index) {
+        Host host = hostAt(index);
+        if (host.member != null) {
+            throw new IllegalStateException("host" + (index + 1) + " is running");
+        }
+        if (host.joinAddress == null) {
+            throw new IllegalStateException("host" + (index + 1) + " founded the pool: it joined none");
+        }
+        RatisPoolMember member = builder(index, host).joinPool(host.joinAddress).build();
         host.member = member;
         start(host, member);
         return member;
