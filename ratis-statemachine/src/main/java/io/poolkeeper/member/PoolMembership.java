@@ -141,9 +141,9 @@ final class PoolMembership {
 
     /**
      * The master's side of a join: a new host is proposed to the pool ({@code pool-join}) once its join token checks
-     * out; a host the pool already has and that rejoins a new generation after an emergency reset keeps its record
-     * and role without a token (a fresh join of a uuid the pool has is refused by the pool's rules).
-     * Then its Raft peer is added.
+     * out; a host the pool already has (rejoining a new generation after an emergency reset, or asking again after a
+     * join whose answer it did not get) keeps its record and role without a token, if it is {@link #sameHost}. Then
+     * its Raft peer is added.
      */
     CompletableFuture<HostRole> accept(Operation.HostSpec host, String raftAddress, long expected, String joinToken) {
         AppliedState now = applied.get();
