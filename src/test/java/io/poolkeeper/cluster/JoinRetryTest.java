@@ -23,6 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A join whose outcome is left open: the pool recorded the host ({@code pool-join} committed) but Raft did not take its
@@ -33,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * member, seen in the 64-process scale benchmark.)
  */
 @Timeout(180)
+@Execution(ExecutionMode.CONCURRENT) // waits on its own pool's timeouts most of the time
+@ResourceLock("JoinRetryTest")
 class JoinRetryTest {
     private static final HostId FOUNDER = HostId.of("00000001-0000-4000-8000-000000000001");
     private static final HostId JOINER = HostId.of("00000002-0000-4000-8000-000000000002");

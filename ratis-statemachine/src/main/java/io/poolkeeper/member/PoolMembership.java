@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 final class PoolMembership {
     private static final Logger LOG = LoggerFactory.getLogger(PoolMembership.class);
     /** How many times a joiner asks the master while the answer leaves the outcome open (see {@link #askToJoin}). */
-    static final int JOIN_ATTEMPTS = 3;
+    static final int JOIN_ATTEMPTS = 5;
 
     private final MemberConfig config;
     private final RaftGroups groups;
