@@ -11,8 +11,12 @@ import io.poolkeeper.core.AppliedState;
 import io.poolkeeper.member.RatisPoolMember;
 import io.poolkeeper.testing.Ports;
 import io.poolkeeper.testing.SimulatedHypervisor;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -195,7 +199,7 @@ final class ScaleProcesses {
                 }
             }
             System.out.printf(Locale.ROOT, "%,d VMs: failed; the members' logs are in %s%n", vms, into);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             System.out.printf(Locale.ROOT, "%,d VMs: failed; the members' logs could not be kept: %s%n", vms, e);
         }
     }
@@ -265,9 +269,24 @@ final class ScaleProcesses {
         return millis;
     }
 
-    private static boolean hasSnapshot(Path storage) throws java.io.IOException {
-        try (var files = Files.walk(storage)) {
-            return files.anyMatch(p -> p.getFileName().toString().matches("snapshot\\.\\d+_\\d+"));
-        }
+    /**
+     * Whether the member storing under {@code storage} holds a snapshot file. It runs meanwhile: a file Raft renames
+     * during the walk (its metadata's temporary file) is passed over, not an error.
+     */
+    private static boolean hasSnapshot(Path storage) throws IOException {
+        boolean[] found = {false};
+        Files.walkFileTree(storage, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
+                found[0] |= file.getFileName().toString().matches("snapshot\\.\\d+_\\d+");
+                return found[0] ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return found[0];
     }
 }
