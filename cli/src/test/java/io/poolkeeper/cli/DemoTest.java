@@ -59,8 +59,8 @@ class DemoTest {
         copier.join(10_000);
         String out = output.toString(StandardCharsets.UTF_8);
         System.out.println(out);
-        assertTrue(exited, "demo still running after 300 s:\n" + out);
-        assertEquals(0, demo.exitValue(), out);
+        assertTrue(exited, "demo still running after 300 s:\n" + endFirst(out));
+        assertEquals(0, demo.exitValue(), endFirst(out));
 
         for (String expected : List.of(
                 "killed -> marked dead (live=false)",
@@ -80,7 +80,7 @@ class DemoTest {
                 "host-plug-cable -> the master re-admits host9: SLAVE, live",
                 "== Summary",
                 "every step behaved as the seeds describe")) {
-            assertTrue(out.contains(expected), "missing '" + expected + "' in\n" + out);
+            assertTrue(out.contains(expected), "missing '" + expected + "' in\n" + endFirst(out));
         }
         try (var left = Files.list(parent)) {
             assertEquals(List.of(), left.toList(), "the demo's directory was not removed");
@@ -89,5 +89,15 @@ class DemoTest {
                 ProcessHandle.allProcesses()
                         .anyMatch(p -> p.info().commandLine().orElse("").contains(parent.toString())),
                 "a member process outlived the demo");
+    }
+
+    /**
+     * The output's last lines (where a failed step says why), then the whole of it: a report that shows only the
+     * message's beginning still shows the failure.
+     */
+    private static String endFirst(String out) {
+        List<String> lines = out.lines().toList();
+        List<String> end = lines.subList(Math.max(0, lines.size() - 25), lines.size());
+        return "last lines:\n" + String.join("\n", end) + "\n--- the whole output ---\n" + out;
     }
 }
