@@ -50,7 +50,12 @@ final class NemesisSchedule {
          * A slave's member shuts down cleanly (its VMs keep running on the hypervisor) and starts again soon. Never
          * the master's: see {@link NemesisSchedule#notMaster}.
          */
-        RESTART_MEMBER
+        RESTART_MEMBER,
+        /**
+         * The master's member shuts down cleanly (an upgrade of the master: it hands its mastership over first, see
+         * {@code ArmedShutdown}) under the writers' load, and starts again soon, as a slave.
+         */
+        RESTART_MASTER
     }
 
     /** One direction of one link. */
@@ -123,6 +128,7 @@ final class NemesisSchedule {
             // leaving its VMs to run twice (fixed by ArmedShutdown; HaPartitionTest). This turns them off again, to
             // tell a failure of theirs from another.
             allowed.remove(Kind.RESTART_MEMBER);
+            allowed.remove(Kind.RESTART_MASTER);
         }
         if (hosts < 4) {
             // Three hosts: a crash plus a pulled cable leaves one of three, which must fence: the pool is lost.
@@ -170,13 +176,19 @@ final class NemesisSchedule {
                     Set.of(),
                     Set.of(notMaster(a, master)),
                     Duration.ofMillis(200 + random.nextInt(2500)));
+            case RESTART_MASTER -> fault(
+                    kind,
+                    List.of(),
+                    List.of(),
+                    Set.of(),
+                    Set.of(master.getAsInt()),
+                    Duration.ofMillis(200 + random.nextInt(2500)));
         };
     }
 
     /**
-     * {@code host}, or the next one if it is the master: the nemesis restarts slaves' members only. A master's clean
-     * restart (it hands its mastership over first, see {@code ArmedShutdown}) is {@code HaMemberRestartTest}'s; it has
-     * not been run under the nemesis's load.
+     * {@code host}, or the next one if it is the master: {@link Kind#RESTART_MEMBER} is a slave's restart, {@link
+     * Kind#RESTART_MASTER} the master's.
      */
     private int notMaster(int host, IntSupplier master) {
         return host == master.getAsInt() ? (host + 1) % hosts : host;

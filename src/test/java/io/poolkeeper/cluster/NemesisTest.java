@@ -32,8 +32,8 @@ import org.junit.jupiter.api.parallel.Isolated;
  * Issue 11 item 6, DESIGN §9.3/§9.5: a seeded schedule of faults on a real HA pool in this JVM (Ratis over gRPC on
  * loopback, {@link TestingPool#HA} timings, ha-timeout 2 s) for {@value #DEFAULT_SECONDS} s and at least
  * {@value #MIN_FAULTS} faults — cables pulled, halves,
- * bridges, one-way cuts, mute and deaf hosts, crashes (the master's too), slaves' members restarted cleanly (off with
- * {@code -Dpoolkeeper.nemesis.noMemberRestarts=true}), see {@link NemesisSchedule} — under concurrent writers,
+ * bridges, one-way cuts, mute and deaf hosts, crashes (the master's too), members restarted cleanly (the master's too;
+ * off with {@code -Dpoolkeeper.nemesis.noMemberRestarts=true}), see {@link NemesisSchedule} — under concurrent writers,
  * checking on the real runtime:
  *
  * <ol>
