@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  * prints insecure and TLS medians side by side. Its defaults are shorter: {@code jit} 40 s in all (split over one
  * pool of each kind), {@code warmup} 3 s and {@code measure} 8 s per throughput run.
  *
- * <p>With {@code side=all} (or a subset of {@code poolkeeper,zookeeper,embedded}) it runs only the side-by-side
+ * <p>With {@code side=all} (or a subset of {@code poolkeeper,zookeeper,embedded,bare}) it runs only the side-by-side
  * benchmark of issue 13 ({@link SideBySide}): three {@code poolkeeper member} processes started by the launcher with
  * {@code memberJvm} as their JVM options (default the launcher's), then a 3-server ZooKeeper ensemble, each driven
  * pipelined and synchronously through a client of the master (leader) and one of a slave (follower). Defaults:

@@ -1,5 +1,6 @@
 package io.poolkeeper.examples.bench;
 
+import static io.poolkeeper.examples.bench.SideReport.BARE;
 import static io.poolkeeper.examples.bench.SideReport.EMBEDDED;
 import static io.poolkeeper.examples.bench.SideReport.PIPELINED_MASTER;
 import static io.poolkeeper.examples.bench.SideReport.PIPELINED_SLAVE;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -24,19 +26,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The side-by-side benchmark of issue 13, in one run: three {@code poolkeeper member} processes
  * ({@link MemberProcesses}) driven through the remote {@link PoolClient}, then a 3-server ZooKeeper ensemble
  * ({@link ZooKeeperEnsemble}) driven through the ZooKeeper client with the equivalent writes, then (optionally) the
- * embedded {@link Pool} of an in-JVM pool ({@link BenchPool}). Each system runs alone: the member processes are
+ * embedded {@link Pool} of an in-JVM pool ({@link BenchPool}), then (optionally) bare Ratis ({@link BareRatis}). Each system runs alone: the member processes are
  * stopped before the ensemble starts. For each: pipelined writes through a client attached to the master (leader)
  * and one attached to a slave (follower) only, and synchronous writes one at a time through each; CPU time of every
  * process in each measured window. Prints a table with the ratios.
  */
 final class SideBySide {
     /** The parts a run makes: {@code side=all} or a comma-separated subset. */
-    static final Set<String> PARTS = Set.of("poolkeeper", "zookeeper", "embedded");
+    static final Set<String> PARTS = Set.of("poolkeeper", "zookeeper", "embedded", "bare");
 
     /**
      * The run's parameters.
@@ -104,6 +107,9 @@ final class SideBySide {
         }
         if (settings.parts().contains("embedded")) {
             embedded(rows);
+        }
+        if (settings.parts().contains("bare")) {
+            bare(rows);
         }
         SideReport.print(System.out, rows, (System.nanoTime() - started) / 1e9);
     }
@@ -195,6 +201,20 @@ final class SideBySide {
         }
     }
 
+    /**
+     * The floor under a synchronous write: three bare Ratis servers in this JVM under the members' Raft settings, a
+     * counter state machine, one entry per write through Ratis's own client; nothing of the pool's on the path.
+     */
+    private void bare(List<SideRow> rows) throws Exception {
+        System.out.println("starting three bare Ratis servers in this JVM...");
+        try (BareRatis bare = BareRatis.start(dir.resolve("bare"), MemberTimeouts.defaults())) {
+            CpuMeter meter = new CpuMeter().addSelf();
+            jitWarmup(BARE, "through the leader", bare::increment);
+            rows.add(pipelined(BARE, PIPELINED_MASTER, meter, bare::increment));
+            rows.add(sync(BARE, SYNC_MASTER, meter, () -> bare.increment().join()));
+        }
+    }
+
     private static PoolClient client(String address) {
         return PoolClient.builder().insecure().members(List.of(address)).build();
     }
@@ -251,10 +271,19 @@ final class SideBySide {
             write.run();
         }
         meter.start();
+        ThreadCpu threads = ThreadCpu.now();
         SyncLatency latency = SyncLatency.run(0, settings.writes(), write);
+        ThreadCpu after = ThreadCpu.now();
         SideRow row = SideRow.sync(side, path, latency, meter.stop());
         System.out.printf(
                 "  p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", row.p50Millis(), row.p99Millis(), row.maxMillis());
+        // This JVM's share by kind of thread: the client's side of a write (or, in-JVM, all of it).
+        System.out.printf(
+                "  this JVM by thread (%% of its CPU): %s%n",
+                after.sharesSince(threads).entrySet().stream()
+                        .limit(8)
+                        .map(e -> String.format(Locale.ROOT, "%s %.0f", e.getKey(), e.getValue()))
+                        .collect(Collectors.joining(", ")));
         return row;
     }
 

@@ -11,6 +11,7 @@ final class SideReport {
     static final String POOLKEEPER = "poolkeeper";
     static final String ZOOKEEPER = "ZooKeeper";
     static final String EMBEDDED = "embedded Pool";
+    static final String BARE = "bare Ratis";
     static final String PIPELINED_MASTER = "pipelined via master";
     static final String PIPELINED_SLAVE = "pipelined via slave";
     static final String SYNC_MASTER = "sync via master";
