@@ -9,8 +9,9 @@
 # With tls=<rounds> it runs only the TLS cost benchmark (issue 12; about 6 minutes for tls=3): that many plain-text and
 # mutual-TLS pools, alternated, each measured for pipelined write throughput and sync write latency (writes=2000), e.g.
 #   examples/run-benchmark.sh tls=3
-# With side=all it runs only the side-by-side benchmark of issue 13 (about 3 minutes): three `poolkeeper member`
-# processes, then a 3-server ZooKeeper 3.9.5 ensemble, pipelined and sync writes through the master and a slave, e.g.
+# With side=all it runs only the side-by-side benchmark of issue 13 (about 6 minutes): three `poolkeeper member`
+# processes, then a 3-server ZooKeeper 3.9.5 ensemble, pipelined and sync writes through the master and a slave, then
+# an in-JVM pool and bare Ratis (the floor), e.g.
 #   examples/run-benchmark.sh side=all memberJvm="-XX:+UseG1GC" writes=5000
 # heap=<size> sets the benchmark JVM's heap (default 2g), e.g. for many members in one JVM:
 #   examples/run-benchmark.sh scale=1000,10000 members=64 heap=12g
