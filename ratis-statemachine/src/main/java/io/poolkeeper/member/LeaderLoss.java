@@ -54,12 +54,16 @@ final class LeaderLoss {
         this.state = state;
     }
 
-    /** Follows the current master's process; called on a slave's every tick. */
+    /**
+     * Follows the current master's process, and keeps the Raft channels to the other voters ready for an election;
+     * called on a slave's every tick.
+     */
     void follow() {
         Optional<HostId> leader = groups.leaderId().filter(id -> !id.equals(self));
         if (leader.isEmpty()) {
             return;
         }
+        groups.keepChannelsToVoters(leader.get());
         Host host = state.get().hosts().get(leader.get());
         if (host == null || host.address().isEmpty()) {
             return;

@@ -1,6 +1,7 @@
 package io.poolkeeper.ratis;
 
 import java.io.IOException;
+import java.util.function.Predicate;
 import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
 import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -29,13 +30,19 @@ import org.apache.ratis.util.ProtoUtils;
  * election with it, leaving the pool to the election timeout (a 1,150 ms failover, session 21; 4.5–9 s in
  * {@code LeaderLossTest}). Ratis's leader resets its channels' backoff when it retries a follower; its elections do
  * not, and a reset of the backoff alone is not seen by a request sent right after it. A new channel connects on
- * the vote request itself: one connection set-up more per election, on a path that runs once per lost master.
+ * the vote request itself. A channel that answered a moment ago ({@link VoterChannels}) is kept: the new one's
+ * connection set-up would come on the failover's path.
  */
 final class LeaderLossElection {
     private LeaderLossElection() {}
 
-    /** Whether this member's Raft server became a candidate. */
-    static boolean start(RaftServer server, RaftGroupId group, RaftPeerId self, RaftPeerId leader) throws IOException {
+    /**
+     * Whether this member's Raft server became a candidate. {@code keep} names the peers whose channels answered a
+     * moment ago ({@link VoterChannels}): those are kept, the others replaced.
+     */
+    static boolean start(
+            RaftServer server, RaftGroupId group, RaftPeerId self, RaftPeerId leader, Predicate<RaftPeerId> keep)
+            throws IOException {
         RaftServer.Division division = server.getDivision(group);
         if (!division.getInfo().isFollower()
                 || !leader.equals(division.getInfo().getLeaderId())) {
@@ -45,7 +52,7 @@ final class LeaderLossElection {
         if (last == null) {
             return false;
         }
-        reconnect(server, division, self, leader);
+        reconnect(server, division, self, leader, keep);
         StartLeaderElectionRequestProto request = StartLeaderElectionRequestProto.newBuilder()
                 .setServerRequest(RaftRpcRequestProto.newBuilder()
                         .setRequestorId(leader.toByteString())
@@ -56,12 +63,17 @@ final class LeaderLossElection {
         return server.startLeaderElection(request).getServerReply().getSuccess();
     }
 
-    private static void reconnect(RaftServer server, RaftServer.Division division, RaftPeerId self, RaftPeerId leader) {
+    private static void reconnect(
+            RaftServer server,
+            RaftServer.Division division,
+            RaftPeerId self,
+            RaftPeerId leader,
+            Predicate<RaftPeerId> keep) {
         if (!(server.getServerRpc() instanceof RaftServerRpcWithProxy<?, ?> rpc)) {
             return;
         }
         for (RaftPeer peer : division.getRaftConf().getAllPeers()) {
-            if (!peer.getId().equals(self) && !peer.getId().equals(leader)) {
+            if (!peer.getId().equals(self) && !peer.getId().equals(leader) && !keep.test(peer.getId())) {
                 rpc.getProxies().resetProxy(peer.getId());
             }
         }

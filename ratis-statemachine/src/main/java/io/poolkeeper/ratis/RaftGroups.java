@@ -74,6 +74,8 @@ public final class RaftGroups implements AutoCloseable {
     /** The group this member left without removing its data (HA self-fence), until set aside. */
     private volatile RaftGroupId left;
 
+    private final VoterChannels voterChannels = new VoterChannels();
+
     public RaftGroups(
             HostId self,
             String raftAddress,
@@ -354,11 +356,36 @@ public final class RaftGroups implements AutoCloseable {
             return false;
         }
         try {
-            return LeaderLossElection.start(server, g.id(), selfId(), RaftPeerId.valueOf(leader.toString()));
+            return LeaderLossElection.start(
+                    server, g.id(), selfId(), RaftPeerId.valueOf(leader.toString()), voterChannels::fresh);
         } catch (IOException | RuntimeException e) {
             LOG.debug("no election instead of {}: {}", leader, e.toString());
             return false;
         }
+    }
+
+    /**
+     * Keeps this member's Raft channels to the voters other than itself and {@code leader} open and proven, for a
+     * quick election ({@link VoterChannels}); called while it follows {@code leader}. A listener, which never
+     * stands, asks nothing.
+     */
+    public void keepChannelsToVoters(HostId leader) {
+        Group g = group;
+        RaftServer s = server;
+        List<HostId> voters = voters();
+        if (g == null || s == null || !voters.contains(self)) {
+            return;
+        }
+        for (HostId voter : voters) {
+            if (!voter.equals(self) && !voter.equals(leader)) {
+                voterChannels.ping(s, g.id(), selfId(), RaftPeerId.valueOf(voter.toString()));
+            }
+        }
+    }
+
+    /** Whether this member's Raft channel to {@code host} answered a moment ago ({@link VoterChannels}). */
+    boolean channelProven(HostId host) {
+        return voterChannels.fresh(RaftPeerId.valueOf(host.toString()));
     }
 
     /** The current group's configuration; empty when in no group. */

@@ -227,13 +227,28 @@ final class MemberProcesses implements AutoCloseable {
 
     /** Waits until every running member reports {@code MASTER} or {@code SLAVE} (up to {@code timeout}). */
     void awaitSettled(Duration timeout) throws InterruptedException {
+        awaitSettled(Duration.ZERO, timeout);
+    }
+
+    /**
+     * Waits until every running member has reported {@code MASTER} or {@code SLAVE} for {@code steady} on end (up to
+     * {@code timeout}).
+     */
+    void awaitSettled(Duration steady, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long since = -1;
         while (System.nanoTime() < deadline) {
             boolean settled = IntStream.range(0, size()).filter(this::alive).allMatch(i -> role(i).map(
                             r -> r == MemberRole.MASTER || r == MemberRole.SLAVE)
                     .orElse(false));
             if (settled && master().isPresent()) {
-                return;
+                long now = System.nanoTime();
+                since = since < 0 ? now : since;
+                if (now - since >= steady.toNanos()) {
+                    return;
+                }
+            } else {
+                since = -1;
             }
             Thread.sleep(50);
         }
