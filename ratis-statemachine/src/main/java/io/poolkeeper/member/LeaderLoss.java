@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * the voters answering (without one, Raft's pre-vote is what keeps the term from rising in vain). Two starting
  * together would split the vote; a survivor that did not answer in time is left out, and if that makes two start,
  * their election timers settle it as before. A host gone silent (power, cable) refuses nothing and is left to the
- * timeouts.
+ * timeouts; so is a master lost before this slave's watch saw its connection open (within a connection set-up of
+ * the slave's start: a refusal is taken for the master's loss only on a connection seen open, since a channel still
+ * backing off from an earlier failure fails too).
  *
  * <p>Thread-safe.
  */
