@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A follower keeps its Raft channel to the other follower proven while it follows ({@link VoterChannels}): a quick
- * election then asks for votes on that open channel instead of building one. Three real Raft servers on loopback; a
- * follower whose peer stops stops counting that channel as proven, and a listener proves nothing.
+ * election then asks for votes on that open channel instead of building one. Four real Raft servers on loopback (three
+ * voters, a listener); a follower whose peer stops stops counting that channel as proven; a listener asks nobody.
  */
 @Timeout(60)
 class VoterChannelsTest {
@@ -42,57 +42,51 @@ class VoterChannelsTest {
     }
 
     @Test
-    void aFollowerProvesItsChannelToTheOtherFollowerWhileItFollowsAndNotOnceThatPeerStops() throws IOException {
-        RaftGroups leader = member(1);
-        leader.found(POOL, 1);
-        RaftGroups follower = member(2);
-        RaftGroups other = member(3);
-        await().atMost(Duration.ofSeconds(20)).until(() -> leader.leaderId().equals(Optional.of(hosts.get(0))));
-        for (int i = 1; i < 3; i++) {
-            members.get(i).enter(POOL, 1);
-            leader.addPeer(hosts.get(i), addresses.get(i), HostRole.VOTER);
-        }
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> follower.leaderId().equals(Optional.of(hosts.get(0)))
-                        && other.leaderId().equals(Optional.of(hosts.get(0))));
+    void aFollowerProvesItsChannelsToTheOtherVotersWhileItFollowsAndNotOnceAPeerStops() throws IOException {
+        pool(HostRole.VOTER, HostRole.VOTER, HostRole.LISTENER);
+        HostId master = hosts.get(0);
+        RaftGroups follower = members.get(1);
+        RaftGroups other = members.get(2);
+        RaftGroups listener = members.get(3);
         assertFalse(follower.channelProven(hosts.get(2)), "nothing asked yet");
 
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
-                    follower.keepChannelsToVoters(hosts.get(0));
+                    follower.keepChannelsToVoters(master);
+                    listener.keepChannelsToVoters(master);
                     return follower.channelProven(hosts.get(2));
                 });
-        // The master it follows is not asked: an election follows that one's loss.
-        assertFalse(follower.channelProven(hosts.get(0)));
+        // The master it follows is not asked (an election follows that one's loss), nor is a listener; and a listener,
+        // which never stands for election, asks nobody.
+        assertFalse(follower.channelProven(master));
+        assertFalse(follower.channelProven(hosts.get(3)));
+        assertFalse(listener.channelProven(hosts.get(1)));
+        assertFalse(listener.channelProven(hosts.get(2)));
 
         other.close();
         await().atMost(Duration.ofSeconds(15))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
-                    follower.keepChannelsToVoters(hosts.get(0));
+                    follower.keepChannelsToVoters(master);
                     return !follower.channelProven(hosts.get(2));
                 });
     }
 
-    @Test
-    void aListenerAsksNoVoter() throws IOException {
+    /** Host 1 founds the pool and leads; one more host joins it in each of {@code roles}. */
+    private void pool(HostRole... roles) throws IOException {
         RaftGroups leader = member(1);
         leader.found(POOL, 1);
-        RaftGroups voter = member(2);
-        RaftGroups listener = member(3);
+        for (int i = 0; i < roles.length; i++) {
+            member(i + 2);
+        }
         await().atMost(Duration.ofSeconds(20)).until(() -> leader.leaderId().equals(Optional.of(hosts.get(0))));
-        voter.enter(POOL, 1);
-        leader.addPeer(hosts.get(1), addresses.get(1), HostRole.VOTER);
-        listener.enter(POOL, 1);
-        leader.addPeer(hosts.get(2), addresses.get(2), HostRole.LISTENER);
-        await().atMost(Duration.ofSeconds(20)).until(() -> listener.leaderId().equals(Optional.of(hosts.get(0))));
-        // A listener never stands for election, and a voter asks only the other voters (here none but the leader).
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> {
-            listener.keepChannelsToVoters(hosts.get(0));
-            voter.keepChannelsToVoters(hosts.get(0));
-            return !listener.channelProven(hosts.get(1)) && !voter.channelProven(hosts.get(2));
-        });
+        for (int i = 1; i <= roles.length; i++) {
+            members.get(i).enter(POOL, 1);
+            leader.addPeer(hosts.get(i), addresses.get(i), roles[i - 1]);
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> members.stream().allMatch(m -> m.leaderId().equals(Optional.of(hosts.get(0)))));
     }
 
     private RaftGroups member(int index) throws IOException {
