@@ -21,8 +21,8 @@ import org.apache.ratis.util.ProtoUtils;
  * set-up (and, in a member restarted a moment ago, code not yet compiled) on the failover's path, measured at up to
  * 170 ms of a 675 ms failover on a loaded two-core machine. So while it follows, the member asks each other voter for
  * a read index about once a second: a follower answers at once that it is not the leader, changing nothing, and the
- * answer proves the channel. A peer that answered within the last three seconds keeps its channel at the election;
- * any other gets a new one (a channel that failed to reach it waits out gRPC's reconnect backoff).
+ * answer proves the channel. A peer whose last ask was answered, within the last three seconds, keeps its channel at
+ * the election; any other gets a new one (a channel that failed to reach it waits out gRPC's reconnect backoff).
  *
  * <p>Thread-safe.
  */
@@ -61,18 +61,25 @@ final class VoterChannels {
                         .build()))
                 .build();
         try {
-            server.getServerRpc().async().readIndexAsync(request).thenRun(() -> answered(peer));
+            server.getServerRpc().async().readIndexAsync(request).whenComplete((reply, e) -> answered(peer, e == null));
         } catch (IOException | RuntimeException e) {
-            // Not answered: the election gives this peer a new channel.
+            answered(peer, false);
         }
     }
 
-    private void answered(RaftPeerId peer) {
+    /**
+     * A failed ask unproves the channel at once, however recent its last answer: the attempt that failed may have put
+     * it into gRPC's reconnect backoff, in which a vote request would fail unsent.
+     */
+    private void answered(RaftPeerId peer, boolean ok) {
         long now = System.nanoTime();
-        contacts.computeIfPresent(peer, (p, c) -> new Contact(c.askedNanos(), now));
+        contacts.computeIfPresent(peer, (p, c) -> new Contact(c.askedNanos(), ok ? now : now - 2 * FRESH_FOR_NANOS));
     }
 
-    /** Whether {@code peer} answered within {@link #FRESH_FOR_NANOS}: its channel is open and need not be replaced. */
+    /**
+     * Whether {@code peer} answered its last ask, within {@link #FRESH_FOR_NANOS}: its channel is open and need not be
+     * replaced.
+     */
     boolean fresh(RaftPeerId peer) {
         Contact c = contacts.get(peer);
         return c != null && System.nanoTime() - c.answeredNanos() < FRESH_FOR_NANOS;
