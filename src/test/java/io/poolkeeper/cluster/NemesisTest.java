@@ -31,10 +31,10 @@ import org.junit.jupiter.api.parallel.Isolated;
 /**
  * Issue 11 item 6, DESIGN §9.3/§9.5: a seeded schedule of faults on a real HA pool in this JVM (Ratis over gRPC on
  * loopback, {@link TestingPool#HA} timings, ha-timeout 2 s) for {@value #DEFAULT_SECONDS} s and at least
- * {@value #MIN_FAULTS} faults — cables pulled, halves,
- * bridges, one-way cuts, mute and deaf hosts, crashes (the master's too), members restarted cleanly (the master's too;
- * off with {@code -Dpoolkeeper.nemesis.noMemberRestarts=true}), see {@link NemesisSchedule} — under concurrent writers,
- * checking on the real runtime:
+ * {@value #MIN_FAULTS} faults — cables pulled, halves, bridges, one-way cuts, mute and deaf hosts, crashes (the
+ * master's too), members restarted cleanly (the master's too; off with {@code
+ * -Dpoolkeeper.nemesis.noMemberRestarts=true}), see {@link NemesisSchedule} — under concurrent writers, checking on
+ * the real runtime:
  *
  * <ol>
  *   <li>no VM ever runs on two unfenced hosts (the simulated hypervisors, every 50 ms and every placement);

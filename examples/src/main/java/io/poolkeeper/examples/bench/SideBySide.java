@@ -32,10 +32,10 @@ import java.util.stream.Collectors;
  * The side-by-side benchmark of issue 13, in one run: three {@code poolkeeper member} processes
  * ({@link MemberProcesses}) driven through the remote {@link PoolClient}, then a 3-server ZooKeeper ensemble
  * ({@link ZooKeeperEnsemble}) driven through the ZooKeeper client with the equivalent writes, then (optionally) the
- * embedded {@link Pool} of an in-JVM pool ({@link BenchPool}), then (optionally) bare Ratis ({@link BareRatis}). Each system runs alone: the member processes are
- * stopped before the ensemble starts. For each: pipelined writes through a client attached to the master (leader)
- * and one attached to a slave (follower) only, and synchronous writes one at a time through each; CPU time of every
- * process in each measured window. Prints a table with the ratios.
+ * embedded {@link Pool} of an in-JVM pool ({@link BenchPool}), then (optionally) bare Ratis ({@link BareRatis}). Each
+ * system runs alone: the member processes are stopped before the ensemble starts. For each: pipelined writes through
+ * a client attached to the master (leader) and one attached to a slave (follower) only, and synchronous writes one at
+ * a time through each; CPU time of every process in each measured window. Prints a table with the ratios.
  */
 final class SideBySide {
     /** The parts a run makes: {@code side=all} or a comma-separated subset. */
