@@ -27,8 +27,8 @@ import org.apache.ratis.util.ProtoUtils;
  * <p>Thread-safe.
  */
 final class VoterChannels {
-    static final long PING_EVERY_NANOS = 1_000_000_000L;
-    static final long FRESH_FOR_NANOS = 3_000_000_000L;
+    private static final long PING_EVERY_NANOS = 1_000_000_000L;
+    private static final long FRESH_FOR_NANOS = 3_000_000_000L;
 
     /** Per peer: when it was last asked, and when it last answered ({@link System#nanoTime}). */
     private record Contact(long askedNanos, long answeredNanos) {}
